@@ -85,6 +85,11 @@ export interface MachineSpec {
   bootScript?: string;
   /** Start command of the image, so a container cloud can run `bootScript` first and then hand over to it. */
   imageStartCommand?: string;
+  /**
+   * A provider-side timer as a last resort where one exists and works (Paperspace auto-shutdown, which stops but
+   * does not delete). Ignored elsewhere: RunPod accepts terminateAfter but never acts on it (runpod.md §3.2).
+   */
+  maxLifetimeHours?: number;
 }
 
 /** One lifecycle for every provider. `ready` is set only when ComfyUI answered at the endpoint. */

@@ -1,0 +1,58 @@
+/**
+ * The first-boot script for VM clouds (Lambda `user_data`, Paperspace startup script): install Docker if the image
+ * lacks it, run the ComfyUI container with the spec's environment and port, then run the spec's boot script (the
+ * watchdog launcher) on the host with the same environment. Environment values travel base64-encoded in one
+ * delimited block, so quoting can never break the script; `readBootstrapEnv` reads that block back (what the
+ * simulators use in place of executing bash).
+ */
+import type { MachineSpec } from './types';
+
+const ENV_BEGIN = "cat > /opt/gpuburst/env.b64 <<'GPUBURST_ENV'";
+const ENV_END = 'GPUBURST_ENV';
+
+export function vmBootstrapScript(spec: MachineSpec, opts: { sshUser: string }): string {
+  const envBlock = Object.entries(spec.env)
+    .map(([k, v]) => `${k}=${Buffer.from(v, 'utf8').toString('base64')}`)
+    .join('\n');
+  const ports = spec.ports.map((p) => `-p ${p.port}:${p.port}`).join(' ');
+  return [
+    '#!/bin/bash',
+    '# gpuburst first-boot script (runs once, as root).',
+    'set -eu',
+    'umask 077',
+    'mkdir -p /opt/gpuburst',
+    ENV_BEGIN,
+    envBlock,
+    ENV_END,
+    // Decode into a Docker env file readable by root only, and drop the encoded copy.
+    "while IFS='=' read -r k v; do [ -n \"$k\" ] && printf '%s=%s\\n' \"$k\" \"$(printf %s \"$v\" | base64 -d)\"; done < /opt/gpuburst/env.b64 > /opt/gpuburst/container.env",
+    'rm -f /opt/gpuburst/env.b64',
+    // First boot can hold the dpkg lock (unattended-upgrades); SkyPilot stops it for the same reason (lambda.md §5).
+    'if ! command -v docker >/dev/null 2>&1; then',
+    '  systemctl stop unattended-upgrades 2>/dev/null || true',
+    '  apt-get -y update && apt-get -y install docker.io nvidia-container-toolkit',
+    '  nvidia-ctk runtime configure --runtime=docker || true',
+    '  systemctl restart docker',
+    'fi',
+    `usermod -aG docker ${opts.sshUser} 2>/dev/null || true`,
+    `docker run -d --restart unless-stopped --gpus all --name gpuburst-comfyui --env-file /opt/gpuburst/container.env ${ports} ${spec.image}`,
+    // Export line by line (not `.`): values may hold spaces or quotes.
+    spec.bootScript ? [`while IFS='=' read -r k v; do export "$k=$v"; done < /opt/gpuburst/container.env`, spec.bootScript].join('\n') : '',
+    '',
+  ].join('\n');
+}
+
+/** The environment a bootstrap script hands to its container and boot script; undefined when it has no block. */
+export function readBootstrapEnv(script: string): Record<string, string> | undefined {
+  const start = script.indexOf(ENV_BEGIN);
+  if (start < 0) return undefined;
+  const body = script.slice(start + ENV_BEGIN.length);
+  const end = body.indexOf(`\n${ENV_END}`);
+  if (end < 0) return undefined;
+  const env: Record<string, string> = {};
+  for (const line of body.slice(0, end).split('\n')) {
+    const eq = line.indexOf('=');
+    if (eq > 0) env[line.slice(0, eq)] = Buffer.from(line.slice(eq + 1), 'base64').toString('utf8');
+  }
+  return env;
+}
