@@ -15,6 +15,7 @@ export function vmBootstrapScript(spec: MachineSpec, opts: { sshUser: string }):
     .map(([k, v]) => `${k}=${Buffer.from(v, 'utf8').toString('base64')}`)
     .join('\n');
   const ports = spec.ports.map((p) => `-p ${p.port}:${p.port}`).join(' ');
+  const mounts = (spec.sharedPaths ?? []).map((p) => `-v ${p}:${p}`).join(' ');
   return [
     '#!/bin/bash',
     '# gpuburst first-boot script (runs once, as root).',
@@ -35,7 +36,8 @@ export function vmBootstrapScript(spec: MachineSpec, opts: { sshUser: string }):
     '  systemctl restart docker',
     'fi',
     `usermod -aG docker ${opts.sshUser} 2>/dev/null || true`,
-    `docker run -d --restart unless-stopped --gpus all --name gpuburst-comfyui --env-file /opt/gpuburst/container.env ${ports} ${spec.image}`,
+    ...(spec.sharedPaths ?? []).map((p) => `mkdir -p ${p}`),
+    `docker run -d --restart unless-stopped --gpus all --name gpuburst-comfyui --env-file /opt/gpuburst/container.env ${ports} ${mounts} ${spec.image}`,
     // Export line by line (not `.`): values may hold spaces or quotes.
     spec.bootScript ? [`while IFS='=' read -r k v; do export "$k=$v"; done < /opt/gpuburst/container.env`, spec.bootScript].join('\n') : '',
     '',

@@ -83,6 +83,11 @@ export interface MachineSpec {
    * in the container before the image's own start; VM clouds run it on the host after starting the container.
    */
   bootScript?: string;
+  /**
+   * Container paths the boot script also works in (the agent's io and model folders). VM clouds, whose boot script
+   * runs on the host, bind-mount each at the same path into the container.
+   */
+  sharedPaths?: string[];
   /** Start command of the image, so a container cloud can run `bootScript` first and then hand over to it. */
   imageStartCommand?: string;
   /**

@@ -1,0 +1,18 @@
+/** Local ComfyUI servers report their GPU as a torch device string; turn it into the normalized GPU name. */
+
+/** "cuda:0 NVIDIA GeForce RTX 3060 : cudaMallocAsync" → "RTX 3060". */
+export function gpuFromDevice(device: string | undefined): string {
+  if (!device) return 'unknown GPU';
+  const name = device.replace(/^cuda:\d+\s+/i, '').replace(/\s*:\s*\w+$/, '').trim();
+  return name.replace(/^NVIDIA\s+/i, '').replace(/^GeForce\s+/i, '').replace(/\s+/g, ' ') || 'unknown GPU';
+}
+
+export interface SystemStats {
+  devices?: { name?: string; type?: string; vram_total?: number }[];
+}
+
+/** VRAM of the first device in GB (ComfyUI reports bytes). */
+export function vramGbFromStats(stats: SystemStats): number {
+  const bytes = stats.devices?.[0]?.vram_total ?? 0;
+  return Math.round((bytes / 1024 ** 3) * 10) / 10;
+}

@@ -1,0 +1,48 @@
+/**
+ * Simulators' stand-in for a machine starting the agent: the same decoder, run as a real local python3 process
+ * with the environment the provider would give the machine, pointed at the simulated ComfyUI and its folders.
+ */
+import { ChildProcess, spawn } from 'child_process';
+import fs from 'fs';
+import path from 'path';
+import type { WatchdogLauncher } from '../../sim/common/machine-host';
+import { AGENT_DECODER, hasAgent } from './config';
+
+export interface AgentLauncherOptions {
+  /** ComfyUI's folders for this machine; the agent's io dir is <inputDir>/gpuburst. */
+  dirsFor: (machineId: string) => { inputDir: string; modelsDir: string } | undefined;
+  /** Stand-in for the internet when the agent downloads models. */
+  downloadProxy?: string;
+  /** Where the agent's stderr goes (one file per machine). */
+  logDir?: string;
+}
+
+export function agentLauncher(opts: AgentLauncherOptions): WatchdogLauncher {
+  return async (boot) => {
+    if (!hasAgent(boot.env)) return undefined;
+    const dirs = opts.dirsFor(boot.machineId);
+    if (!dirs) return undefined;
+    const env: Record<string, string> = {
+      ...boot.env,
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      GPUBURST_COMFY_URL: boot.comfyUrl,
+      GPUBURST_IO_DIR: path.join(dirs.inputDir, 'gpuburst'),
+      GPUBURST_MODELS_DIR: dirs.modelsDir,
+      ...(opts.downloadProxy ? { GPUBURST_DOWNLOAD_PROXY: opts.downloadProxy } : {}),
+    };
+    const log = opts.logDir ? fs.openSync(path.join(opts.logDir, `agent-${boot.provider}-${boot.machineId}.log`), 'a') : 'ignore';
+    const child: ChildProcess = spawn('python3', ['-c', AGENT_DECODER], { env, stdio: ['ignore', 'ignore', log] });
+    if (typeof log === 'number') fs.closeSync(log);
+    child.on('error', () => undefined); // python3 missing: the machine simply has no agent, as a broken image would
+    return {
+      async stop() {
+        if (child.exitCode !== null || child.signalCode !== null) return;
+        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        let timer: NodeJS.Timeout | undefined;
+        await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 2000)))]);
+        clearTimeout(timer);
+      },
+    };
+  };
+}

@@ -1,0 +1,52 @@
+/**
+ * ComfyUI machine templates: which image each provider runs and how its auth proxy takes the machine's token.
+ * Both images put ComfyUI behind a proxy that accepts `Authorization: Bearer <token>` or `?token=<token>`
+ * (comfyui.md §4), so ComfyUI is never reachable without the session's token. RunPod's own `runpod/comfyui`
+ * has no auth and RunPod's proxy is public, so it is not used.
+ */
+import type { CloudProviderName, PortSpec } from '../../providers/types';
+
+export interface ComfyTemplate {
+  image: string;
+  /** Env variable the image's auth proxy reads its token from. */
+  tokenEnv: 'WEB_TOKEN' | 'OPEN_BUTTON_TOKEN';
+  /** Command that starts the image normally, for providers where gpuburst wraps the start. */
+  startCommand?: string;
+  /** Inside the container. */
+  comfyDir: string;
+  env: Record<string, string>;
+  ports: PortSpec[];
+  diskGb: number;
+}
+
+const AI_DOCK: ComfyTemplate = {
+  image: 'ghcr.io/ai-dock/comfyui:latest-cuda',
+  tokenEnv: 'WEB_TOKEN',
+  startCommand: '/opt/ai-dock/bin/init.sh',
+  comfyDir: '/opt/ComfyUI',
+  // Launch flags from the seed's launcher (fp16, preview off for batch work); ai-dock passes COMFYUI_ARGS through.
+  env: { WEB_ENABLE_AUTH: 'true', COMFYUI_ARGS: '--disable-auto-launch --preview-method none', AUTO_UPDATE: 'false' },
+  ports: [{ port: 8188, protocol: 'http' }],
+  diskGb: 60,
+};
+
+const VAST_COMFY: ComfyTemplate = {
+  image: 'vastai/comfyui',
+  tokenEnv: 'OPEN_BUTTON_TOKEN',
+  comfyDir: '/workspace/ComfyUI',
+  env: { ENABLE_AUTH: 'true', COMFYUI_ARGS: '--disable-auto-launch --port 18188 --preview-method none' },
+  ports: [{ port: 8188, protocol: 'http' }],
+  diskGb: 60,
+};
+
+export const TEMPLATES: Record<CloudProviderName, ComfyTemplate> = {
+  runpod: AI_DOCK,
+  vast: VAST_COMFY,
+  lambda: AI_DOCK,
+  paperspace: AI_DOCK,
+};
+
+/** Folders the agent uses, inside the container. */
+export function agentPaths(t: ComfyTemplate): { ioDir: string; modelsDir: string } {
+  return { ioDir: `${t.comfyDir}/input/gpuburst`, modelsDir: `${t.comfyDir}/models` };
+}
