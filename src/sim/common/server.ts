@@ -92,6 +92,11 @@ export class SimServer {
     return this.baseUrl;
   }
 
+  /** The node server, for what routes cannot express (websocket upgrades through a simulated proxy). */
+  get httpServer(): http.Server {
+    return this.server;
+  }
+
   /** `pattern` uses `:name` segments, e.g. `/v2/pods/:id`. */
   route(method: string, pattern: string, handler: Handler): this {
     const keys: string[] = [];

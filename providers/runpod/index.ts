@@ -1,0 +1,10 @@
+/** RunPod (REST v2; GraphQL only for spot prices). The quirks are listed in ./adapter, with runpod.md sections. */
+import type { ProviderConfig } from '../index';
+import type { Provider } from '../types';
+import { RunpodProvider } from './adapter';
+
+export function createProvider(config: ProviderConfig): Provider {
+  return new RunpodProvider(config);
+}
+
+export { RunpodProvider };
