@@ -32,7 +32,8 @@ function spec(offer: Offer, token: string, name = `gpuburst-ct-${crypto.randomBy
 }
 
 async function answers(endpoint: string, token?: string): Promise<number> {
-  const res = await fetch(`${endpoint}/system_stats`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  // No redirects: an auth proxy answers a stranger with a redirect to its login page, which is a refusal.
+  const res = await fetch(`${endpoint}/system_stats`, { headers: token ? { authorization: `Bearer ${token}` } : {}, redirect: 'manual' });
   return res.status;
 }
 

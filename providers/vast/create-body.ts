@@ -1,0 +1,94 @@
+/**
+ * MachineSpec → the body of `PUT /asks/{id}/` (vast.md §3), checked against Vast's input limits so a spec that
+ * cannot fit fails here with a clear message instead of being cut short on the machine.
+ *
+ * How ComfyUI and the boot script both run: the image's own start is what runs ComfyUI behind its auth proxy.
+ * - No boot script: `runtype: "args"` keeps the image's ENTRYPOINT and CMD untouched.
+ * - A boot script: Vast runs `onstart` only under its own entrypoint (ssh/jupyter runtypes), which replaces the
+ *   image's (vast.md §3 "Runtype semantics", §10.4). So `onstart` runs the boot script, then hands over to the
+ *   image's start command, as Vast's own ComfyUI template does (`onstart: entrypoint.sh`). That needs
+ *   `spec.imageStartCommand`; without it we refuse rather than start a machine whose ComfyUI never comes up.
+ */
+import { BadInputError } from '../errors';
+import type { MachineSpec } from '../types';
+import type { CreateBody } from './api';
+import { SESSION_ENV } from './mapping';
+
+/** `x-input-validation` of create_instance.yaml (vast.md §3). */
+export const VAST_LIMITS = {
+  imageChars: 1024,
+  /** args + args_str + onstart together. */
+  onstartChars: 4096,
+  labelChars: 256,
+  /** One env entry, counted as KEY=VALUE (the spec does not say whether the key counts; the stricter reading). */
+  envEntryChars: 256,
+  envTotalChars: 32768,
+  minDiskGb: 8,
+  minBidUsd: 0.001,
+  maxBidUsd: 128,
+};
+
+export interface CreateBodyOptions {
+  bootRuntype: string;
+  bidUsdPerHour?: number;
+}
+
+/** The label is our marker; a name longer than Vast allows is shortened only to that limit. */
+export function labelFor(name: string): string {
+  return name.slice(0, VAST_LIMITS.labelChars);
+}
+
+export function buildCreateBody(spec: MachineSpec, opts: CreateBodyOptions): CreateBody {
+  const fail = (why: string) => new BadInputError(`vast: machine ${spec.name}: ${why}`, { provider: 'vast' });
+  if (!spec.image || spec.image.length > VAST_LIMITS.imageChars) throw fail(`the image name must be 1–${VAST_LIMITS.imageChars} characters`);
+
+  const env: Record<string, string> = {};
+  // Port mappings are keys of the env dict (vast.md §3 "env format").
+  for (const p of spec.ports) env[`-p ${p.port}:${p.port}`] = '1';
+  for (const [k, v] of Object.entries(spec.env)) {
+    if (k.startsWith('-')) throw fail(`env name "${k}" looks like a docker flag; only plain variable names are accepted`);
+    env[k] = v;
+  }
+  env[SESSION_ENV] = spec.sessionId;
+  let total = 0;
+  for (const [k, v] of Object.entries(env)) {
+    const size = k.length + 1 + v.length;
+    total += size;
+    // Name the variable, never its value (it may be a token).
+    if (size > VAST_LIMITS.envEntryChars) throw fail(`env ${k} is ${size} characters as KEY=VALUE; Vast allows ${VAST_LIMITS.envEntryChars} per entry`);
+  }
+  if (total > VAST_LIMITS.envTotalChars) throw fail(`the environment totals ${total} characters; Vast allows ${VAST_LIMITS.envTotalChars}`);
+
+  const body: CreateBody = {
+    client_id: 'me',
+    image: spec.image,
+    label: labelFor(spec.name),
+    disk: Math.max(VAST_LIMITS.minDiskGb, spec.diskGb),
+    env,
+    runtype: 'args',
+    cancel_unavail: true,
+  };
+  if (spec.bootScript?.trim()) {
+    if (!spec.imageStartCommand?.trim()) {
+      throw fail("a boot script needs spec.imageStartCommand on Vast: onstart runs only under Vast's entrypoint, which replaces the image's, so ComfyUI would never start");
+    }
+    body.runtype = opts.bootRuntype;
+    body.onstart = onstartScript(spec.bootScript, spec.imageStartCommand);
+    if (body.onstart.length > VAST_LIMITS.onstartChars) {
+      throw fail(`the boot script plus start command is ${body.onstart.length} characters; Vast allows ${VAST_LIMITS.onstartChars} for onstart (shorten the watchdog launcher)`);
+    }
+  }
+  if (opts.bidUsdPerHour !== undefined) {
+    if (opts.bidUsdPerHour < VAST_LIMITS.minBidUsd || opts.bidUsdPerHour > VAST_LIMITS.maxBidUsd) {
+      throw fail(`bid ${opts.bidUsdPerHour} $/h is outside Vast's ${VAST_LIMITS.minBidUsd}–${VAST_LIMITS.maxBidUsd}`);
+    }
+    // A price makes the rental interruptible (vast.md §3).
+    body.price = opts.bidUsdPerHour;
+  }
+  return body;
+}
+
+/** The boot script in a subshell (its `exit` or `set -e` cannot stop the hand-over), then the image's start. */
+export function onstartScript(bootScript: string, imageStartCommand: string): string {
+  return `(\n${bootScript.trim()}\n)\nexec ${imageStartCommand.trim()}\n`;
+}
