@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander';
 import type { CliContext, CommandModule } from './context';
 import { report } from './report';
+import { version } from '../../package.json';
 
 interface Entry {
   name: string;
@@ -28,7 +29,7 @@ export const COMMANDS: Entry[] = [
 export function buildProgram(ctx: CliContext, argv: string[], outcome: { exitCode: number } = { exitCode: 0 }): Command {
   const program = new Command('gpuburst')
     .description('Estimate, run and always tear down ComfyUI render sessions on rented cloud GPUs.')
-    .version(require('../../package.json').version as string)
+    .version(version)
     .showSuggestionAfterError(true)
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });

@@ -1,0 +1,100 @@
+/** Human rendering of `gpuburst estimate`: the table by cost, the time/cost chart, the recommendation, the notes. */
+import type { Batch, EstimateRow, SkippedOffer } from '../../estimate/estimator';
+import type { Pick, Recommendation } from '../../estimate/recommend';
+import { label } from '../../estimate/recommend';
+import { barChart } from './chart';
+import { formatDuration, seconds, times, usd, usdPerHour, usdSmall } from './format';
+import { table } from './table';
+
+export interface EstimateView {
+  batch: Batch & { title: string };
+  catalogDate: string;
+  catalogPath: string;
+  rows: EstimateRow[];
+  recommendation: Recommendation;
+  skipped: SkippedOffer[];
+  errors: { provider: string; code: string; message: string }[];
+  includeOverhead: boolean;
+  calibrationFile?: string;
+  /** Rows shown in the table and chart; 0 = all. */
+  top: number;
+}
+
+function name(r: EstimateRow): string {
+  return `${r.gpu}${r.variant ? ' ' + r.variant : ''}${r.gpuCount > 1 ? ` ×${r.gpuCount}` : ''}`;
+}
+
+function flags(r: EstimateRow): string {
+  return [r.interruptible && 'spot', r.calibrated && 'calibrated', (r.overridden.price || r.overridden.speed) && 'override', !r.provisionable && 'estimate only', r.live && 'live']
+    .filter(Boolean)
+    .join(', ');
+}
+
+/** The first `top` rows, plus the local row wherever it sits (it is the reference). */
+export function shownRows(rows: EstimateRow[], top: number): EstimateRow[] {
+  if (!top || rows.length <= top) return rows;
+  return rows.filter((r, i) => i < top || r.provider === 'local');
+}
+
+export function renderEstimate(v: EstimateView): string {
+  const b = v.batch;
+  const out: string[] = [];
+  out.push(`${b.images} × ${b.model} (${b.title}), ${b.steps} steps, ${b.width}×${b.height}, batch ${b.batchSize}, ${b.precision} — catalog ${v.catalogDate}`);
+  const shown = shownRows(v.rows, v.top);
+  out.push(
+    table(
+      ['#', 'provider', 'GPU', '$/h', 's/img', 'render', 'overhead', 'total', 'cost', '$/image', 'vs local', 'note'],
+      shown.map((r) => [
+        String(v.rows.indexOf(r) + 1), r.provider, name(r), usdPerHour(r.usdPerHour, r.usdPerMonth), seconds(r.secondsPerImage),
+        formatDuration(r.renderSeconds), formatDuration(r.overheadSeconds), formatDuration(r.totalSeconds), usd(r.costUsd),
+        usdSmall(r.usdPerImage), times(r.speedupVsLocal), flags(r),
+      ]),
+      ['right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
+    ),
+  );
+  if (shown.length < v.rows.length) out.push(`${v.rows.length - shown.length} more rows: --top 0 shows all, --json lists every row with its sources.`);
+  out.push('', 'Total time and cost per row (bars scaled to the largest):');
+  out.push(
+    barChart(
+      shown.map((r) => ({
+        label: `${r.provider} ${name(r)}${r.interruptible ? ' (spot)' : ''}`,
+        values: [
+          { value: r.totalSeconds, text: formatDuration(r.totalSeconds) },
+          { value: r.costUsd, text: usd(r.costUsd) },
+        ],
+      })),
+      ['time', 'cost'],
+    ),
+  );
+  out.push('', ...recommendationLines(v.recommendation), '', ...notes(v));
+  return out.join('\n');
+}
+
+function recommendationLines(rec: Recommendation): string[] {
+  const line = (title: string, p: Pick | null) => (p ? `  ${title.padEnd(20)} ${label(p).padEnd(38)} ${usd(p.costUsd).padStart(8)}  ${formatDuration(p.totalSeconds)}` : undefined);
+  const limits = [
+    rec.limits.deadlineSeconds !== undefined && formatDuration(rec.limits.deadlineSeconds),
+    rec.limits.maxCostUsd !== undefined && usd(rec.limits.maxCostUsd),
+  ].filter(Boolean);
+  return [
+    'Recommendation:',
+    line('cheapest', rec.cheapest),
+    line('fastest', rec.fastest),
+    limits.length ? line(`within ${limits.join(' and ')}`, rec.withinLimits) : '  (give --max-cost and/or --deadline for the best offer within your limits)',
+  ].filter((x): x is string => Boolean(x));
+}
+
+function notes(v: EstimateView): string[] {
+  const lines: string[] = [];
+  for (const r of v.rows.filter((x) => !x.provisionable)) lines.push(`${r.provider} ${name(r)}: estimate only — ${r.reason ?? 'cannot be provisioned'}.`);
+  for (const e of v.errors) lines.push(`${e.provider}: live offers failed (${e.code}): ${e.message}; catalog prices shown instead.`);
+  for (const s of v.skipped) lines.push(`skipped ${s.provider} ${s.gpu}${s.interruptible ? ' (spot)' : ''}: ${s.reason}.`);
+  if (v.rows.some((r) => r.calibrated)) lines.push(`calibrated rows use your measured speeds from ${v.calibrationFile}.`);
+  lines.push(
+    v.includeOverhead
+      ? 'Overhead = machine boot + image pull + model download + model load + teardown; the provider bills the parts it charges for, rounded to its increment.'
+      : 'Overhead left out (--no-overhead): render time only, still rounded to each provider\'s billing increment.',
+  );
+  lines.push(`Prices and speeds are dated figures from ${v.catalogPath === 'bundled' ? 'the bundled catalog' : v.catalogPath}; --json shows each row's source. Spot rows can be interrupted.`);
+  return lines;
+}

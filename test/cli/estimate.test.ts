@@ -1,0 +1,145 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { main } from '../../src/cli/index';
+import type { CliContext } from '../../src/cli/context';
+import { bundledCatalogPath } from '../../src/catalog/load';
+
+let cwd: string;
+beforeEach(() => {
+  cwd = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-est-'));
+});
+afterEach(() => fs.rmSync(cwd, { recursive: true, force: true }));
+
+async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) => ({ write: (s: string) => (append(String(s)), true) }) as unknown as NodeJS.WritableStream;
+  const ctx: CliContext = {
+    env,
+    cwd,
+    isTTY: false,
+    stdout: sink((s) => (out += s)),
+    stderr: sink((s) => (err += s)),
+    log: (line) => (err += line + '\n'),
+  };
+  const code = await main(['node', 'gpuburst', 'estimate', ...args], ctx);
+  return { code, out, err };
+}
+
+async function json(args: string[], env: NodeJS.ProcessEnv = {}) {
+  const r = await cli([...args, '--json'], env);
+  expect(r.err).toBe('');
+  expect(r.code).toBe(0);
+  return JSON.parse(r.out);
+}
+
+const PROVIDERS = ['runpod', 'vast', 'lambda', 'paperspace', 'local', 'colab'];
+
+test('--json has the stable shape of the issue, rows sorted by cost', async () => {
+  const data = await json(['--model', 'sdxl', '--images', '1000']);
+  expect(data.batch).toMatchObject({ model: 'sdxl', images: 1000, steps: 20, width: 1024, height: 1024, batchSize: 1, precision: 'fp16' });
+  expect(data.catalogDate).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  expect(data.rows.length).toBeGreaterThan(20);
+  for (const r of data.rows) {
+    expect(PROVIDERS).toContain(r.provider);
+    expect(r).toEqual(
+      expect.objectContaining({
+        gpu: expect.any(String), vramGb: expect.any(Number), usdPerHour: expect.any(Number), secondsPerImage: expect.any(Number),
+        renderSeconds: expect.any(Number), overheadSeconds: expect.any(Number), totalSeconds: expect.any(Number), costUsd: expect.any(Number),
+        usdPerImage: expect.any(Number), speedupVsLocal: expect.any(Number), interruptible: false, source: expect.stringMatching(/^price: .+; speed: .+/),
+      }),
+    );
+  }
+  const costs = data.rows.map((r: { costUsd: number }) => r.costUsd);
+  expect(costs).toEqual([...costs].sort((a, b) => a - b));
+  expect(data.rows.find((r: { provider: string }) => r.provider === 'local')).toMatchObject({ gpu: 'RTX 3060', speedupVsLocal: 1, costUsd: 0 });
+  expect(data.rows.find((r: { provider: string }) => r.provider === 'colab')).toMatchObject({ provisionable: false, reason: expect.stringMatching(/no API/) });
+  expect(Object.keys(data.recommendation)).toEqual(expect.arrayContaining(['cheapest', 'fastest', 'withinLimits']));
+  expect(data.recommendation.cheapest.provider).toBe('local');
+  expect(data.recommendation.withinLimits).toBeNull();
+});
+
+test('the text output: table, chart, recommendation, the Colab note', async () => {
+  const r = await cli(['--model', 'sdxl', '--images', '1000']);
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/1000 × sdxl .* 20 steps, 1024×1024, batch 1, fp16/);
+  expect(r.out).toMatch(/│ *# *│ provider *│ GPU .*│ *\$\/image *│ *vs local/);
+  expect(r.out).toContain('Total time and cost per row');
+  expect(r.out).toMatch(/█/);
+  expect(r.out).toMatch(/cheapest +local RTX 3060/);
+  expect(r.out).toContain('colab A100 40GB: estimate only');
+});
+
+test("the seed's 100 SD1.5 row from flags: RTX 4090 spot, 2.5x the local 6 s/image, no overhead → 4 min, ≈ $0.02", async () => {
+  const data = await json(['--model', 'sd15', '--images', '100', '--providers', 'local,runpod', '--gpu', '4090', '--interruptible', '--speed', 'local=6s', '--speed', 'runpod:4090=2.5x', '--no-overhead']);
+  expect(data.rows.map((r: { provider: string }) => r.provider)).toEqual(['local', 'runpod']);
+  const [local, cloud] = data.rows;
+  expect(local.totalSeconds).toBeCloseTo(600, 6);
+  expect(cloud).toMatchObject({ gpu: 'RTX 4090', interruptible: true, usdPerHour: 0.34, overheadSeconds: 0 });
+  expect(cloud.totalSeconds).toBeCloseTo(240, 6);
+  expect(cloud.costUsd.toFixed(2)).toBe('0.02');
+});
+
+test('--deadline and --max-cost pick the row within limits', async () => {
+  const byDeadline = await json(['--deadline', '1h']);
+  expect(byDeadline.recommendation.withinLimits.totalSeconds).toBeLessThanOrEqual(3600);
+  const inTime = byDeadline.rows.filter((r: { totalSeconds: number; provisionable: boolean }) => r.totalSeconds <= 3600 && r.provisionable);
+  expect(byDeadline.recommendation.withinLimits.costUsd).toBe(Math.min(...inTime.map((r: { costUsd: number }) => r.costUsd)));
+  const byCost = await json(['--max-cost', '0.40']);
+  expect(byCost.recommendation.withinLimits.costUsd).toBeLessThanOrEqual(0.4);
+});
+
+test('a calibration file in the working directory replaces the catalog figure and is flagged', async () => {
+  fs.mkdirSync(path.join(cwd, '.gpuburst'));
+  const entry = { gpu: 'RTX 4090', model: 'sdxl', provider: 'vast', secondsPerImage: 2.75, steps: 20, width: 1024, height: 1024, images: 120, measuredAt: '2026-11-24T08:00:00Z' };
+  fs.writeFileSync(path.join(cwd, '.gpuburst', 'calibration.json'), JSON.stringify({ version: 1, entries: [entry] }));
+  const data = await json(['--providers', 'vast', '--gpu', '4090']);
+  expect(data.rows[0]).toMatchObject({ provider: 'vast', gpu: 'RTX 4090', secondsPerImage: 2.75, calibrated: true });
+  expect(data.rows[0].source).toContain('calibrated: 120 sdxl images on vast, 2026-11-24');
+  expect(data.calibrationFile).toBe(path.join(cwd, '.gpuburst', 'calibration.json'));
+});
+
+test('--kwh-price adds local electricity (170 W board power)', async () => {
+  const data = await json(['--providers', 'local', '--kwh-price', '0.16']);
+  const local = data.rows[0];
+  expect(local.electricityCostUsd).toBeCloseTo(((local.renderSeconds + local.overhead.modelLoadSeconds) / 3600) * 0.17 * 0.16, 10);
+  expect(local.costUsd).toBe(local.electricityCostUsd);
+});
+
+describe('bad input: one line naming the value and what is accepted, exit 2, no stack', () => {
+  test.each([
+    [['--model', 'sd3'], /^gpuburst: --model: unknown model "sd3"; accepted: sd15, sdxl, sd-turbo, lcm, flux-dev, flux-schnell\n$/],
+    [['--images', '0'], /^gpuburst: --images: "0" is not accepted; accepted: a whole number from 1/],
+    [['--images', '-3'], /^gpuburst: --images: "-3" is not accepted/],
+    [['--images', 'lots'], /^gpuburst: --images: "lots" is not accepted/],
+    [['--steps', '-1'], /^gpuburst: --steps: "-1" is not accepted/],
+    [['--width', '1001'], /^gpuburst: --width: 1001 is not a multiple of 8/],
+    [['--height', '0'], /^gpuburst: --height: "0" is not accepted; accepted: a whole number from 64 to 8192/],
+    [['--batch-size', 'two'], /^gpuburst: --batch-size: "two" is not accepted/],
+    [['--precision', 'int8'], /^gpuburst: --precision: "int8" is not accepted; accepted: fp16, fp32/],
+    [['--providers', 'aws'], /^gpuburst: --providers: unknown provider "aws"; accepted: runpod, vast, lambda, paperspace, local, colab/],
+    [['--gpu', 'rtx9999'], /^gpuburst: --gpu: unknown GPU "rtx9999"; known: A10, A100 40GB/],
+    [['--deadline', '1m'], /^gpuburst: --deadline 1m: no offer finishes in time; the fastest, .+ needs \d+m/],
+    [['--deadline', '90'], /^gpuburst: --deadline: "90" is not a duration; accepted: a positive time with units/],
+    [['--max-cost', 'free'], /^gpuburst: --max-cost: "free" is not accepted/],
+    [['--price', 'runpod:4090'], /^gpuburst: --price "runpod:4090": expected \[provider:\]gpu=value/],
+    [['--providers', 'lambda', '--gpu', '3060'], /^gpuburst: no offer matches --providers lambda with --gpu RTX 3060/],
+  ])('%j', async (args, message) => {
+    const r = await cli(args as string[]);
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(message);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  });
+
+  test('a malformed catalog named by GPUBURST_CATALOG', async () => {
+    const raw = JSON.parse(fs.readFileSync(bundledCatalogPath(), 'utf8'));
+    raw.offers[0].usdPerHour = 'cheap';
+    fs.writeFileSync(path.join(cwd, 'bad.json'), JSON.stringify(raw));
+    const r = await cli([], { GPUBURST_CATALOG: 'bad.json' });
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^gpuburst: catalog .*bad\.json: offers\.0\.usdPerHour: .+\n$/);
+  });
+});
