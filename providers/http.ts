@@ -78,6 +78,7 @@ export class HttpClient {
   private readonly axios: AxiosInstance;
   private readonly opts: Required<Pick<HttpClientOptions, 'timeoutMs' | 'maxRetries' | 'baseDelayMs' | 'maxDelayMs'>> & HttpClientOptions;
   private readonly nextAllowed = new Map<string, number>();
+  private gate: Promise<void> = Promise.resolve();
 
   constructor(opts: HttpClientOptions) {
     this.provider = opts.provider;
@@ -167,17 +168,25 @@ export class HttpClient {
     return new TransientError(`${this.provider}: ${req.method} ${req.path} failed: ${redact(String(what))}`, { provider: this.provider, cause: err });
   }
 
-  private async waitForRateRules(req: HttpRequest): Promise<void> {
-    for (const rule of this.opts.rateRules ?? []) {
-      if (!rule.match(req.method, req.path)) continue;
-      const now = Date.now();
-      const allowed = this.nextAllowed.get(rule.name) ?? 0;
-      this.nextAllowed.set(rule.name, Math.max(now, allowed) + rule.minIntervalMs);
-      if (allowed > now) {
-        this.log(`${this.provider}: waiting ${allowed - now} ms for rate limit "${rule.name}"`);
-        await this.sleep(allowed - now, req.signal);
+  /**
+   * Requests matching any rule pass one at a time: wait for the longest of their rules, then reserve every rule from
+   * the real send time (reserving at check time let a second rule's wait push the send past the first's slot).
+   */
+  private waitForRateRules(req: HttpRequest): Promise<void> {
+    const rules = (this.opts.rateRules ?? []).filter((r) => r.match(req.method, req.path));
+    if (rules.length === 0) return Promise.resolve();
+    const turn = this.gate.then(async () => {
+      for (;;) {
+        const wait = Math.max(...rules.map((r) => (this.nextAllowed.get(r.name) ?? 0) - Date.now()));
+        if (wait <= 0 || req.signal?.aborted) break;
+        this.log(`${this.provider}: waiting ${wait} ms for rate limit "${rules.map((r) => r.name).join('", "')}"`);
+        await this.sleep(wait, req.signal);
       }
-    }
+      const sentAt = Date.now();
+      for (const r of rules) this.nextAllowed.set(r.name, sentAt + r.minIntervalMs);
+    });
+    this.gate = turn.catch(() => undefined);
+    return turn;
   }
 
   private sleep(ms: number, signal?: AbortSignal): Promise<void> {

@@ -1,0 +1,205 @@
+/**
+ * Lambda Cloud (on-demand VMs) as a gpuburst Provider. A machine is a VM whose cloud-init `user_data` installs
+ * Docker and runs the ComfyUI image (providers/bootstrap.ts); ComfyUI is reached on the VM's public IP through a
+ * firewall ruleset opened for its port. Lambda has no stop and no spot. Reference: shared/reference/lambda.md.
+ */
+import { vmBootstrapScript } from '../bootstrap';
+import { createOnce } from '../create-once';
+import { BadInputError, CapacityError, NotFoundError, ProviderError, UnsupportedError } from '../errors';
+import { registerSecret } from '../redact';
+import { waitUntilReady } from '../wait';
+import type {
+  Capabilities,
+  CreateMachineOptions,
+  KillSwitch,
+  KillSwitchOptions,
+  ListMachinesOptions,
+  ListOffersOptions,
+  Machine,
+  MachineRef,
+  Offer,
+  Provider,
+  WaitUntilReadyOptions,
+} from '../types';
+import type { LambdaApi, LambdaInstanceTypeItem, LaunchRequest } from './api';
+import { goneMachine, isOurs, lambdaName, machineTags, toMachine } from './machines';
+import { gpuInfo } from './mapping';
+import type { Prerequisites } from './prerequisites';
+
+/** `user_data` "cannot exceed 1MB in size" (lambda.md §3). */
+const USER_DATA_MAX_BYTES = 1024 * 1024;
+/** Lambda's images log in as `ubuntu` (lambda.md §5). */
+const SSH_USER = 'ubuntu';
+
+export const CAPABILITIES: Capabilities = {
+  stop: {
+    supported: false,
+    reason: 'Lambda has no stop or pause; only terminate ends billing, and it erases the local disk',
+    billsWhileStopped: 'not applicable: a Lambda instance bills until it is terminated',
+  },
+  interruptible: { supported: false, reason: 'Lambda sells on-demand instances only (no spot or interruptible tier)' },
+  selfTerminate: {
+    supported: true,
+    via: 'account-key',
+    needsRemoteKey: true,
+    reason:
+      'Lambda has no machine-scoped key or metadata service, so the watchdog needs an account API key; Lambda keys have full access to every API operation of the account (launch, terminate, list)',
+    withoutRemoteKey: 'client-side teardown only: if gpuburst dies, the instance bills until `gpuburst sweep` or a manual terminate',
+  },
+  billing: {
+    incrementSeconds: 60,
+    minimumSeconds: 0,
+    note: 'billed per started minute from the moment the instance passes health checks (active) until terminate; no minimum documented',
+  },
+};
+
+export interface LambdaSettings {
+  /** Port ComfyUI is published on (8188 on real VMs; configurable for simulators where 8188 is taken). */
+  comfyPort: number;
+  /** Image family for the VM; undefined = Lambda's default (latest Lambda Stack). */
+  imageFamily?: string;
+  /** Wait before looking a machine up after an ambiguous launch failure. */
+  createSettleMs: number;
+  apiBaseUrl: string;
+  log?: (line: string) => void;
+}
+
+export class LambdaProvider implements Provider {
+  readonly name = 'lambda' as const;
+
+  constructor(private readonly api: LambdaApi, private readonly prereq: Prerequisites, private readonly settings: LambdaSettings) {}
+
+  capabilities(): Capabilities {
+    return CAPABILITIES;
+  }
+
+  async listOffers(opts: ListOffersOptions): Promise<Offer[]> {
+    if (opts.interruptible === true) return [];
+    const types = await this.api.instanceTypes(opts.signal);
+    return Object.entries(types)
+      .flatMap(([name, item]) => offersOf(name, item))
+      .filter((o) => matches(o, opts));
+  }
+
+  async createMachine({ spec, signal }: CreateMachineOptions): Promise<Machine> {
+    const { type, region } = await this.placement(spec.offerId, signal);
+    const userData = vmBootstrapScript(spec, { sshUser: SSH_USER });
+    if (Buffer.byteLength(userData, 'utf8') > USER_DATA_MAX_BYTES) {
+      throw new BadInputError(`lambda: the boot script is ${Buffer.byteLength(userData, 'utf8')} bytes; user_data holds at most 1 MB`, { provider: 'lambda' });
+    }
+    const body: LaunchRequest = {
+      region_name: region,
+      instance_type_name: type,
+      ssh_key_names: [await this.prereq.sshKeyName(signal)],
+      name: lambdaName(spec.name),
+      tags: machineTags(spec.sessionId),
+      user_data: userData,
+    };
+    const rulesets = await this.prereq.firewallRulesets(region, signal);
+    if (rulesets) body.firewall_rulesets = rulesets;
+    if (this.settings.imageFamily) body.image = { family: this.settings.imageFamily };
+    const gpu = gpuInfo(type);
+    return createOnce<Machine>({
+      send: async () => {
+        const id = await this.launchOne(body, signal);
+        return { provider: 'lambda', id, name: body.name, sessionId: spec.sessionId, status: 'booting', providerStatus: 'booting', gpu: gpu?.gpu, gpuCount: gpu?.gpuCount, region };
+      },
+      lookup: async () => (await this.listMachines({ name: spec.name, signal }))[0],
+      settleMs: this.settings.createSettleMs,
+      signal,
+      log: this.settings.log,
+    });
+  }
+
+  async getMachine({ id, signal }: MachineRef): Promise<Machine> {
+    try {
+      return toMachine(await this.api.getInstance(id, signal), this.settings.comfyPort);
+    } catch (err) {
+      if (err instanceof NotFoundError) return goneMachine(id);
+      throw err;
+    }
+  }
+
+  waitUntilReady(opts: WaitUntilReadyOptions): Promise<Machine> {
+    return waitUntilReady(() => this.getMachine({ id: opts.id, signal: opts.signal }), opts);
+  }
+
+  async stopMachine({ id }: MachineRef): Promise<void> {
+    throw new UnsupportedError(`lambda: ${CAPABILITIES.stop.reason}`, { provider: 'lambda', machineId: id });
+  }
+
+  async terminateMachine({ id, signal }: MachineRef): Promise<void> {
+    try {
+      await this.api.terminate([id], signal);
+    } catch (err) {
+      // Already gone (terminated earlier or never launched) is what the caller wanted.
+      if (err instanceof NotFoundError) return;
+      throw err;
+    }
+  }
+
+  async listMachines({ name, signal }: ListMachinesOptions): Promise<Machine[]> {
+    const wanted = name === undefined ? undefined : lambdaName(name);
+    return (await this.api.listInstances(signal))
+      .filter((i) => isOurs(i) && (wanted === undefined || i.name === wanted))
+      .map((i) => toMachine(i, this.settings.comfyPort));
+  }
+
+  killSwitch({ remoteKey }: KillSwitchOptions): KillSwitch {
+    if (!remoteKey) {
+      throw new UnsupportedError(`lambda: a watchdog needs an account API key on the machine; ${CAPABILITIES.selfTerminate.withoutRemoteKey}`, { provider: 'lambda' });
+    }
+    registerSecret(remoteKey);
+    const headers = { Authorization: 'Bearer ${GPUBURST_REMOTE_KEY}' };
+    return {
+      env: { GPUBURST_API_URL: this.settings.apiBaseUrl, GPUBURST_REMOTE_KEY: remoteKey },
+      // Lambda has no metadata service: the machine finds its own id by its unique name (lambda.md §8).
+      lookup: { url: '${GPUBURST_API_URL}/instances', headers, listPath: 'data', nameField: 'name', idField: 'id' },
+      terminate: {
+        method: 'POST',
+        url: '${GPUBURST_API_URL}/instance-operations/terminate',
+        headers: { ...headers, 'Content-Type': 'application/json' },
+        body: '{"instance_ids":["${MACHINE_ID}"]}',
+      },
+    };
+  }
+
+  /** Instance type and region of an offer; an offer listed without capacity takes the first region that has some. */
+  private async placement(offerId: string, signal?: AbortSignal): Promise<{ type: string; region: string }> {
+    const [type, region] = offerId.split(':');
+    if (!/^[a-z0-9_]+$/.test(type ?? '')) throw new BadInputError(`lambda: "${offerId}" is not a Lambda offer id (expected <instance type>:<region>)`, { provider: 'lambda' });
+    if (region) return { type, region };
+    const item = (await this.api.instanceTypes(signal))[type];
+    if (!item) throw new BadInputError(`lambda: unknown instance type "${type}"`, { provider: 'lambda' });
+    const first = item.regions_with_capacity_available[0];
+    if (!first) throw new CapacityError(`lambda: ${type} has no capacity in any region now`, { provider: 'lambda' });
+    return { type, region: first.name };
+  }
+
+  /** Launch returns ids only; exactly one is expected, anything else is cleaned up rather than left billing. */
+  private async launchOne(body: LaunchRequest, signal?: AbortSignal): Promise<string> {
+    const { instance_ids: ids } = await this.api.launch(body, signal);
+    if (ids?.length === 1) return ids[0];
+    if (ids?.length) await this.api.terminate(ids, signal).catch(() => undefined);
+    throw new ProviderError(`lambda: launch answered ${ids?.length ?? 0} instance ids instead of 1`, { provider: 'lambda', machineId: ids?.[0] });
+  }
+}
+
+function offersOf(name: string, item: LambdaInstanceTypeItem): Offer[] {
+  const t = item.instance_type;
+  const gpu = gpuInfo(name, t?.gpu_description, t?.specs?.gpus);
+  if (!gpu || !t) return [];
+  const base = { provider: 'lambda' as const, ...gpu, usdPerHour: t.price_cents_per_hour / 100, interruptible: false, live: true };
+  const regions = item.regions_with_capacity_available ?? [];
+  // Sold out everywhere: still listed (with its price) so estimates and `offers` can show it.
+  if (regions.length === 0) return [{ ...base, offerId: name, region: '', available: false }];
+  return regions.map((r) => ({ ...base, offerId: `${name}:${r.name}`, region: r.name, available: true }));
+}
+
+function matches(o: Offer, opts: ListOffersOptions): boolean {
+  if (opts.gpu !== undefined && o.gpu.toLowerCase() !== opts.gpu.toLowerCase()) return false;
+  if (opts.minVramGb !== undefined && o.vramGb < opts.minVramGb) return false;
+  if (opts.maxUsdPerHour !== undefined && o.usdPerHour > opts.maxUsdPerHour) return false;
+  if (opts.gpuCount !== undefined && o.gpuCount !== opts.gpuCount) return false;
+  return opts.interruptible !== true;
+}

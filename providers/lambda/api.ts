@@ -1,0 +1,177 @@
+/**
+ * Thin typed client of the Lambda Cloud API v1 (lambda.md §2–§7). Every success body is `{"data": ...}`; this file
+ * unwraps it. Rate limits (1 request/s, 1 launch per 12 s, §7) are enforced client-side by the shared HttpClient.
+ */
+import { HttpClient, HttpMethod, HttpRequest, RateRule } from '../http';
+import { TransientError } from '../errors';
+import { translate } from './mapping';
+
+export interface LambdaRegion {
+  name: string;
+  description: string;
+}
+
+export interface LambdaInstanceType {
+  name: string;
+  description: string;
+  gpu_description: string;
+  price_cents_per_hour: number;
+  specs: { vcpus: number; memory_gib: number; storage_gib: number; gpus: number };
+}
+
+export interface LambdaInstanceTypeItem {
+  instance_type: LambdaInstanceType;
+  regions_with_capacity_available: LambdaRegion[];
+}
+
+export interface LambdaTag {
+  key: string;
+  value: string;
+}
+
+export interface LambdaInstance {
+  id: string;
+  name?: string;
+  /** Absent while booting (§4). */
+  ip?: string;
+  private_ip?: string;
+  status: string;
+  ssh_key_names: string[];
+  region: LambdaRegion;
+  instance_type: LambdaInstanceType;
+  hostname?: string;
+  tags?: LambdaTag[];
+  firewall_rulesets?: { id: string }[];
+}
+
+export interface LambdaSshKey {
+  id: string;
+  name: string;
+  public_key: string;
+}
+
+export interface LambdaFirewallRule {
+  protocol: 'tcp' | 'udp' | 'icmp' | 'all';
+  port_range?: [number, number];
+  source_network: string;
+  description: string;
+}
+
+export interface LambdaFirewallRuleset {
+  id: string;
+  name: string;
+  region: LambdaRegion;
+  rules: LambdaFirewallRule[];
+  instance_ids: string[];
+}
+
+export interface LaunchRequest {
+  region_name: string;
+  instance_type_name: string;
+  ssh_key_names: string[];
+  name: string;
+  tags: LambdaTag[];
+  user_data: string;
+  firewall_rulesets?: { id: string }[];
+  image?: { family: string };
+}
+
+export interface LambdaApiOptions {
+  baseUrl: string;
+  apiKey: string;
+  timeoutMs?: number;
+  /** Lambda's limit between any two requests (documented: 1 request/s). */
+  minIntervalMs: number;
+  /** Lambda's limit between launches (documented: 1 per 12 s). */
+  launchIntervalMs: number;
+  /** Retries of idempotent requests (SkyPilot makes 6 attempts on Lambda's 429s, lambda.md §7). */
+  maxRetries: number;
+  retryBaseDelayMs: number;
+  log?: (line: string) => void;
+}
+
+export const LAUNCH_PATH = '/instance-operations/launch';
+
+export class LambdaApi {
+  private readonly http: HttpClient;
+
+  constructor(opts: LambdaApiOptions) {
+    const anyMs = withMargin(opts.minIntervalMs);
+    // HttpClient books each rule when it checks it, in order. The launch rule goes first, so the general rule is
+    // booked after the long launch wait; the launch rule absorbs the general wait that may follow it.
+    const rateRules: RateRule[] = [
+      { name: 'lambda-launch', match: (m: HttpMethod, p: string) => m === 'POST' && p === LAUNCH_PATH, minIntervalMs: withMargin(opts.launchIntervalMs) + anyMs },
+      { name: 'lambda-any', match: () => true, minIntervalMs: anyMs },
+    ];
+    this.http = new HttpClient({
+      provider: 'lambda',
+      baseUrl: opts.baseUrl,
+      headers: { Authorization: `Bearer ${opts.apiKey}` },
+      timeoutMs: opts.timeoutMs,
+      maxRetries: opts.maxRetries,
+      baseDelayMs: opts.retryBaseDelayMs,
+      rateRules,
+      translate,
+      log: opts.log,
+    });
+  }
+
+  instanceTypes(signal?: AbortSignal): Promise<Record<string, LambdaInstanceTypeItem>> {
+    return this.data({ method: 'GET', path: '/instance-types', signal });
+  }
+
+  listInstances(signal?: AbortSignal): Promise<LambdaInstance[]> {
+    return this.data({ method: 'GET', path: '/instances', signal });
+  }
+
+  getInstance(id: string, signal?: AbortSignal): Promise<LambdaInstance> {
+    return this.data({ method: 'GET', path: `/instances/${encodeURIComponent(id)}`, signal });
+  }
+
+  /** Sent once: a lost answer may still have launched a paid instance (see create-once). */
+  launch(body: LaunchRequest, signal?: AbortSignal): Promise<{ instance_ids: string[] }> {
+    return this.data({ method: 'POST', path: LAUNCH_PATH, body, retry: false, signal });
+  }
+
+  /** Terminating twice is harmless, so this one may be retried. */
+  terminate(ids: string[], signal?: AbortSignal): Promise<{ terminated_instances: LambdaInstance[] }> {
+    return this.data({ method: 'POST', path: '/instance-operations/terminate', body: { instance_ids: ids }, retry: true, signal });
+  }
+
+  listSshKeys(signal?: AbortSignal): Promise<LambdaSshKey[]> {
+    return this.data({ method: 'GET', path: '/ssh-keys', signal });
+  }
+
+  /**
+   * Without `publicKey` Lambda generates a pair and returns the private key once; the caller drops it. Retried: a
+   * repeat can only fail with "name must be unique", which the caller resolves by listing.
+   */
+  addSshKey(name: string, publicKey?: string, signal?: AbortSignal): Promise<LambdaSshKey> {
+    const body = publicKey ? { name, public_key: publicKey } : { name };
+    return this.data({ method: 'POST', path: '/ssh-keys', body, retry: true, signal });
+  }
+
+  listFirewallRulesets(signal?: AbortSignal): Promise<LambdaFirewallRuleset[]> {
+    return this.data({ method: 'GET', path: '/firewall-rulesets', signal });
+  }
+
+  createFirewallRuleset(body: { name: string; region: string; rules: LambdaFirewallRule[] }, signal?: AbortSignal): Promise<LambdaFirewallRuleset> {
+    // Retried: at worst a repeat leaves a second, unused ruleset of the same name (no cost; sweep removes it).
+    return this.data({ method: 'POST', path: '/firewall-rulesets', body, retry: true, signal });
+  }
+
+  private async data<T>(req: HttpRequest): Promise<T> {
+    const res = await this.http.request<{ data?: T }>(req);
+    const body = res.data;
+    if (body === null || typeof body !== 'object' || !('data' in body)) {
+      // A 2xx without the documented envelope is most likely an edge proxy page, not Lambda's API.
+      throw new TransientError(`lambda: ${req.method} ${req.path} answered ${res.status} without a "data" envelope`, { provider: 'lambda', status: res.status });
+    }
+    return body.data as T;
+  }
+}
+
+/** Lambda counts arrivals, we count departures: space requests 10% wider than the limit so jitter stays under it. */
+function withMargin(limitMs: number): number {
+  return Math.ceil(limitMs * 1.1);
+}

@@ -1,0 +1,68 @@
+/**
+ * How a gpuburst machine looks on Lambda: its name (≤ 64 chars), the tags that mark it as ours (lambda.md §9),
+ * and the mapping of a Lambda instance onto `Machine`.
+ */
+import crypto from 'crypto';
+import { BadInputError } from '../errors';
+import { Machine, MACHINE_LABEL, MACHINE_NAME_PREFIX } from '../types';
+import type { LambdaInstance, LambdaTag } from './api';
+import { gpuInfo, machineStatus } from './mapping';
+
+/** Launch `name`: "Must be 64 characters or fewer." (lambda.md §3). */
+export const NAME_MAX_CHARS = 64;
+/** Tag values: maxLength 128; keys match ^[a-z][a-z0-9-:]+$ (lambda.md §3). */
+const TAG_VALUE_MAX_CHARS = 128;
+export const MANAGED_TAG: LambdaTag = { key: 'managed-by', value: MACHINE_LABEL };
+export const SESSION_TAG_KEY = 'gpuburst-session';
+
+/** The spec's unique name, shortened only when Lambda's limit requires it (a hash keeps it unique). */
+export function lambdaName(name: string): string {
+  if (name.length <= NAME_MAX_CHARS) return name;
+  const hash = crypto.createHash('sha256').update(name).digest('hex').slice(0, 8);
+  return `${name.slice(0, NAME_MAX_CHARS - hash.length - 1)}-${hash}`;
+}
+
+export function machineTags(sessionId: string): LambdaTag[] {
+  if (sessionId.length > TAG_VALUE_MAX_CHARS) {
+    throw new BadInputError(`lambda: session id is ${sessionId.length} characters; Lambda tag values hold at most ${TAG_VALUE_MAX_CHARS}`, { provider: 'lambda' });
+  }
+  return [MANAGED_TAG, { key: SESSION_TAG_KEY, value: sessionId }];
+}
+
+export function isOurs(instance: LambdaInstance): boolean {
+  const tagged = (instance.tags ?? []).some((t) => t.key === MANAGED_TAG.key && t.value === MANAGED_TAG.value);
+  return tagged || (instance.name ?? '').startsWith(MACHINE_NAME_PREFIX);
+}
+
+export function toMachine(instance: LambdaInstance, comfyPort: number): Machine {
+  const status = machineStatus(instance.status);
+  const type = instance.instance_type;
+  const gpu = type ? gpuInfo(type.name, type.gpu_description, type.specs?.gpus) : undefined;
+  const reachable = instance.status === 'active' || instance.status === 'unhealthy';
+  return {
+    provider: 'lambda',
+    id: instance.id,
+    name: instance.name ?? '',
+    sessionId: instance.tags?.find((t) => t.key === SESSION_TAG_KEY)?.value,
+    status,
+    providerStatus: instance.status,
+    gpu: gpu?.gpu,
+    gpuCount: gpu?.gpuCount,
+    usdPerHour: type && status !== 'terminated' ? type.price_cents_per_hour / 100 : 0,
+    // The VM's bootstrap publishes ComfyUI (behind its token proxy) on the public IP (lambda.md §5).
+    endpoint: reachable && instance.ip ? `http://${instance.ip}:${comfyPort}` : undefined,
+    region: instance.region?.name,
+    message: messageFor(instance.status),
+  };
+}
+
+/** What getMachine returns once Lambda no longer knows the id. */
+export function goneMachine(id: string): Machine {
+  return { provider: 'lambda', id, name: '', status: 'terminated', providerStatus: 'terminated', usdPerHour: 0, message: 'Lambda no longer lists this instance' };
+}
+
+function messageFor(status: string): string | undefined {
+  if (status === 'unhealthy') return 'Lambda reports the instance unhealthy (failed health checks); it still bills';
+  if (status === 'preempted') return 'Lambda preempted the instance';
+  return undefined;
+}
