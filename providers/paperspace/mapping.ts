@@ -1,0 +1,143 @@
+/**
+ * Paperspace words → gpuburst words: machine states, machine-type labels → normalized GPU names, the name format
+ * that carries the session id (Paperspace machines have no tags, paperspace.md §9), and error translation.
+ */
+import {
+  AuthError,
+  BadInputError,
+  CapacityError,
+  GpuburstError,
+  NotFoundError,
+  ProviderError,
+  RateLimitError,
+  TransientError,
+} from '../errors';
+import type { HttpFailure } from '../http';
+import { MACHINE_NAME_PREFIX, MachineStatus } from '../types';
+
+/** v1 `state` enum (paperspace.md §4); case is normalized because older clients spell `serviceReady`. */
+const STATUS: Record<string, MachineStatus> = {
+  provisioning: 'pending',
+  starting: 'booting',
+  restarting: 'booting',
+  upgrading: 'booting',
+  // "services are running on the machine but the Paperspace agent is not yet available".
+  serviceready: 'booting',
+  // Running; `ready` for gpuburst only after the caller's probe answered.
+  ready: 'running',
+  stopping: 'stopping',
+  off: 'stopped',
+};
+
+export function machineStatus(state: string): MachineStatus {
+  return STATUS[state.toLowerCase()] ?? 'pending';
+}
+
+interface GpuInfo {
+  gpu: string;
+  vramGb: number;
+}
+
+/** Base machine-type labels (paperspace.md §2) → the GPU name every provider uses for the same card. */
+export const GPU_BY_TYPE: Record<string, GpuInfo> = {
+  'GPU+': { gpu: 'Quadro M4000', vramGb: 8 },
+  P4000: { gpu: 'Quadro P4000', vramGb: 8 },
+  P5000: { gpu: 'Quadro P5000', vramGb: 16 },
+  P6000: { gpu: 'Quadro P6000', vramGb: 24 },
+  RTX4000: { gpu: 'Quadro RTX 4000', vramGb: 8 },
+  RTX5000: { gpu: 'Quadro RTX 5000', vramGb: 16 },
+  A4000: { gpu: 'RTX A4000', vramGb: 16 },
+  A5000: { gpu: 'RTX A5000', vramGb: 24 },
+  A6000: { gpu: 'RTX A6000', vramGb: 48 },
+  V100: { gpu: 'V100 16GB', vramGb: 16 },
+  'V100-32G': { gpu: 'V100 32GB', vramGb: 32 },
+  A100: { gpu: 'A100 40GB', vramGb: 40 },
+  'A100-80G': { gpu: 'A100 80GB', vramGb: 80 },
+  H100: { gpu: 'H100 80GB', vramGb: 80 },
+};
+
+/** "A4000x4" → RTX A4000 × 4; CPU types (C5…) and unknown labels → undefined. */
+export function gpuOfMachineType(machineType: string): (GpuInfo & { gpuCount: number }) | undefined {
+  const m = /^(.+?)(?:x(\d+))?$/.exec(machineType.trim());
+  const info = m ? GPU_BY_TYPE[m[1]] : undefined;
+  if (!m || !info) return undefined;
+  return { ...info, gpuCount: m[2] ? Number(m[2]) : 1 };
+}
+
+/** Marker used when the spec name does not already carry the session id in the session's own format. */
+const SESSION_MARK = '~';
+
+/**
+ * The name stored at Paperspace. The session names machines `gpuburst-<sessionId>-<rand>` (rand without '-'); such a
+ * name is kept as is. Any other name gets `~<sessionId>` appended so the sweep can still read the session back.
+ */
+export function providerMachineName(name: string, sessionId: string): string {
+  if (!name.startsWith(MACHINE_NAME_PREFIX) || name.includes(SESSION_MARK)) {
+    throw new BadInputError(`paperspace: machine name "${name}" must start with "${MACHINE_NAME_PREFIX}" and must not contain "${SESSION_MARK}"`, { provider: 'paperspace' });
+  }
+  return parseMachineName(name).sessionId === sessionId ? name : `${name}${SESSION_MARK}${sessionId}`;
+}
+
+/** Inverse of providerMachineName: `gpuburst-a-b-c` → session `a-b`; `gpuburst-x-y~s1` → name `gpuburst-x-y`, session `s1`. */
+export function parseMachineName(stored: string): { name: string; sessionId?: string } {
+  const mark = stored.indexOf(SESSION_MARK);
+  if (mark >= 0) return { name: stored.slice(0, mark), sessionId: stored.slice(mark + 1) || undefined };
+  const m = new RegExp(`^${MACHINE_NAME_PREFIX}(.+)-[^-]+$`).exec(stored);
+  return { name: stored, sessionId: m?.[1] };
+}
+
+export function isOurs(stored: string): boolean {
+  return stored.startsWith(MACHINE_NAME_PREFIX);
+}
+
+/** Event error texts that mean "no capacity" (legacy wording, paperspace.md §4); configurable. */
+export const DEFAULT_CAPACITY_PATTERN = /insufficient capacity|higher than normal demand|no capacity|out of capacity/i;
+
+export interface TranslateOptions {
+  capacityPattern?: RegExp;
+  keyVar?: string;
+}
+
+/** One `{code, message, details?}` body (paperspace.md §7) → the typed error family. */
+export function translate(f: HttpFailure, opts: TranslateOptions = {}): GpuburstError {
+  const body = (typeof f.data === 'object' && f.data !== null ? f.data : {}) as { code?: unknown; message?: unknown };
+  const code = typeof body.code === 'string' ? body.code : '';
+  const said = typeof body.message === 'string' ? body.message : typeof f.data === 'string' ? f.data.slice(0, 200) : '';
+  const init = { provider: 'paperspace' as const, status: f.status };
+  const text = `paperspace: ${f.method} ${f.path} failed (${f.status}${code ? ' ' + code : ''})${said ? ': ' + said : ''}`.replace(/\s+/g, ' ').trim();
+  if (f.status === 401 || f.status === 403 || code === 'UNAUTHORIZED' || code === 'FORBIDDEN') {
+    return new AuthError(`paperspace: API key rejected (${f.status}); check ${opts.keyVar ?? 'PAPERSPACE_API_KEY'}`, init);
+  }
+  if (f.status === 429 || code === 'TOO_MANY_REQUESTS') return new RateLimitError(text, { ...init, retryAfterSeconds: f.retryAfterSeconds });
+  if (f.status === 404 || code === 'NOT_FOUND') return new NotFoundError(text, init);
+  if (f.status >= 500 || f.status === 408 || f.status === 499 || code === 'TIMEOUT' || code === 'INTERNAL_SERVER_ERROR') return new TransientError(text, init);
+  if ((opts.capacityPattern ?? DEFAULT_CAPACITY_PATTERN).test(said)) return new CapacityError(text, init);
+  // "This machine is currently starting." is a state conflict, not bad input (paperspace.md §6).
+  if (/this machine is currently/i.test(said) || f.status === 409 || f.status === 412) return new ProviderError(text, init);
+  if (f.status === 400 || f.status === 413 || f.status === 422 || code === 'BAD_REQUEST' || code === 'PARSE_ERROR') return new BadInputError(text, init);
+  return new ProviderError(text, init);
+}
+
+/** The CLI treats a 2xx JSON object holding only `code` + `message` (≤ 3 keys) as an error (paperspace.md §7). */
+export function isErrorBody(data: unknown): boolean {
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
+  const o = data as Record<string, unknown>;
+  return typeof o.code === 'string' && typeof o.message === 'string' && Object.keys(o).length <= 3;
+}
+
+/** TRPC-style code → HTTP status, for an error body that arrived with 2xx. */
+export const STATUS_OF_CODE: Record<string, number> = {
+  PARSE_ERROR: 400,
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  METHOD_NOT_SUPPORTED: 405,
+  TIMEOUT: 408,
+  CONFLICT: 409,
+  PRECONDITION_FAILED: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  TOO_MANY_REQUESTS: 429,
+  CLIENT_CLOSED_REQUEST: 499,
+  INTERNAL_SERVER_ERROR: 500,
+};
