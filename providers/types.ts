@@ -227,6 +227,8 @@ export interface Provider {
   waitUntilReady(opts: WaitUntilReadyOptions): Promise<Machine>;
   /** Stop compute billing, keep the disk. Throws UnsupportedError where the provider cannot. */
   stopMachine(opts: MachineRef): Promise<void>;
+  /** Start a stopped machine again (to pull outputs it kept). Throws UnsupportedError where stop is unsupported. */
+  startMachine(opts: MachineRef): Promise<void>;
   /** End the machine and its billing. Succeeds when the machine is already gone. */
   terminateMachine(opts: MachineRef): Promise<void>;
   /** Our machines only (name prefix / label), in any state the provider still lists. */

@@ -128,6 +128,10 @@ export class LambdaProvider implements Provider {
     throw new UnsupportedError(`lambda: ${CAPABILITIES.stop.reason}`, { provider: 'lambda', machineId: id });
   }
 
+  async startMachine({ id }: MachineRef): Promise<void> {
+    throw new UnsupportedError(`lambda: ${CAPABILITIES.stop.reason}`, { provider: 'lambda', machineId: id });
+  }
+
   async terminateMachine({ id, signal }: MachineRef): Promise<void> {
     try {
       await this.api.terminate([id], signal);

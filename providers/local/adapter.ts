@@ -89,6 +89,10 @@ export class LocalProvider implements Provider {
     throw new UnsupportedError(`local: ${CAPABILITIES.stop.reason}`, { provider: 'local' });
   }
 
+  async startMachine(): Promise<void> {
+    // Nothing to start: gpuburst never stopped it.
+  }
+
   async terminateMachine({ id }: MachineRef): Promise<void> {
     this.claims.delete(id);
   }

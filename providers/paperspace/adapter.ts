@@ -157,6 +157,12 @@ export class PaperspaceProvider implements Provider {
     await this.api.stopMachine(id, signal);
   }
 
+  async startMachine({ id, signal }: MachineRef): Promise<void> {
+    const m = await this.api.getMachine(id, signal);
+    if (/^(ready|serviceready|starting|provisioning)$/i.test(m.state)) return; // already on its way up
+    await this.api.startMachine(id, signal);
+  }
+
   async terminateMachine({ id, signal }: MachineRef): Promise<void> {
     let deleted: PsMachine | undefined;
     try {

@@ -95,6 +95,11 @@ export class PaperspaceApi {
     return this.call<MachineAction>({ method: 'POST', path: '/machines', body, retry: false, signal });
   }
 
+  /** Like stop; starting a machine that is already starting answers "This machine is currently starting." */
+  startMachine(id: string, signal: Signal): Promise<MachineAction> {
+    return this.call<MachineAction>({ method: 'PATCH', path: `/machines/${encodeURIComponent(id)}/start`, body: {}, retry: true, signal });
+  }
+
   /** The CLI sends "{}" on parameterless PATCH calls. Stopping twice is a no-op, so retrying is safe. */
   stopMachine(id: string, signal: Signal): Promise<MachineAction> {
     return this.call<MachineAction>({ method: 'PATCH', path: `/machines/${encodeURIComponent(id)}/stop`, body: {}, retry: true, signal });

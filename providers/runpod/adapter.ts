@@ -160,6 +160,17 @@ export class RunpodProvider implements Provider {
     }
   }
 
+  async startMachine(opts: MachineRef): Promise<void> {
+    try {
+      await this.api.podAction(opts.id, 'start', opts.signal);
+    } catch (err) {
+      // 409: start is not valid now; fine when the pod already runs.
+      if (!(err instanceof ProviderError && err.status === 409)) throw err;
+      const pod = await this.api.getPod(opts.id, opts.signal);
+      if (pod.status !== 'RUNNING' && pod.status !== 'STARTING') throw err;
+    }
+  }
+
   async terminateMachine(opts: MachineRef): Promise<void> {
     try {
       await this.api.deletePod(opts.id, opts.signal);

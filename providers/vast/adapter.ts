@@ -121,6 +121,10 @@ export class VastProvider implements Provider {
     await this.api.setState(instanceId(id), 'stopped', signal);
   }
 
+  async startMachine({ id, signal }: MachineRef): Promise<void> {
+    await this.api.setState(instanceId(id), 'running', signal);
+  }
+
   async terminateMachine({ id, signal }: MachineRef): Promise<void> {
     try {
       await this.api.destroyInstance(instanceId(id), signal);

@@ -111,7 +111,7 @@ describe.each(harnesses.map((h) => [h.provider, h] as const))('%s adapter contra
     expect(sim.state().machines.filter((m) => m.billing)).toHaveLength(0);
   });
 
-  test('stop where the provider can, a typed refusal where it cannot', async () => {
+  test('stop (and start again) where the provider can, a typed refusal where it cannot', async () => {
     const created = await provider.createMachine({ spec: spec(offer, token) });
     await ready(created.id);
     const caps = provider.capabilities();
@@ -120,9 +120,14 @@ describe.each(harnesses.map((h) => [h.provider, h] as const))('%s adapter contra
       const deadline = Date.now() + 5000;
       while (sim.state().machines.find((m) => m.id === created.id)!.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(sim.state().machines.find((m) => m.id === created.id)!.running).toBe(false);
+      // Start again, as `resume` does to pull outputs a stopped machine kept.
+      await provider.startMachine({ id: created.id });
+      expect((await ready(created.id)).status).toBe('ready');
+      expect(sim.state().machines.find((m) => m.id === created.id)!.running).toBe(true);
     } else {
       const err = await expectCode(provider.stopMachine({ id: created.id }), 'ERR_UNSUPPORTED');
       expect(err.message).toContain(caps.stop.reason.slice(0, 20));
+      await expectCode(provider.startMachine({ id: created.id }), 'ERR_UNSUPPORTED');
       expect(sim.state().machines.find((m) => m.id === created.id)!.running).toBe(true);
     }
     await provider.terminateMachine({ id: created.id });
