@@ -17,6 +17,8 @@ export interface CommandResult {
   /** Human rendering; omitted when the command streamed its own output. */
   text?: () => string;
   exitCode?: number;
+  /** With --json, print `data` as one line (commands that stream JSON events before it). */
+  jsonLine?: boolean;
 }
 
 export interface CommandModule {

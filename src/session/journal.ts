@@ -51,6 +51,8 @@ export interface PromptRecord {
   endedAt?: string;
   /** Render time measured on the machine, seconds. */
   seconds?: number;
+  /** It rendered, but its outputs could not be pulled: the machine must not be terminated. */
+  pullFailed?: boolean;
 }
 
 export interface SessionJournal {

@@ -33,6 +33,8 @@ const AI_DOCK: ComfyTemplate = {
 const VAST_COMFY: ComfyTemplate = {
   image: 'vastai/comfyui',
   tokenEnv: 'OPEN_BUTTON_TOKEN',
+  // Vast's own ComfyUI template starts the image this way from onstart (vast.md §3).
+  startCommand: 'entrypoint.sh',
   comfyDir: '/workspace/ComfyUI',
   env: { ENABLE_AUTH: 'true', COMFYUI_ARGS: '--disable-auto-launch --port 18188 --preview-method none' },
   ports: [{ port: 8188, protocol: 'http' }],

@@ -9,10 +9,12 @@ import type { WatchdogLauncher } from '../../sim/common/machine-host';
 import { AGENT_DECODER, hasAgent } from './config';
 
 export interface AgentLauncherOptions {
-  /** ComfyUI's folders for this machine; the agent's io dir is <inputDir>/gpuburst. */
-  dirsFor: (machineId: string) => { inputDir: string; modelsDir: string } | undefined;
+  /** ComfyUI's folders for a machine whose host does not report them (tests); the agent's io dir is <input>/gpuburst. */
+  dirsFor?: (machineId: string) => { input: string; models: string } | undefined;
   /** Stand-in for the internet when the agent downloads models. */
   downloadProxy?: string;
+  /** The stand-in internet cannot serve the real files, so their sha256 cannot match: skip that one check. */
+  skipSha256?: boolean;
   /** Where the agent's stderr goes (one file per machine). */
   logDir?: string;
 }
@@ -20,15 +22,16 @@ export interface AgentLauncherOptions {
 export function agentLauncher(opts: AgentLauncherOptions): WatchdogLauncher {
   return async (boot) => {
     if (!hasAgent(boot.env)) return undefined;
-    const dirs = opts.dirsFor(boot.machineId);
+    const dirs = boot.dirs ?? opts.dirsFor?.(boot.machineId);
     if (!dirs) return undefined;
     const env: Record<string, string> = {
       ...boot.env,
       PATH: process.env.PATH ?? '/usr/bin:/bin',
       GPUBURST_COMFY_URL: boot.comfyUrl,
-      GPUBURST_IO_DIR: path.join(dirs.inputDir, 'gpuburst'),
-      GPUBURST_MODELS_DIR: dirs.modelsDir,
+      GPUBURST_IO_DIR: path.join(dirs.input, 'gpuburst'),
+      GPUBURST_MODELS_DIR: dirs.models,
       ...(opts.downloadProxy ? { GPUBURST_DOWNLOAD_PROXY: opts.downloadProxy } : {}),
+      ...(opts.skipSha256 ? { GPUBURST_SKIP_SHA256: '1' } : {}),
     };
     const log = opts.logDir ? fs.openSync(path.join(opts.logDir, `agent-${boot.provider}-${boot.machineId}.log`), 'a') : 'ignore';
     const child: ChildProcess = spawn('python3', ['-c', AGENT_DECODER], { env, stdio: ['ignore', 'ignore', log] });

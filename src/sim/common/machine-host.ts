@@ -6,7 +6,7 @@
  */
 import crypto from 'crypto';
 import type { CloudProviderName } from '../../../providers/types';
-import { startComfyStandIn } from './comfy-standin';
+import { startComfySimMachine } from '../comfyui';
 
 export interface MachineBoot {
   provider: CloudProviderName;
@@ -23,6 +23,10 @@ export interface MachineBoot {
 
 export interface RunningComfy {
   url: string;
+  /** Where the server writes its outputs, when it is a local simulator (tests compare pulled files with it). */
+  outputDir?: string;
+  /** Its input and model folders, when it is a local simulator (the machine agent works in them). */
+  dirs?: { input: string; models: string };
   close(): Promise<void>;
 }
 
@@ -35,7 +39,7 @@ export interface ComfyStartOptions {
 }
 
 export type ComfyFactory = (opts: ComfyStartOptions) => Promise<RunningComfy>;
-export type WatchdogLauncher = (boot: MachineBoot & { comfyUrl: string; token: string }) => Promise<{ stop(): Promise<void> } | undefined>;
+export type WatchdogLauncher = (boot: MachineBoot & { comfyUrl: string; token: string; dirs?: { input: string; models: string } }) => Promise<{ stop(): Promise<void> } | undefined>;
 
 export interface MachineProcess {
   comfyUrl: string;
@@ -51,7 +55,7 @@ export interface MachineHost {
 export const IMAGE_TOKEN_VARS = ['WEB_TOKEN', 'OPEN_BUTTON_TOKEN'] as const;
 
 export function createMachineHost(opts: { comfy?: ComfyFactory; watchdog?: WatchdogLauncher } = {}): MachineHost {
-  const comfy = opts.comfy ?? startComfyStandIn;
+  const comfy = opts.comfy ?? startComfySimMachine;
   return {
     async boot(b) {
       // Like the real images: with no token configured, the proxy invents a random one, so nobody gets in unasked.
@@ -59,7 +63,7 @@ export function createMachineHost(opts: { comfy?: ComfyFactory; watchdog?: Watch
       const running = await comfy({ host: b.host ?? '127.0.0.1', port: b.port ?? 0, token, machineId: b.machineId });
       let watchdog: { stop(): Promise<void> } | undefined;
       try {
-        watchdog = await opts.watchdog?.({ ...b, comfyUrl: running.url, token });
+        watchdog = await opts.watchdog?.({ ...b, comfyUrl: running.url, token, dirs: running.dirs });
       } catch (err) {
         await running.close();
         throw err;

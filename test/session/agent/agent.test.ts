@@ -70,7 +70,7 @@ describe('machine agent (python3)', () => {
   });
 
   async function start(settings: Partial<AgentSettings>, kill: KillSwitch | undefined, extraEnv: Record<string, string> = {}, machineName = 'gpuburst-x-mine') {
-    const launch = agentLauncher({ dirsFor: () => ({ inputDir: path.join(dir, 'input'), modelsDir: path.join(dir, 'models') }), downloadProxy: extraEnv.PROXY, logDir: dir });
+    const launch = agentLauncher({ dirsFor: () => ({ input: path.join(dir, 'input'), models: path.join(dir, 'models') }), downloadProxy: extraEnv.PROXY, logDir: dir });
     const env = { ...agentEnv({ ...base, ...settings }, machineName, kill), RUNPOD_POD_ID: 'pod-7', RUNPOD_API_KEY: 'pod-scoped-key', WEB_TOKEN: 'tok' };
     const running = await launch({ provider: 'runpod', machineId: 'pod-7', name: machineName, env, comfyUrl: comfy.url, token: 'tok' });
     stops.push(() => running!.stop());

@@ -1,0 +1,27 @@
+/** `gpuburst status [id]`: every session, its machines as the providers see them now, and the spend so far. */
+import path from 'path';
+import type { Command } from 'commander';
+import type { SessionStatusRow } from '../../session/manage';
+import type { CliContext, CommandResult } from '../context';
+import { usd } from '../render/format';
+
+export function define(cmd: Command): void {
+  cmd.argument('[session]', 'one session id (default: all)').option('--json', 'print the sessions as JSON');
+}
+
+export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
+  const { sessionStatus } = await import('../../session/manage');
+  const sessions = await sessionStatus(path.join(ctx.cwd, '.gpuburst'), ctx.env, args[0] as string | undefined);
+  return { data: { sessions }, text: () => render(sessions) };
+}
+
+function render(rows: SessionStatusRow[]): string {
+  if (rows.length === 0) return 'no sessions yet (gpuburst run starts one)';
+  return rows
+    .map((s) => {
+      const head = `${s.id}  ${s.status}${s.live ? ' (running now)' : ''}  ${s.prompts.done}/${s.prompts.total} done${s.prompts.failed ? `, ${s.prompts.failed} failed` : ''}  spent ${usd(s.spentUsd)}`;
+      const machines = s.machines.map((m) => `  ${m.provider} ${m.name}${m.id ? ` (${m.id})` : ''}: ${m.journalState}${m.providerStatus ? `, provider says ${m.providerStatus}` : ''}${m.note ? ` — ${m.note}` : ''}`);
+      return [head, ...machines].join('\n');
+    })
+    .join('\n');
+}

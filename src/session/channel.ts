@@ -1,0 +1,86 @@
+/**
+ * The client's side of the channel with the machine agent, through ComfyUI itself (no extra port): the heartbeat
+ * goes up as `input/gpuburst/heartbeat.json` (/upload/image accepts any file), the agent's `status.json` comes back
+ * through /view. A heartbeat carries a sequence number; the agent times silence on its own clock.
+ */
+import { BadInputError, TransientError } from '../../providers/errors';
+import { defaultSleep } from '../../providers/http';
+import type { ComfyClient } from '../comfy/client';
+import type { AgentModel } from './agent/config';
+
+export interface HeartbeatPayload {
+  spentUsd?: number;
+  budgetUsd?: number;
+  /** The client has everything it wanted; the agent may end the machine once ComfyUI idles. */
+  batchDone?: boolean;
+}
+
+export interface AgentStatus {
+  startedAt: number;
+  models: Record<string, { state: 'downloading' | 'done' | 'failed'; bytes: number; error?: string }>;
+  terminating: string | null;
+  terminated: boolean;
+  lastBeatAgeSeconds: number | null;
+}
+
+export class MachineChannel {
+  private seq = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private beating: Promise<void> | undefined;
+
+  constructor(private readonly client: ComfyClient, private readonly intervalMs: number, private readonly payload: () => HeartbeatPayload) {}
+
+  start(): void {
+    if (this.timer) return;
+    void this.beat();
+    this.timer = setInterval(() => void this.beat(), this.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.beating;
+  }
+
+  /** One heartbeat now. Failures are swallowed: a missed beat is what the agent's window is for. */
+  beat(extra: HeartbeatPayload = {}): Promise<void> {
+    if (this.beating) return this.beating;
+    const body = Buffer.from(JSON.stringify({ seq: ++this.seq, at: Date.now(), ...this.payload(), ...extra }));
+    this.beating = this.client
+      .upload({ data: body, name: 'heartbeat.json', subfolder: 'gpuburst', type: 'input', overwrite: true })
+      .then(() => undefined, () => undefined)
+      .finally(() => (this.beating = undefined));
+    return this.beating;
+  }
+
+  async status(): Promise<AgentStatus | undefined> {
+    try {
+      const { stream } = await this.client.view({ filename: 'status.json', subfolder: 'gpuburst', type: 'input' }, { retry: false, timeoutMs: 10_000 });
+      const chunks: Buffer[] = [];
+      for await (const c of stream) chunks.push(c as Buffer);
+      return JSON.parse(Buffer.concat(chunks).toString('utf8')) as AgentStatus;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Waits until the agent has placed every model; a failed download fails the session before any prompt runs. */
+export async function waitForModels(channel: MachineChannel, models: AgentModel[], opts: { machineId: string; timeoutSeconds: number; pollMs?: number; signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<void> {
+  if (models.length === 0) return;
+  const deadline = Date.now() + opts.timeoutSeconds * 1000;
+  while (!opts.signal?.aborted) {
+    const st = await channel.status();
+    const entries = models.map((m) => st?.models[`${m.folder}/${m.name}`]);
+    const failed = models.find((_, i) => entries[i]?.state === 'failed');
+    if (failed) {
+      const error = st!.models[`${failed.folder}/${failed.name}`].error ?? 'download failed';
+      throw new BadInputError(`model ${failed.folder}/${failed.name} could not be placed on the machine: ${error} (url ${failed.url})`, { machineId: opts.machineId });
+    }
+    opts.onProgress?.(entries.reduce((sum, e) => sum + (e?.bytes ?? 0), 0));
+    if (entries.every((e) => e?.state === 'done')) return;
+    if (Date.now() >= deadline) break;
+    await defaultSleep(opts.pollMs ?? 2000, opts.signal);
+  }
+  throw new TransientError(`models were not placed on machine ${opts.machineId} within ${opts.timeoutSeconds} s`, { machineId: opts.machineId });
+}

@@ -1,0 +1,129 @@
+/**
+ * Everything decided before a cent is spent: the batch is expanded and validated (pre-flight, offline), offers are
+ * read live from the chosen providers, every offer is estimated for this batch, and the cheapest ones that meet
+ * the constraints are ranked. A budget below the estimate, a missing key, a GPU nobody offers → an error here.
+ */
+import { AuthError, BadInputError } from '../../providers/errors';
+import { hasKey } from '../../providers/index';
+import { CLOUD_PROVIDERS, CloudProviderName, Offer, ProviderName } from '../../providers/types';
+import { loadCatalog } from '../catalog/load';
+import { fromLiveOffer } from '../catalog/offers';
+import { canonicalGpu, resolveGpuNames } from '../catalog/gpu-names';
+import { expandBatch, ExpandedPrompt, validateBatch } from '../comfy/batch/expand';
+import { BatchFileError, LoadedBatch, loadBatch } from '../comfy/batch/load';
+import { formatProblem } from '../comfy/errors';
+import { bundledObjectInfo } from '../comfy/workflow/object-info';
+import { readCalibration } from '../estimate/calibration';
+import { Batch, estimate, EstimateRow } from '../estimate/estimator';
+import { getProfile } from '../estimate/profiles';
+import type { AgentModel } from './agent/config';
+import { batchShape } from './batch-shape';
+import type { ProviderPool } from './pool';
+
+export interface PlanOptions {
+  batchFile: string;
+  provider: ProviderName | 'auto';
+  gpu?: string;
+  pods: number;
+  maxCostUsd?: number;
+  maxUsdPerHour?: number;
+  interruptible?: boolean;
+  /** Estimator profile; inferred from the workflow's checkpoint when absent. */
+  model?: string;
+}
+
+export interface Plan {
+  batch: LoadedBatch;
+  prompts: ExpandedPrompt[];
+  models: AgentModel[];
+  shape: Batch;
+  /** Offers that can take the batch, cheapest estimate first, each with its estimate for its share of the batch. */
+  ranked: { offer: Offer; row: EstimateRow }[];
+  /** Estimated cost and time of the whole session on the chosen offers. */
+  estimateUsd: number;
+  /** The same batch on the local RTX 3060, for the report's speed-up. */
+  localSecondsPerImage?: number;
+  estimateSeconds: number;
+  offerErrors: { provider: string; code: string; message: string }[];
+}
+
+export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.ProcessEnv, cwd: string): Promise<Plan> {
+  const objectInfo = bundledObjectInfo();
+  const batch = loadBatch(o.batchFile, objectInfo);
+  const prompts = expandBatch(batch, objectInfo);
+  if (prompts.length === 0) throw new BadInputError(`${o.batchFile}: the batch expands to no prompt`);
+  if (o.provider !== 'local') {
+    const problems = validateBatch(batch, prompts, objectInfo);
+    if (problems.length) throw new BatchFileError(batch.file, problems.map((p) => ({ path: p.where, message: formatProblem(p) })));
+  }
+  const shape = batchShape(prompts, o.model);
+  const profile = getProfile(shape.model);
+  const { catalog } = loadCatalog({ env });
+  const known = Object.keys(catalog.gpus);
+  const wanted = o.gpu ? new Set(resolveGpuNames(o.gpu, known)) : undefined;
+  const gpuOf = (x: Offer) => canonicalGpu(x.gpu, known) ?? x.gpu;
+
+  const clouds = cloudsFor(o.provider, env);
+  const listed = await Promise.allSettled(clouds.map((c) => pool.get(c).listOffers({ interruptible: o.interruptible ? true : false })));
+  const offerErrors: Plan['offerErrors'] = [];
+  const offers: Offer[] = [];
+  listed.forEach((r, i) => {
+    if (r.status === 'fulfilled') offers.push(...r.value);
+    else offerErrors.push({ provider: clouds[i], code: (r.reason as { code?: string }).code ?? 'ERR_PROVIDER', message: (r.reason as Error).message });
+  });
+  if (offers.length === 0 && offerErrors.length && clouds.length === 1) throw listed.find((r) => r.status === 'rejected')!.reason as Error;
+
+  const usable = offers.filter(
+    (x) =>
+      x.available &&
+      (o.provider === 'local' || !wanted || wanted.has(gpuOf(x))) &&
+      (o.provider === 'local' || x.vramGb * x.gpuCount >= profile.minVramGb) &&
+      (o.maxUsdPerHour === undefined || x.usdPerHour <= o.maxUsdPerHour),
+  );
+  if (usable.length === 0) throw new BadInputError(noOfferMessage(o, offers, profile.minVramGb, offerErrors, wanted, gpuOf));
+
+  const share: Batch = { ...shape, images: Math.ceil(shape.images / o.pods) };
+  const today = new Date().toISOString().slice(0, 10);
+  const calibration = readCalibration(cwd).entries;
+  const { rows, local } = estimate({ batch: share, catalog, offers: usable.map((x) => fromLiveOffer(x, known, today)), calibration });
+  const ranked = rows
+    .filter((row) => row.provider !== 'colab')
+    .map((row) => ({ row, offer: usable.find((x) => x.offerId === row.offerId && x.provider === row.provider)! }))
+    .filter((r) => r.offer)
+    .sort((a, b) => a.row.costUsd - b.row.costUsd || a.row.totalSeconds - b.row.totalSeconds);
+  if (ranked.length === 0) throw new BadInputError(`no offer could be estimated for ${shape.model}; check --model`);
+  const first = ranked[0].row;
+  const plan: Plan = { batch, prompts, models: batch.models.map(({ name, folder, url, sha256 }) => ({ name, folder, url, sha256 })), shape, ranked, estimateUsd: first.costUsd * o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
+  if (o.maxCostUsd !== undefined && plan.estimateUsd > o.maxCostUsd) {
+    throw new BadInputError(
+      `budget $${o.maxCostUsd.toFixed(2)} is below the estimate $${plan.estimateUsd.toFixed(2)} (${prompts.length} prompts on ${o.pods} × ${first.gpu} at ${first.provider}); raise --max-cost or shrink the batch`,
+    );
+  }
+  return plan;
+}
+
+function cloudsFor(provider: PlanOptions['provider'], env: NodeJS.ProcessEnv): ProviderName[] {
+  if (provider === 'local') return ['local'];
+  if (provider !== 'auto') {
+    if (!hasKey(provider, env)) throw new AuthError(`${provider}: no API key; set ${keyVar(provider)}`, { provider });
+    return [provider];
+  }
+  const keyed = CLOUD_PROVIDERS.filter((c) => hasKey(c, env));
+  if (keyed.length === 0) throw new AuthError(`no provider key is set; set one of ${CLOUD_PROVIDERS.map(keyVar).join(', ')}, or try --simulate`);
+  return keyed;
+}
+
+function keyVar(c: CloudProviderName): string {
+  return `${c.toUpperCase()}_API_KEY`;
+}
+
+function noOfferMessage(o: PlanOptions, offers: Offer[], minVramGb: number, errors: Plan['offerErrors'], wanted: Set<string> | undefined, gpuOf: (x: Offer) => string): string {
+  const parts = [`${offers.length} offer(s) listed`];
+  const available = offers.filter((x) => x.available);
+  parts.push(`${available.length} available`);
+  if (wanted) parts.push(`${available.filter((x) => wanted.has(gpuOf(x))).length} with GPU "${o.gpu}" (offered: ${[...new Set(available.map(gpuOf))].join(', ') || 'none'})`);
+  parts.push(`${available.filter((x) => x.vramGb * x.gpuCount >= minVramGb).length} with ≥ ${minVramGb} GB VRAM`);
+  if (o.maxUsdPerHour !== undefined) parts.push(`${available.filter((x) => x.usdPerHour <= o.maxUsdPerHour!).length} at ≤ $${o.maxUsdPerHour}/h`);
+  const errs = errors.length ? `; errors: ${errors.map((e) => `${e.provider} ${e.code}`).join(', ')}` : '';
+  return `no offer fits: ${parts.join(', ')}${errs}`;
+}

@@ -1,0 +1,159 @@
+/**
+ * Runs the batch on every ready machine at once: one prompt runner per machine, all pulling from one shared queue
+ * (so a fast machine simply takes more), outputs pulled as each prompt finishes into `<out>/<session>/<workflow>/`,
+ * every state change journaled. The budget is checked every second: when one more billing increment would pass
+ * the cap, queueing stops, what runs finishes and is pulled.
+ */
+import path from 'path';
+import type { GpuburstError } from '../../providers/errors';
+import type { ExpandedPrompt } from '../comfy/batch/expand';
+import type { PulledFile as ComfyPulledFile } from '../comfy/outputs';
+import { PromptRunner } from '../comfy/runner';
+import type { BudgetTracker } from './budget';
+import type { Emit } from './events';
+import type { Journal, PromptRecord } from './journal';
+import type { ProvisionedMachine } from './provision';
+
+export interface RenderOptions {
+  journal: Journal;
+  machines: ProvisionedMachine[];
+  prompts: ExpandedPrompt[];
+  /** `<out>/<session>`: each workflow's images go to a folder of its name below it. */
+  sessionDir: string;
+  budget: BudgetTracker;
+  signal?: AbortSignal;
+  emit: Emit;
+  aheadCount?: number;
+  /** Projected spend of the remaining work, for progress lines. */
+  projectUsd?: (remaining: number) => number;
+}
+
+export interface RenderResult {
+  done: number;
+  failed: number;
+  notStarted: number;
+  stoppedBy?: 'budget' | 'signal';
+  /** Machine errors that ended a runner early (unreachable ComfyUI, auth). */
+  machineErrors: { machine: string; message: string }[];
+}
+
+/**
+ * ComfyUI's own file name, made unique and stable with the prompt's id hash: `sd15_00001_-220ccfff26b2.png`.
+ * Several machines all count from 00001, so ComfyUI's name alone would collide.
+ */
+export function localOutputName(id: string, file: { filename: string }): string {
+  const ext = path.extname(file.filename);
+  const hash = id.slice(id.lastIndexOf('-') + 1);
+  return `${path.basename(file.filename, ext)}-${hash}${ext}`;
+}
+
+export async function renderAll(o: RenderOptions): Promise<RenderResult> {
+  const records = new Map<string, PromptRecord>(o.journal.data.prompts.map((p) => [p.id, p]));
+  const byId = new Map(o.prompts.map((p) => [p.id, p]));
+  const total = o.prompts.length;
+  let stoppedBy: RenderResult['stoppedBy'];
+  const runners: PromptRunner[] = [];
+  const stopAll = (why: 'budget' | 'signal') => {
+    stoppedBy ??= why;
+    for (const r of runners) r.stop();
+  };
+  const onAbort = () => stopAll('signal');
+  o.signal?.addEventListener('abort', onAbort);
+
+  const counts = () => {
+    let done = 0;
+    let failed = 0;
+    for (const r of records.values()) {
+      if (r.state === 'done') done++;
+      else if (r.state === 'failed') failed++;
+    }
+    return { done, failed };
+  };
+  const progress = () => {
+    const { done, failed } = counts();
+    const spentUsd = o.budget.spentUsd();
+    o.emit({ type: 'progress', done, failed, total, spentUsd, projectedUsd: spentUsd + (o.projectUsd?.(total - done - failed) ?? 0) });
+  };
+  const budgetTimer = setInterval(() => {
+    if (o.budget.exhausted()) {
+      if (!stoppedBy) o.emit({ type: 'log', level: 'warn', message: `budget: one more billing increment would pass $${o.budget.capUsd?.toFixed(2)}; stopping the queue, pulling what is done` });
+      stopAll('budget');
+    }
+    progress();
+  }, 1000);
+
+  const update = (id: string, change: Partial<PromptRecord>, event?: { reason?: string; files?: number }) => {
+    const rec = records.get(id);
+    if (!rec) return;
+    o.journal.later(() => Object.assign(rec, change));
+    o.emit({ type: 'prompt', id, state: rec.state, machine: rec.machine, ...event });
+  };
+
+  const makeRunner = (m: ProvisionedMachine) =>
+    new PromptRunner({
+      client: m.client,
+      outputDir: o.sessionDir,
+      outputSubfolder: (id: string) => byId.get(id)?.workflow ?? 'outputs',
+      aheadCount: o.aheadCount,
+      isDone: (id) => records.get(id)?.state === 'done',
+      localName: localOutputName,
+      callbacks: {
+        onQueued: (id, promptId) => update(id, { state: 'queued', machine: m.record.name, comfyPromptId: promptId }),
+        onRunning: (id) => update(id, { state: 'running', startedAt: new Date().toISOString() }),
+        onDone: (id, files: ComfyPulledFile[]) => {
+          const started = records.get(id)?.startedAt;
+          update(
+            id,
+            {
+              state: 'done',
+              endedAt: new Date().toISOString(),
+              seconds: started ? (Date.now() - Date.parse(started)) / 1000 : undefined,
+              files: files.map((f) => ({ path: path.relative(o.sessionDir, f.path), bytes: f.bytes })),
+              error: undefined,
+            },
+            { files: files.length },
+          );
+        },
+        onFailed: (id, reason: string, _err?: GpuburstError, stage?: 'render' | 'pull') =>
+          update(id, { state: 'failed', error: reason, endedAt: new Date().toISOString(), pullFailed: stage === 'pull' || undefined }, { reason }),
+        onCancelled: (id) => update(id, { state: 'pending', machine: undefined, comfyPromptId: undefined }),
+      },
+    });
+
+  const machineErrors: RenderResult['machineErrors'] = [];
+  const unfinished = () => o.prompts.filter((p) => !['done', 'failed'].includes(records.get(p.id)?.state ?? 'pending'));
+  try {
+    // Rounds: prompts that a lost machine held go back to the machines still standing.
+    let alive = o.machines;
+    for (let round = 0; round < 3 && alive.length && !stoppedBy && unfinished().length; round++) {
+      // One queue for all machines: each runner takes the next prompt not finished yet.
+      const queue = (function* (items: ExpandedPrompt[]) {
+        yield* items;
+      })(unfinished());
+      const lost = new Set<ProvisionedMachine>();
+      await Promise.all(
+        alive.map(async (m) => {
+          const runner = makeRunner(m);
+          runners.push(runner);
+          if (stoppedBy) runner.stop();
+          try {
+            await runner.run(queue);
+          } catch (err) {
+            lost.add(m);
+            machineErrors.push({ machine: m.record.name, message: (err as Error).message });
+            o.emit({ type: 'log', level: 'warn', message: `${m.record.name}: ${(err as Error).message}` });
+          }
+        }),
+      );
+      alive = alive.filter((m) => !lost.has(m));
+      if (lost.size === 0) break;
+    }
+  } finally {
+    clearInterval(budgetTimer);
+    o.signal?.removeEventListener('abort', onAbort);
+    o.journal.flush();
+    progress();
+  }
+  const { done, failed } = counts();
+  return { done, failed, notStarted: total - done - failed, stoppedBy, machineErrors };
+}

@@ -1,0 +1,126 @@
+/**
+ * The end-of-session report (also stored in the journal): images, wall and billed time, actual cost against the
+ * estimate, $/image, speed-up against the local RTX 3060, and what to do next. The measured seconds per image is
+ * saved as calibration, so the next `estimate` for that GPU and model uses it.
+ */
+import { GpuburstError } from '../../providers/errors';
+import { recordCalibration } from '../estimate/calibration';
+import type { BudgetTracker } from './budget';
+import type { Journal, SessionStatus } from './journal';
+import type { Plan } from './plan';
+import type { RenderResult } from './render';
+import type { TeardownOutcome } from './teardown';
+
+export interface SessionReport {
+  sessionId: string;
+  status: SessionStatus;
+  images: number;
+  prompts: { total: number; done: number; failed: number; notStarted: number };
+  wallSeconds: number;
+  billedSeconds: number;
+  costUsd: number;
+  estimateUsd: number;
+  budgetUsd?: number;
+  usdPerImage?: number;
+  /** Median render seconds per prompt measured on the machines. */
+  secondsPerImage?: number;
+  localSecondsPerImage?: number;
+  speedupVsLocal?: number;
+  stoppedBy?: 'budget' | 'signal';
+  machines: TeardownOutcome[];
+  outDir: string;
+  /** Calibration saved for this GPU and model. */
+  calibrated?: { gpu: string; model: string; secondsPerImage: number };
+  message: string;
+}
+
+export interface ReportInput {
+  journal: Journal;
+  plan: Plan;
+  render?: RenderResult;
+  budget: BudgetTracker;
+  startedMs: number;
+  teardown: TeardownOutcome[];
+  failure?: unknown;
+  interrupted: boolean;
+  cwd: string;
+}
+
+export function buildReport(r: ReportInput): SessionReport {
+  const d = r.journal.data;
+  const done = d.prompts.filter((p) => p.state === 'done');
+  const failed = d.prompts.filter((p) => p.state === 'failed').length;
+  const images = done.reduce((n, p) => n + (p.files?.length ?? 0), 0);
+  const costUsd = r.budget.spentUsd();
+  const secondsPerImage = median(done.map((p) => p.seconds).filter((s): s is number => typeof s === 'number' && s > 0));
+  const status: SessionStatus = r.failure ? 'failed' : r.interrupted ? 'interrupted' : r.render?.stoppedBy === 'budget' ? 'stopped' : 'done';
+  const report: SessionReport = {
+    sessionId: d.id,
+    status,
+    images,
+    prompts: { total: d.prompts.length, done: done.length, failed, notStarted: d.prompts.length - done.length - failed },
+    wallSeconds: Math.round((Date.now() - r.startedMs) / 1000),
+    billedSeconds: r.budget.billedSeconds(),
+    costUsd,
+    estimateUsd: r.plan.estimateUsd,
+    budgetUsd: d.budgetUsd,
+    usdPerImage: images ? costUsd / images : undefined,
+    secondsPerImage,
+    localSecondsPerImage: r.plan.localSecondsPerImage,
+    speedupVsLocal: secondsPerImage && r.plan.localSecondsPerImage ? r.plan.localSecondsPerImage / secondsPerImage : undefined,
+    stoppedBy: r.render?.stoppedBy,
+    machines: r.teardown,
+    outDir: d.outDir,
+    message: '',
+  };
+  report.calibrated = calibrate(r, done.length, secondsPerImage);
+  report.message = nextSteps(report, r.failure);
+  return report;
+}
+
+function calibrate(r: ReportInput, measured: number, secondsPerImage: number | undefined): SessionReport['calibrated'] {
+  const machine = r.journal.data.machines.find((m) => m.readyAt);
+  // Simulators render at whatever speed they are told: never a measurement.
+  if (r.journal.data.options.simulated) return undefined;
+  // A handful of prompts on one kind of GPU is a measurement; mixed GPUs or three images are not.
+  const gpus = new Set(r.journal.data.machines.filter((m) => m.readyAt).map((m) => m.gpu));
+  if (!machine || !secondsPerImage || measured < 3 || gpus.size !== 1) return undefined;
+  const s = r.plan.shape;
+  try {
+    recordCalibration(r.cwd, {
+      gpu: machine.gpu,
+      model: s.model,
+      provider: machine.provider,
+      secondsPerImage: secondsPerImage / s.batchSize,
+      steps: s.steps,
+      width: s.width,
+      height: s.height,
+      batchSize: s.batchSize,
+      precision: s.precision,
+      images: measured,
+      measuredAt: new Date().toISOString(),
+      sessionId: r.journal.data.id,
+    });
+    return { gpu: machine.gpu, model: s.model, secondsPerImage: secondsPerImage / s.batchSize };
+  } catch {
+    return undefined; // an unknown GPU name for the catalog: the report still stands
+  }
+}
+
+function nextSteps(rep: SessionReport, failure: unknown): string {
+  const parts: string[] = [];
+  if (failure) parts.push(failure instanceof GpuburstError ? failure.message : String((failure as Error)?.message ?? failure));
+  parts.push(`${rep.images} image(s) in ${rep.outDir}; cost $${rep.costUsd.toFixed(2)} (estimate $${rep.estimateUsd.toFixed(2)})`);
+  if (rep.stoppedBy === 'budget') parts.push(`stopped at the budget of $${rep.budgetUsd?.toFixed(2)}`);
+  const open = rep.machines.filter((m) => m.result === 'stopped' || m.result === 'left-running' || m.result === 'unconfirmed');
+  for (const m of open) parts.push(`${m.provider} ${m.name} ${m.result}${m.message ? `: ${m.message}` : ''}`);
+  if (rep.prompts.notStarted > 0 || open.length) parts.push(`finish with: gpuburst resume ${rep.sessionId}`);
+  if (open.length) parts.push(`or end it with: gpuburst down ${rep.sessionId}`);
+  return parts.join('; ');
+}
+
+function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}

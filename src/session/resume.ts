@@ -1,0 +1,106 @@
+/**
+ * `gpuburst resume <id>`: finish what a session left. Machines the journal knows are looked up: a stopped one is
+ * started again, a live one reconnected; prompts that finished while nobody watched have their outputs pulled from
+ * ComfyUI's history; what is left runs on those machines (or new ones), then everything is torn down as in `run`.
+ */
+import path from 'path';
+import { BadInputError } from '../../providers/errors';
+import type { ProviderName } from '../../providers/types';
+import { Limiter, outputFiles, pullOutputs } from '../comfy/outputs';
+import { machineCostUsd } from './budget';
+import type { Emit } from './events';
+import { isLive, Journal, MachineRecord } from './journal';
+import { reconnect } from './reconnect';
+import { localOutputName } from './render';
+import { makePlan } from './plan';
+import { ProviderPool } from './pool';
+import type { ProvisionedMachine } from './provision';
+import type { SessionReport } from './report';
+import { runJournaled } from './session';
+import { DEFAULT_TIMINGS, SessionTimings } from './timings';
+
+export interface ResumeOptions {
+  stateDir: string;
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  id: string;
+  signal?: AbortSignal;
+  emit: Emit;
+  timings?: Partial<SessionTimings>;
+  /** false: leave the machines up when everything succeeded (Pulumi `autoTeardown: false`). */
+  teardownOnSuccess?: boolean;
+}
+
+export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
+  const journal = Journal.load(o.stateDir, o.id);
+  if (!journal) throw new BadInputError(`no session "${o.id}" in ${o.stateDir}; gpuburst status lists them`);
+  if (isLive(journal.data) && journal.data.owner.pid !== process.pid) throw new BadInputError(`session ${o.id} is still running (process ${journal.data.owner.pid} on ${journal.data.owner.host})`);
+  journal.claim();
+  const opts = journal.data.options as Record<string, unknown>;
+  const comfyUrls = (opts.comfyUrls as string[] | undefined) ?? [];
+  const timings: SessionTimings = { ...DEFAULT_TIMINGS, ...o.timings };
+  const pool = new ProviderPool(o.env, comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
+  const spentSoFar = journal.data.machines.reduce((s, m) => s + spentOf(m), 0);
+  const remainingUsd = journal.data.budgetUsd === undefined ? undefined : journal.data.budgetUsd - spentSoFar;
+  if (remainingUsd !== undefined && remainingUsd <= 0) throw new BadInputError(`session ${o.id}: its budget of $${journal.data.budgetUsd!.toFixed(2)} is spent ($${spentSoFar.toFixed(2)})`);
+
+  const plan = await makePlan({ batchFile: journal.data.batchFile, provider: opts.provider as ProviderName | 'auto', gpu: opts.gpu as string | undefined, pods: Number(opts.pods ?? 1), model: opts.model as string | undefined }, pool, o.env, o.cwd);
+  // The same batch file expands to the same ids; prompts added since are simply new work.
+  const known = new Set(journal.data.prompts.map((p) => p.id));
+  journal.now((d) => d.prompts.push(...plan.prompts.filter((p) => !known.has(p.id)).map((p) => ({ id: p.id, workflow: p.workflow, state: 'pending' as const }))));
+
+  const existing: ProvisionedMachine[] = [];
+  for (const rec of journal.data.machines.filter((m) => m.id && ['created', 'ready', 'stopped'].includes(m.state))) {
+    const m = await reconnect({ stateDir: o.stateDir, journal, pool, rec, timings, signal: o.signal, emit: o.emit });
+    if (m) existing.push(m);
+  }
+  for (const m of existing) await adoptFinished(journal, m);
+  // Whatever was in flight on a machine that is gone runs again.
+  journal.now((d) => d.prompts.filter((p) => (p.state === 'queued' || p.state === 'running') && !existing.some((m) => m.record.name === p.machine)).forEach((p) => Object.assign(p, { state: 'pending', machine: undefined })));
+
+  return runJournaled(
+    {
+      batchFile: journal.data.batchFile,
+      provider: opts.provider as ProviderName | 'auto',
+      gpu: opts.gpu as string | undefined,
+      pods: Number(opts.pods ?? 1),
+      maxCostUsd: remainingUsd,
+      teardown: (opts.teardown as 'terminate' | 'stop') ?? 'terminate',
+      idleMinutes: Number(opts.idleMinutes ?? 10),
+      heartbeatMinutes: Number(opts.heartbeatMinutes ?? 10),
+      remoteKey: opts.remoteKey !== false,
+      teardownOnSuccess: o.teardownOnSuccess,
+      comfyUrls,
+      stateDir: o.stateDir,
+      cwd: o.cwd,
+      env: o.env,
+      confirm: async () => true,
+      timings,
+      signal: o.signal,
+      emit: o.emit,
+    },
+    plan,
+    journal,
+    pool,
+    existing,
+  );
+}
+
+/** Prompts that finished on this machine while nobody was pulling: their outputs are still in ComfyUI's history. */
+async function adoptFinished(journal: Journal, m: ProvisionedMachine): Promise<void> {
+  const limiter = new Limiter(4);
+  for (const p of journal.data.prompts.filter((x) => x.machine === m.record.name && x.comfyPromptId && (x.state !== 'done' || x.pullFailed))) {
+    const entry = await m.client.history(p.comfyPromptId!).catch(() => undefined);
+    if (!entry || entry.status?.status_str !== 'success') continue;
+    const sessionDir = journal.data.outDir;
+    const files = await pullOutputs(p.id, outputFiles(entry), { client: m.client, outputDir: path.join(sessionDir, p.workflow), limiter, localName: localOutputName }).catch(() => undefined);
+    if (!files) continue;
+    journal.now(() => Object.assign(p, { state: 'done', pullFailed: undefined, error: undefined, files: files.map((f) => ({ path: path.relative(sessionDir, f.path), bytes: f.bytes })) }));
+  }
+}
+
+function spentOf(m: MachineRecord): number {
+  if (!m.createdAt) return 0;
+  const end = m.endedAt ? Date.parse(m.endedAt) : Date.now();
+  return machineCostUsd({ name: m.name, usdPerHour: m.usdPerHour, startMs: Date.parse(m.createdAt), endMs: end, incrementSeconds: 1, minimumSeconds: 0 }, end);
+}

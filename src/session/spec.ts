@@ -1,0 +1,44 @@
+/**
+ * The machine spec for one offer: the provider's ComfyUI template, the machine's access token, the session marker,
+ * and the agent (models + dead-man's switch) with the kill switch the provider's adapter describes.
+ */
+import type { CloudProviderName, KillSwitch, MachineSpec, Offer } from '../../providers/types';
+import { AGENT_BOOT_SCRIPT, agentEnv, AgentSettings } from './agent/config';
+import { agentPaths, TEMPLATES } from './templates';
+
+export interface SpecInput {
+  provider: CloudProviderName;
+  offer: Offer;
+  sessionId: string;
+  name: string;
+  token: string;
+  agent: AgentSettings;
+  /** Undefined when the machine cannot end itself (no remote key given for an account-key provider). */
+  killSwitch?: KillSwitch;
+  maxLifetimeHours?: number;
+}
+
+export function buildSpec(i: SpecInput): MachineSpec {
+  const t = TEMPLATES[i.provider];
+  const paths = agentPaths(t);
+  return {
+    name: i.name,
+    sessionId: i.sessionId,
+    offerId: i.offer.offerId,
+    image: t.image,
+    env: {
+      ...t.env,
+      [t.tokenEnv]: i.token,
+      GPUBURST_SESSION: i.sessionId,
+      GPUBURST_IO_DIR: paths.ioDir,
+      GPUBURST_MODELS_DIR: paths.modelsDir,
+      ...agentEnv(i.agent, i.name, i.killSwitch),
+    },
+    ports: t.ports,
+    diskGb: t.diskGb,
+    bootScript: AGENT_BOOT_SCRIPT,
+    imageStartCommand: t.startCommand,
+    sharedPaths: [paths.ioDir, paths.modelsDir],
+    maxLifetimeHours: i.maxLifetimeHours,
+  };
+}

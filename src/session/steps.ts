@@ -1,0 +1,170 @@
+/**
+ * A session cut into the steps a Pulumi stack runs as resources — estimate (preview), provision one machine,
+ * render on it, terminate it, read it — each made of the same session code as `gpuburst run`, journaled in the same
+ * `.gpuburst/sessions/`, so `status`, `resume`, `down` and `sweep` see stack sessions too. Inputs and outputs are
+ * plain data (no keys: those come from the environment inside each step).
+ */
+import path from 'path';
+import { GpuburstError } from '../../providers/errors';
+import type { ProviderName } from '../../providers/types';
+import type { Emit } from './events';
+import { Journal } from './journal';
+import { makePlan } from './plan';
+import { ProviderPool } from './pool';
+import { provisionOne } from './provision';
+import { resumeSession } from './resume';
+import { openJournal } from './session';
+import { teardown } from './teardown';
+import { DEFAULT_TIMINGS, SessionTimings } from './timings';
+
+export interface StepBase {
+  /** Working directory: `.gpuburst/` (journals, machine-token secret) lives below it. */
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  timings?: Partial<SessionTimings>;
+  emit?: Emit;
+}
+
+export interface SessionStepInput extends StepBase {
+  batchFile: string;
+  provider: ProviderName | 'auto';
+  gpu?: string;
+  maxCostUsd?: number;
+  maxUsdPerHour?: number;
+  model?: string;
+  outDir?: string;
+  teardown: 'terminate' | 'stop';
+  heartbeatMinutes: number;
+  idleMinutes: number;
+  remoteKey: boolean;
+  comfyUrls?: string[];
+}
+
+export interface EstimateStepOutput {
+  prompts: number;
+  provider: string;
+  gpu: string;
+  usdPerHour: number;
+  estimateUsd: number;
+  estimateSeconds: number;
+  usdPerImage: number;
+}
+
+export interface MachineStepOutput {
+  sessionId: string;
+  name: string;
+  provider: ProviderName;
+  machineId: string;
+  gpu: string;
+  usdPerHour: number;
+  endpoint: string;
+  /** Minutes without a heartbeat after which the machine ends itself; undefined when it cannot. */
+  watchdogMinutes?: number;
+  estimateUsd: number;
+}
+
+export interface RenderStepOutput {
+  sessionId: string;
+  images: number;
+  outDir: string;
+  billedSeconds: number;
+  costUsd: number;
+  tornDown: boolean;
+  status: string;
+}
+
+const stateDir = (cwd: string) => path.join(cwd, '.gpuburst');
+const quiet: Emit = () => undefined;
+
+/** What `pulumi preview` shows: the plan's estimate, nothing rented. */
+export async function estimateStep(i: SessionStepInput): Promise<EstimateStepOutput> {
+  const plan = await makePlan({ ...i, pods: 1 }, new ProviderPool(i.env, i.comfyUrls ?? []), i.env, i.cwd);
+  const { offer, row } = plan.ranked[0];
+  return { prompts: plan.prompts.length, provider: offer.provider, gpu: offer.gpu, usdPerHour: offer.usdPerHour, estimateUsd: plan.estimateUsd, estimateSeconds: plan.estimateSeconds, usdPerImage: row.usdPerImage };
+}
+
+/**
+ * Plan, journal, and get one machine ready. A failure after the machine exists tears it down at once and rethrows
+ * with the machine id, so the caller (Pulumi) can keep the id in state.
+ */
+export async function provisionStep(i: SessionStepInput): Promise<MachineStepOutput> {
+  const timings = { ...DEFAULT_TIMINGS, ...i.timings };
+  const emit = i.emit ?? quiet;
+  const pool = new ProviderPool(i.env, i.comfyUrls ?? []);
+  const plan = await makePlan({ ...i, pods: 1 }, pool, i.env, i.cwd);
+  const journal = openJournal({ ...i, pods: 1, comfyUrls: i.comfyUrls ?? [], stateDir: stateDir(i.cwd) }, plan);
+  journal.now((d) => (d.status = 'provisioning'));
+  try {
+    const m = await provisionOne(
+      {
+        journal,
+        stateDir: stateDir(i.cwd),
+        pool,
+        agent: (offer) => ({ heartbeatMinutes: i.heartbeatMinutes, idleMinutes: i.idleMinutes, maxLifetimeMinutes: Math.min(48 * 60, Math.max(60, (3 * plan.estimateSeconds) / 60)), usdPerHour: offer.usdPerHour, budgetUsd: i.maxCostUsd, billedBeforeStartSeconds: 0, pollSeconds: timings.agentPollSeconds, models: plan.models }),
+        remoteKey: i.remoteKey,
+        readyTimeoutSeconds: timings.readyTimeoutSeconds,
+        modelsTimeoutSeconds: timings.modelsTimeoutSeconds,
+        pollSeconds: timings.pollSeconds,
+        heartbeatMs: timings.heartbeatMs,
+        heartbeat: () => ({ budgetUsd: i.maxCostUsd }),
+        emit,
+      },
+      0,
+      plan.ranked.map((r) => r.offer),
+    );
+    await m.channel?.stop();
+    journal.now((d) => (d.status = 'rendering'));
+    return {
+      sessionId: journal.data.id,
+      name: m.record.name,
+      provider: m.record.provider,
+      machineId: m.record.id!,
+      gpu: m.record.gpu,
+      usdPerHour: m.record.usdPerHour,
+      endpoint: m.machine.endpoint!,
+      watchdogMinutes: m.record.watchdog.heartbeatMinutes,
+      estimateUsd: plan.estimateUsd,
+    };
+  } catch (err) {
+    const machineId = journal.data.machines.find((m) => m.id)?.id;
+    await teardown({ journal, pool, policy: 'terminate', unpulled: () => 0, confirmSeconds: timings.confirmSeconds, pollMs: timings.pollSeconds * 1000 });
+    journal.now((d) => Object.assign(d, { status: 'failed', message: (err as Error).message }));
+    if (err instanceof GpuburstError && !err.machineId && machineId) (err as { machineId?: string }).machineId = machineId;
+    // A stack keeps such a machine in state: its cloud (the request may say 'auto') and session go with the id.
+    if (machineId && err && typeof err === 'object') Object.assign(err, { machineProvider: journal.data.machines.find((m) => m.id)!.provider, sessionId: journal.data.id });
+    throw err;
+  }
+}
+
+/** Run the batch on the session's machine, pull everything, and (unless told otherwise) tear the machine down. */
+export async function renderStep(i: StepBase & { sessionId: string; autoTeardown: boolean }): Promise<RenderStepOutput> {
+  const report = await resumeSession({ stateDir: stateDir(i.cwd), cwd: i.cwd, env: i.env, id: i.sessionId, emit: i.emit ?? quiet, timings: i.timings, teardownOnSuccess: i.autoTeardown });
+  const j = Journal.load(stateDir(i.cwd), i.sessionId)!.data;
+  return {
+    sessionId: i.sessionId,
+    images: report.images,
+    outDir: report.outDir,
+    billedSeconds: report.billedSeconds,
+    costUsd: report.costUsd,
+    tornDown: j.machines.every((m) => m.state === 'terminated' || m.state === 'not-created'),
+    status: report.status,
+  };
+}
+
+/** End a machine (idempotent), recording it in its session's journal when that journal is here. */
+export async function terminateStep(i: StepBase & { provider: ProviderName; machineId: string; sessionId?: string }): Promise<void> {
+  const pool = new ProviderPool(i.env);
+  const journal = i.sessionId ? Journal.load(stateDir(i.cwd), i.sessionId) : undefined;
+  const timings = { ...DEFAULT_TIMINGS, ...i.timings };
+  if (journal?.data.machines.some((m) => m.id === i.machineId)) {
+    await teardown({ journal, pool, policy: 'terminate', unpulled: () => 0, confirmSeconds: timings.confirmSeconds, pollMs: timings.pollSeconds * 1000 });
+    return;
+  }
+  await pool.get(i.provider).terminateMachine({ id: i.machineId });
+}
+
+/** The machine as its provider sees it now; undefined when it is gone (Pulumi refresh drops it). */
+export async function readStep(i: StepBase & { provider: ProviderName; machineId: string }): Promise<{ status: string; usdPerHour?: number } | undefined> {
+  const m = await new ProviderPool(i.env).get(i.provider).getMachine({ id: i.machineId });
+  return m.status === 'terminated' ? undefined : { status: m.status, usdPerHour: m.usdPerHour };
+}

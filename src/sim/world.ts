@@ -1,0 +1,83 @@
+/**
+ * A whole simulated world in this process: the four provider API simulators, a ComfyUI simulator on every booted
+ * machine, the machine agent as a real python3 process, and a stand-in internet for model downloads. Used by
+ * `gpuburst run --simulate`, `gpuburst sim` and the end-to-end tests; it returns the environment that points
+ * gpuburst at it (base URLs and test keys).
+ */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { CLOUD_PROVIDERS, CloudProviderName } from '../../providers/types';
+import { agentLauncher } from '../session/agent/launcher';
+import { startCdn } from './cdn';
+import { createMachineHost } from './common/machine-host';
+import type { ProviderSim, SimTimings } from './common/types';
+import { comfySimFactory, ComfySimOptions } from './comfyui';
+
+export interface WorldOptions {
+  providers?: readonly CloudProviderName[];
+  timings?: Partial<SimTimings>;
+  /** ComfyUI render speed and output size on every machine. */
+  comfy?: Omit<ComfySimOptions, 'host' | 'port' | 'token' | 'machineId'>;
+  latencyMs?: number;
+  /** Agent logs and other files; a temporary folder by default. */
+  workDir?: string;
+  /** Fixed ports for `gpuburst sim` (0 = any free port). */
+  ports?: Partial<Record<CloudProviderName, number>>;
+}
+
+export interface World {
+  sims: ProviderSim[];
+  env: Record<string, string>;
+  workDir: string;
+  close(): Promise<void>;
+}
+
+export async function startWorld(o: WorldOptions = {}): Promise<World> {
+  const workDir = o.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-world-'));
+  fs.mkdirSync(workDir, { recursive: true });
+  const cdn = await startCdn();
+  const host = createMachineHost({
+    comfy: comfySimFactory({ msPerStep: 10, ...o.comfy }),
+    watchdog: agentLauncher({ downloadProxy: cdn.url, skipSha256: true, logDir: workDir }),
+  });
+  const sims: ProviderSim[] = [];
+  const env: Record<string, string> = {};
+  try {
+    for (const p of o.providers ?? CLOUD_PROVIDERS) {
+      const sim = await startProviderSim(p, { host, timings: o.timings, latencyMs: o.latencyMs, port: o.ports?.[p] });
+      sims.push(sim);
+      Object.assign(env, sim.env);
+    }
+  } catch (err) {
+    for (const s of sims) await s.close();
+    await cdn.close();
+    throw err;
+  }
+  return {
+    sims,
+    env,
+    workDir,
+    async close() {
+      for (const s of sims) await s.close();
+      await cdn.close();
+    },
+  };
+}
+
+type StartOpts = Parameters<typeof import('./runpod').start>[0];
+
+/** Each simulator with settings that suit a session driven at simulator speed (documented limits still hold). */
+async function startProviderSim(p: CloudProviderName, opts: StartOpts): Promise<ProviderSim> {
+  switch (p) {
+    case 'runpod':
+      // The documented example quota is 60/min; a session polling a fast simulator needs more.
+      return (await import('./runpod')).start({ ...opts, rateLimitPerMinute: 6000 });
+    case 'vast':
+      return (await import('./vast')).start({ ...opts, rateLimits: false });
+    case 'lambda':
+      return (await import('./lambda')).start({ ...opts, rateLimits: { minIntervalMs: 20, launchIntervalMs: 100 } });
+    case 'paperspace':
+      return (await import('./paperspace')).start(opts);
+  }
+}
