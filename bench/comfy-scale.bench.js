@@ -1,0 +1,51 @@
+// 10,000 prompts in one batch with instant renders: the batch is expanded, queued, tracked and every output pulled.
+// Targets: orchestration CPU of this process < 1 ms per prompt; peak RSS < 250 MB. The simulator runs in its own
+// process, so its CPU and memory are not counted.
+// Usage: node bench/comfy-scale.bench.js [prompts=10000]
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+const { ComfyClient } = require('../dist/src/comfy/client');
+const { PromptRunner } = require('../dist/src/comfy/runner');
+const { prepareBatch } = require('../dist/src/comfy/batch/expand');
+const { bundledObjectInfo } = require('../dist/src/comfy/workflow/object-info');
+const { startSimProcess, rssSampler, line, MB, SD15 } = require('./comfy-common');
+
+const N = Number(process.argv[2] || 10000);
+
+(async () => {
+  const sim = await startSimProcess({ token: 'bench-token-scale-1', msPerStep: 0, imageSizePx: 16, models: { checkpoints: [SD15] } });
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-scale-'));
+  try {
+    const batchFile = path.join(root, 'scale.yaml');
+    fs.writeFileSync(batchFile, `output: out\nworkflows:\n  - path: ${path.join(__dirname, '../examples/sd15-txt2img.api.json')}\n    repeat: ${N}\n    substitutions:\n      - find: "{subject}"\n        values: [a lighthouse]\n`);
+    const client = new ComfyClient({ baseUrl: sim.url, token: sim.token });
+    await client.waitUntilReady({ timeoutSeconds: 30, pollMs: 50 });
+    global.gc?.();
+    const rss = rssSampler(50);
+    const cpu0 = process.cpuUsage();
+    const t0 = Date.now();
+    const { batch, prompts } = prepareBatch(batchFile, bundledObjectInfo());
+    const cpuExpand = process.cpuUsage(cpu0);
+    let failed = 0;
+    const runner = new PromptRunner({ client, outputDir: batch.outputDir, callbacks: { onFailed: (id, reason) => failed++ < 3 && console.log(id, reason) } });
+    const summary = await runner.run(prompts);
+    const cpu = process.cpuUsage(cpu0);
+    const wallS = (Date.now() - t0) / 1000;
+    const peak = rss.stop();
+    const { cpu: simCpu } = await sim.state();
+    const perPrompt = (cpu.user + cpu.system) / 1000 / N;
+    const files = fs.readdirSync(path.join(batch.outputDir, 'sd15')).length;
+    console.log(`${N} prompts: done ${summary.done}, failed ${summary.failed}, ${files} files pulled, wall ${wallS.toFixed(1)} s (${(N / wallS).toFixed(0)} prompts/s)`);
+    line('expansion CPU', `${((cpuExpand.user + cpuExpand.system) / 1000).toFixed(0)} ms`, 'info', true);
+    line('orchestration CPU per prompt', `${perPrompt.toFixed(3)} ms (user ${(cpu.user / 1000 / N).toFixed(3)}, sys ${(cpu.system / 1000 / N).toFixed(3)})`, '< 1 ms', perPrompt < 1 && summary.done === N);
+    line('peak RSS', `${(peak / MB).toFixed(0)} MiB`, '< 250 MiB', peak < 250 * MB);
+    line('simulator CPU per prompt (other process)', `${((simCpu.user + simCpu.system) / 1000 / N).toFixed(3)} ms`, 'info', true);
+  } finally {
+    await sim.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+})().catch((err) => {
+  console.error(err);
+  process.exitCode = 1;
+});

@@ -1,0 +1,154 @@
+/**
+ * Reads a batch file: YAML syntax, then the schema (./schema), then what the schema cannot see (workflow files
+ * that exist and parse, UI graphs converted, image folders, model names). Every error is collected, each with its
+ * place in the file, and reported together in one BatchFileError.
+ */
+import fs from 'fs';
+import path from 'path';
+import { parseDocument } from 'yaml';
+import type { core } from 'zod';
+import { BadInputError } from '../../../providers/errors';
+import { canonicalFolder } from '../model-folders';
+import type { ApiPrompt, ObjectInfo } from '../types';
+import { convertUiToApi } from '../workflow/convert';
+import { readWorkflowFile } from '../workflow/format';
+import { BatchFile, BatchSchema, ModelEntry, formatPath } from './schema';
+
+export interface PathError {
+  /** Place in the batch file: `workflows[2].repeat`, or '' for the file as a whole. */
+  path: string;
+  message: string;
+}
+
+/** Everything wrong with a batch file, each error with its place; the message lists them one per line. */
+export class BatchFileError extends BadInputError {
+  readonly errors: PathError[];
+  constructor(file: string, errors: PathError[]) {
+    const lines = errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message));
+    super(errors.length === 1 ? `${file}: ${lines[0]}` : `${file} has ${errors.length} errors:\n  ${lines.join('\n  ')}`);
+    this.errors = errors;
+  }
+}
+
+export interface LoadedWorkflow {
+  /** Index in `workflows:` (for error paths). */
+  index: number;
+  name: string;
+  file: string;
+  format: 'api' | 'ui';
+  prompt: ApiPrompt;
+  images: string[];
+}
+
+export interface LoadedModel extends ModelEntry {
+  folder: string;
+  name: string;
+}
+
+export interface LoadedBatch {
+  file: string;
+  dir: string;
+  spec: BatchFile;
+  outputDir: string;
+  models: LoadedModel[];
+  workflows: LoadedWorkflow[];
+}
+
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.bmp', '.gif', '.tif', '.tiff']);
+
+/**
+ * `objectInfo` converts UI-format workflows (the bundled snapshot by default, chosen by the caller). Errors go to
+ * `collect` when given (so expansion can add its own before one report), else they are thrown at once.
+ */
+export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathError[]): LoadedBatch {
+  const spec = parseBatch(file);
+  const dir = path.dirname(path.resolve(file));
+  const errors: PathError[] = collect ?? [];
+  const models = spec.models?.map((m, i) => loadModel(m, i, errors)) ?? [];
+  const seen = new Map<string, number>();
+  models.forEach((m, i) => {
+    const key = `${m.folder}/${m.name}`;
+    if (seen.has(key)) errors.push({ path: `models[${i}].name`, message: `${key} is already listed at models[${seen.get(key)}]` });
+    seen.set(key, i);
+  });
+  const names = new Map<string, number>();
+  const workflows: LoadedWorkflow[] = [];
+  spec.workflows.forEach((w, index) => {
+    const where = `workflows[${index}]`;
+    const wfFile = path.resolve(dir, w.path);
+    const name = w.name ?? path.basename(w.path).replace(/(\.api|\.ui)?\.json$/i, '').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
+    if (names.has(name)) errors.push({ path: `${where}.name`, message: `"${name}" is already used by workflows[${names.get(name)}]; give each workflow its own name` });
+    names.set(name, index);
+    let images: string[] = [];
+    if (w.images) images = listImages(path.resolve(dir, w.images.folder), `${where}.images.folder`, errors);
+    try {
+      const { format, json } = readWorkflowFile(wfFile);
+      const prompt = format === 'api' ? (json as ApiPrompt) : convertUiToApi(json as Parameters<typeof convertUiToApi>[0], objectInfo);
+      workflows.push({ index, name, file: wfFile, format, prompt, images });
+    } catch (err) {
+      errors.push({ path: `${where}.path`, message: err instanceof BadInputError ? err.message.replace(`${wfFile}: `, '') : String(err) });
+    }
+  });
+  if (errors.length && !collect) throw new BatchFileError(file, errors);
+  const outputDir = path.resolve(dir, spec.output ?? path.join('outputs', path.basename(file).replace(/\.ya?ml$/i, '')));
+  return { file, dir, spec, outputDir, models, workflows };
+}
+
+/** YAML + schema only. */
+export function parseBatch(file: string): BatchFile {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new BadInputError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+  const doc = parseDocument(text);
+  if (doc.errors.length) {
+    const where = (e: (typeof doc.errors)[number]) => (e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : '');
+    throw new BatchFileError(file, doc.errors.map((e) => ({ path: '', message: `${where(e)}${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` })));
+  }
+  const parsed = BatchSchema.safeParse(doc.toJS());
+  if (!parsed.success) throw new BatchFileError(file, flattenIssues(parsed.error.issues));
+  return parsed.data;
+}
+
+/** zod issues → path errors; a union failure reports the branch the value was evidently meant for. */
+export function flattenIssues(issues: readonly core.$ZodIssue[], prefix: PropertyKey[] = []): PathError[] {
+  const out: PathError[] = [];
+  for (const issue of issues) {
+    const at = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length) {
+      const branch = issue.errors.find((b) => !b.some((e) => e.path.length === 0 && (e.code === 'invalid_type' || e.code === 'invalid_value')));
+      if (branch) {
+        out.push(...flattenIssues(branch, at));
+        continue;
+      }
+    }
+    const message = issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}` : issue.message;
+    out.push({ path: formatPath(at), message });
+  }
+  return out;
+}
+
+function loadModel(m: ModelEntry, i: number, errors: PathError[]): LoadedModel {
+  const folder = canonicalFolder(m.folder) ?? m.folder;
+  let name = m.name;
+  if (!name) {
+    name = decodeURIComponent(new URL(m.url).pathname.split('/').pop() ?? '');
+    if (!name || name.includes('..')) errors.push({ path: `models[${i}].name`, message: `cannot take a file name from ${m.url}; add name:` });
+  }
+  return { ...m, folder, name };
+}
+
+function listImages(folder: string, where: string, errors: PathError[]): string[] {
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(folder, { withFileTypes: true });
+  } catch (err) {
+    errors.push({ path: where, message: `cannot read ${folder} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+    return [];
+  }
+  const images = entries.filter((e) => e.isFile() && IMAGE_EXT.has(path.extname(e.name).toLowerCase())).map((e) => path.join(folder, e.name)).sort();
+  if (images.length === 0) errors.push({ path: where, message: `${folder} holds no images (${[...IMAGE_EXT].join(' ')})` });
+  return images;
+}

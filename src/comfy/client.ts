@@ -1,0 +1,227 @@
+/**
+ * Thin typed client of one ComfyUI server (reference §1), through the project's one HTTP client. Every route is
+ * reachable with or without the `/api` prefix; the token of the image's auth proxy travels as a Bearer header
+ * and/or `?token=` (DEVELOPERS.md "Machines and endpoints").
+ */
+import crypto from 'crypto';
+import fs from 'fs';
+import path from 'path';
+import type { Readable } from 'stream';
+import { HttpClient, HttpRequest, defaultSleep } from '../../providers/http';
+import { GpuburstError, TransientError } from '../../providers/errors';
+import { registerSecret } from '../../providers/redact';
+import { PromptValidationError, problemsFromBody, translateComfyFailure, withClasses } from './errors';
+import type { ApiPrompt, HistoryEntry, ObjectInfo, OutputFile, QueueState } from './types';
+
+export interface ComfyClientOptions {
+  /** Base URL of the server, without credentials, e.g. `https://abc-8188.proxy.runpod.net`. */
+  baseUrl: string;
+  /** Access token of the auth proxy in front of ComfyUI, if any. */
+  token?: string;
+  /** Where the token travels. @default 'header' */
+  tokenIn?: 'header' | 'query' | 'both';
+  /** Prefix before every route: '' or '/api' (ComfyUI serves both). @default '' */
+  routePrefix?: string;
+  /** Identifies our websocket; prompts carry it so their events reach us. @default random hex */
+  clientId?: string;
+  timeoutMs?: number;
+  machineId?: string;
+  log?: (line: string) => void;
+}
+
+export interface QueueResult {
+  promptId: string;
+  number: number;
+}
+
+export interface UploadResult {
+  name: string;
+  subfolder: string;
+  type: string;
+}
+
+/** What `retry: false` callers (polling loops) pass so that one slow answer does not stall them. */
+export interface CallOptions {
+  retry?: boolean;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export class ComfyClient {
+  readonly clientId: string;
+  readonly baseUrl: string;
+  readonly machineId?: string;
+  private readonly http: HttpClient;
+  private readonly prefix: string;
+  private readonly tokenQuery?: Record<string, string>;
+  private readonly token?: string;
+  private readonly tokenIn: 'header' | 'query' | 'both';
+
+  constructor(opts: ComfyClientOptions) {
+    this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
+    this.clientId = opts.clientId ?? crypto.randomBytes(16).toString('hex');
+    this.machineId = opts.machineId;
+    this.prefix = (opts.routePrefix ?? '').replace(/\/+$/, '');
+    this.token = opts.token;
+    this.tokenIn = opts.tokenIn ?? 'header';
+    registerSecret(opts.token);
+    const headers = opts.token && this.tokenIn !== 'query' ? { authorization: `Bearer ${opts.token}` } : undefined;
+    this.tokenQuery = opts.token && this.tokenIn !== 'header' ? { token: opts.token } : undefined;
+    this.http = new HttpClient({
+      provider: 'comfyui',
+      baseUrl: this.baseUrl,
+      headers,
+      timeoutMs: opts.timeoutMs ?? 30_000,
+      log: opts.log,
+      translate: (f) => translateComfyFailure(f, { machineId: opts.machineId }),
+    });
+  }
+
+  /** The websocket URL (`/ws?clientId=`) and the headers to open it with. */
+  wsTarget(clientId = this.clientId): { url: string; headers: Record<string, string> } {
+    const url = new URL(`${this.baseUrl}${this.prefix}/ws`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('clientId', clientId);
+    if (this.tokenQuery) url.searchParams.set('token', this.tokenQuery.token);
+    const headers: Record<string, string> = this.token && this.tokenIn !== 'query' ? { authorization: `Bearer ${this.token}` } : {};
+    return { url: url.toString(), headers };
+  }
+
+  async systemStats(call: CallOptions = {}): Promise<Record<string, unknown>> {
+    return (await this.get<Record<string, unknown>>('/system_stats', undefined, call)).data;
+  }
+
+  /** True when ComfyUI answers `/system_stats` with the token (what `ready` means, DEVELOPERS.md). */
+  async isReady(timeoutMs = 5000): Promise<boolean> {
+    try {
+      const stats = await this.systemStats({ retry: false, timeoutMs });
+      return typeof stats === 'object' && stats !== null && 'system' in stats;
+    } catch (err) {
+      if (err instanceof GpuburstError && err.code === 'ERR_AUTH') throw err;
+      return false;
+    }
+  }
+
+  /** Polls readiness without a ceiling of its own beyond `timeoutSeconds` (cold starts take minutes, §4). */
+  async waitUntilReady(opts: { timeoutSeconds: number; pollMs?: number; signal?: AbortSignal }): Promise<void> {
+    const deadline = Date.now() + opts.timeoutSeconds * 1000;
+    while (!opts.signal?.aborted) {
+      if (await this.isReady()) return;
+      if (Date.now() >= deadline) break;
+      await defaultSleep(Math.min(opts.pollMs ?? 1000, Math.max(0, deadline - Date.now())), opts.signal);
+    }
+    throw new TransientError(`ComfyUI at ${this.baseUrl} did not answer /system_stats within ${opts.timeoutSeconds} s`, {
+      provider: 'comfyui',
+      machineId: this.machineId,
+    });
+  }
+
+  async objectInfo(nodeClass?: string): Promise<ObjectInfo> {
+    const route = nodeClass ? `/object_info/${encodeURIComponent(nodeClass)}` : '/object_info';
+    return (await this.get<ObjectInfo>(route, undefined, { timeoutMs: 120_000 })).data;
+  }
+
+  /**
+   * Uploads a file into the server's input folder. `/upload/image` accepts any file type (§1.8), so small
+   * non-image files (a JSON heartbeat) use it too. With `overwrite` the name is kept; without it ComfyUI keeps an
+   * identical file's name and renames a different one to `name (1).ext`.
+   */
+  async upload(opts: { filePath?: string; data?: Buffer; name?: string; subfolder?: string; type?: 'input' | 'temp' | 'output'; overwrite?: boolean }): Promise<UploadResult> {
+    const name = opts.name ?? (opts.filePath ? path.basename(opts.filePath) : undefined);
+    if (!name) throw new TypeError('upload needs a name or a filePath');
+    const blob = opts.filePath ? await fs.openAsBlob(opts.filePath) : new Blob([opts.data ?? Buffer.alloc(0)]);
+    const form = new FormData();
+    form.append('image', blob, name);
+    form.append('overwrite', opts.overwrite ? 'true' : 'false');
+    if (opts.subfolder) form.append('subfolder', opts.subfolder);
+    if (opts.type) form.append('type', opts.type);
+    // Safe to retry: with overwrite the same name is rewritten; without it an identical file is recognised by hash.
+    const res = await this.request<UploadResult>({ method: 'POST', path: '/upload/image', body: form, retry: true, timeoutMs: 300_000 });
+    return res.data;
+  }
+
+  /**
+   * Queues a prompt. A 400 becomes a PromptValidationError listing every node; so does a 200 whose `node_errors`
+   * is not empty (ComfyUI then runs only the outputs that validated): that partial prompt is removed again.
+   */
+  async queuePrompt(prompt: ApiPrompt, opts: { extraData?: Record<string, unknown>; front?: boolean; signal?: AbortSignal } = {}): Promise<QueueResult> {
+    // Our own prompt_id makes an ambiguous failure checkable: look it up before anyone sends the prompt again.
+    const promptId = crypto.randomUUID();
+    const body = { prompt, prompt_id: promptId, client_id: this.clientId, ...(opts.extraData ? { extra_data: opts.extraData } : {}), ...(opts.front ? { front: true } : {}) };
+    let data: { prompt_id?: string; number?: number; node_errors?: Record<string, unknown> };
+    try {
+      data = (await this.request<typeof data>({ method: 'POST', path: '/prompt', body, retry: false, signal: opts.signal })).data;
+    } catch (err) {
+      if (err instanceof PromptValidationError) throw withClasses(err, prompt);
+      if (err instanceof GpuburstError && err.retryable && (await this.knows(promptId))) return { promptId, number: NaN };
+      throw err;
+    }
+    if (!data || typeof data.prompt_id !== 'string') throw new TransientError('ComfyUI answered /prompt without a prompt_id', { provider: 'comfyui', machineId: this.machineId });
+    if (data.node_errors && Object.keys(data.node_errors).length > 0) {
+      await this.cancel(data.prompt_id).catch(() => undefined);
+      const { problems } = problemsFromBody({ node_errors: data.node_errors });
+      throw withClasses(new PromptValidationError('node_errors', problems, { provider: 'comfyui', machineId: this.machineId }), prompt);
+    }
+    return { promptId: data.prompt_id, number: Number(data.number) };
+  }
+
+  /** True when the server has the prompt queued, running or finished. */
+  async knows(promptId: string): Promise<boolean> {
+    try {
+      const q = await this.queue({ retry: false });
+      if (q.running.includes(promptId) || q.pending.includes(promptId)) return true;
+      return (await this.history(promptId, { retry: false })) !== undefined;
+    } catch {
+      return false;
+    }
+  }
+
+  /** The finished prompt's history entry; undefined while unknown or unfinished (ComfyUI answers `{}` for both). */
+  async history(promptId: string, call: CallOptions = {}): Promise<HistoryEntry | undefined> {
+    const res = await this.get<Record<string, HistoryEntry>>(`/history/${encodeURIComponent(promptId)}`, undefined, call);
+    return res.data?.[promptId];
+  }
+
+  /** Prompt ids running and pending on the server. */
+  async queue(call: CallOptions = {}): Promise<{ running: string[]; pending: string[] }> {
+    const data = (await this.get<QueueState>('/queue', undefined, call)).data;
+    const ids = (items: unknown[][] | undefined) => (items ?? []).map((item) => String(item[1]));
+    return { running: ids(data?.queue_running), pending: ids(data?.queue_pending) };
+  }
+
+  /** Interrupts `promptId` only if it is the one running; without an id, whatever runs. */
+  async interrupt(promptId?: string): Promise<void> {
+    await this.request({ method: 'POST', path: '/interrupt', body: promptId ? { prompt_id: promptId } : {}, retry: true });
+  }
+
+  /** Removes pending prompts from the queue (the running one needs `interrupt`). */
+  async deleteQueued(promptIds: string[]): Promise<void> {
+    await this.request({ method: 'POST', path: '/queue', body: { delete: promptIds }, retry: true });
+  }
+
+  /** Takes a prompt out of the server, wherever it is: pending (deleted) or running (interrupted). */
+  async cancel(promptId: string): Promise<void> {
+    await this.deleteQueued([promptId]);
+    await this.interrupt(promptId);
+  }
+
+  async free(opts: { unloadModels?: boolean; freeMemory?: boolean } = {}): Promise<void> {
+    await this.request({ method: 'POST', path: '/free', body: { unload_models: Boolean(opts.unloadModels), free_memory: Boolean(opts.freeMemory) }, retry: true });
+  }
+
+  /** `/view` as a stream; the caller checks names (./safe-path) and writes it (./download). */
+  async view(file: OutputFile, call: CallOptions = {}): Promise<{ stream: Readable; bytes?: number }> {
+    const query = { filename: file.filename, subfolder: file.subfolder ?? '', type: file.type || 'output' };
+    const res = await this.request<Readable>({ method: 'GET', path: '/view', query, responseType: 'stream', retry: call.retry ?? true, timeoutMs: call.timeoutMs ?? 120_000, signal: call.signal });
+    const length = Number(res.headers['content-length']);
+    return { stream: res.data, bytes: Number.isFinite(length) && res.headers['content-length'] !== undefined ? length : undefined };
+  }
+
+  private get<T>(route: string, query?: HttpRequest['query'], call: CallOptions = {}) {
+    return this.request<T>({ method: 'GET', path: route, query, retry: call.retry, timeoutMs: call.timeoutMs, signal: call.signal });
+  }
+
+  private request<T>(req: HttpRequest) {
+    return this.http.request<T>({ ...req, path: this.prefix + req.path, query: this.tokenQuery ? { ...req.query, ...this.tokenQuery } : req.query });
+  }
+}

@@ -1,0 +1,232 @@
+/**
+ * Runs a list of prompts on one ComfyUI server and keeps its GPU fed: `aheadCount` prompts wait in the server's
+ * queue behind the running one, so the next starts the moment the last ends. Each prompt is tracked to its end
+ * (websocket + polling, ./tracker), its outputs are pulled at once (streamed, in parallel, ./outputs), and every
+ * state change is reported through callbacks for the session's journal. Survives websocket drops (polling), server
+ * restarts (vanished prompts are queued again; pulled files stay) and a prompt ComfyUI rejects (that one fails,
+ * the rest go on).
+ */
+import crypto from 'crypto';
+import path from 'path';
+import { GpuburstError, TransientError } from '../../providers/errors';
+import { defaultSleep } from '../../providers/http';
+import type { ComfyClient } from './client';
+import { Limiter, PulledFile, defaultLocalName, outputFiles, pullOutputs } from './outputs';
+import { ComfySocket } from './socket';
+import { checkSubfolder } from './safe-path';
+import { PromptOutcome, PromptTracker, TrackerOptions } from './tracker';
+import type { ApiPrompt } from './types';
+
+export interface RunnerPrompt {
+  /** Stable id (from batch expansion): names the local files and lets a rerun skip done prompts. */
+  id: string;
+  prompt: ApiPrompt;
+  /** Local files to place in the server's input folder first (batch input images), under these names. */
+  uploads?: { localPath: string; name: string }[];
+}
+
+export interface RunnerCallbacks {
+  onQueued?(id: string, promptId: string): void;
+  onRunning?(id: string, promptId: string): void;
+  onProgress?(id: string, value: number, max: number): void;
+  onDone?(id: string, files: PulledFile[]): void;
+  /** `stage` 'pull': the prompt rendered but its outputs could not be pulled (they are still on the server). */
+  onFailed?(id: string, reason: string, error?: GpuburstError, stage?: 'render' | 'pull'): void;
+  /** Removed from the server's queue by `stop()` before it started; still to do. */
+  onCancelled?(id: string): void;
+}
+
+export interface RunnerOptions extends TrackerOptions {
+  client: ComfyClient;
+  outputDir: string;
+  callbacks?: RunnerCallbacks;
+  /** Prompts waiting in the server's queue behind the running one. @default 2 */
+  aheadCount?: number;
+  /** Files pulled at once. @default 4 */
+  downloadConcurrency?: number;
+  /** Times a prompt that vanished (server restart) is queued in total. @default 3 */
+  maxAttempts?: number;
+  /** Also pull `temp` outputs (PreviewImage). @default false */
+  includeTemp?: boolean;
+  /** Prompts already done (a rerun): skipped without being sent. */
+  isDone?: (id: string) => boolean;
+  localName?: typeof defaultLocalName;
+  /** A folder below `outputDir` per prompt (e.g. its workflow's name); checked like any relative path. */
+  outputSubfolder?: (id: string) => string;
+}
+
+export interface RunSummary {
+  done: number;
+  failed: number;
+  skipped: number;
+  cancelled: number;
+  /** Not sent because the runner was stopped. */
+  notStarted: number;
+}
+
+export class PromptRunner {
+  private stopped = false;
+  /** Set by anything that may let the loop move on (a slot freed, a retry queued, stop); never lost. */
+  private woken = false;
+  private wakeResolver?: () => void;
+  private readonly inFlight = new Map<string, { item: RunnerPrompt; running: boolean }>();
+  private readonly cb: RunnerCallbacks;
+  private readonly limiter: Limiter;
+  private readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, cancelled: 0, notStarted: 0 };
+
+  constructor(private readonly opts: RunnerOptions) {
+    this.cb = opts.callbacks ?? {};
+    this.limiter = new Limiter(opts.downloadConcurrency ?? 4);
+  }
+
+  /** Stop queueing: prompts waiting on the server are taken back (reported cancelled); the running one finishes and is pulled. */
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    const waiting = [...this.inFlight].filter(([, f]) => !f.running).map(([promptId]) => promptId);
+    if (waiting.length) this.opts.client.deleteQueued(waiting).catch(() => undefined);
+    this.wake();
+  }
+
+  async run(items: Iterable<RunnerPrompt>): Promise<RunSummary> {
+    const { client } = this.opts;
+    const socket = new ComfySocket(client);
+    const tracker = new PromptTracker(client, socket, this.opts);
+    socket.start();
+    const source = items[Symbol.iterator]();
+    const retry: RunnerPrompt[] = [];
+    const finishing = new Set<Promise<void>>();
+    const attempts = new Map<string, number>();
+    const seen = new Map<string, string>();
+    const claimed = new Map<string, string>();
+    const uploaded = new Set<string>();
+    const slots = (this.opts.aheadCount ?? 2) + 1;
+    let exhausted = false;
+    try {
+      for (;;) {
+        while (!this.stopped && this.inFlight.size < slots) {
+          const item = retry.shift() ?? this.next(source, () => (exhausted = true));
+          if (!item) break;
+          const promptId = await this.submit(item, seen, uploaded, attempts);
+          if (!promptId) continue;
+          const done = tracker
+            .watch(promptId, {
+              onRunning: () => this.markRunning(item, promptId),
+              onProgress: (v, max) => this.cb.onProgress?.(item.id, v, max),
+            })
+            .then((outcome) => this.settle(item, promptId, outcome, retry, attempts, claimed));
+          finishing.add(done);
+          void done.finally(() => finishing.delete(done));
+          // stop() came while this one was being sent: take it back too (it ends as cancelled unless it started).
+          if (this.stopped) client.deleteQueued([promptId]).catch(() => undefined);
+        }
+        if (this.inFlight.size === 0 && (exhausted || this.stopped) && retry.length === 0) break;
+        if (!this.woken) await new Promise<void>((resolve) => (this.wakeResolver = resolve));
+        this.woken = false;
+      }
+      await Promise.all(finishing);
+      if (this.stopped) for (let item = retry.shift() ?? this.next(source); item; item = retry.shift() ?? this.next(source)) this.summary.notStarted++;
+      return { ...this.summary };
+    } finally {
+      tracker.close();
+      await socket.close();
+    }
+  }
+
+  private wake(): void {
+    this.woken = true;
+    this.wakeResolver?.();
+    this.wakeResolver = undefined;
+  }
+
+  private next(source: Iterator<RunnerPrompt>, onEnd?: () => void): RunnerPrompt | undefined {
+    for (let r = source.next(); !r.done; r = source.next()) {
+      if (!this.opts.isDone?.(r.value.id)) return r.value;
+      this.summary.skipped++;
+    }
+    onEnd?.();
+    return undefined;
+  }
+
+  /** Uploads inputs and queues one prompt; undefined when it failed (reported) instead. */
+  private async submit(item: RunnerPrompt, seen: Map<string, string>, uploaded: Set<string>, attempts: Map<string, number>): Promise<string | undefined> {
+    const hash = crypto.createHash('sha1').update(JSON.stringify(item.prompt)).digest('hex');
+    const twin = seen.get(hash);
+    if (twin !== undefined && twin !== item.id) {
+      this.fail(item, `identical to prompt ${twin}: ComfyUI would answer from its cache with the same image`);
+      return undefined;
+    }
+    seen.set(hash, item.id);
+    const giveUpAt = Date.now() + (this.opts.unreachableMs ?? 300_000);
+    for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
+      try {
+        for (const u of item.uploads ?? []) {
+          if (uploaded.has(`${u.localPath}\0${u.name}`)) continue;
+          await this.opts.client.upload({ filePath: u.localPath, name: u.name, overwrite: true });
+          uploaded.add(`${u.localPath}\0${u.name}`);
+        }
+        const { promptId } = await this.opts.client.queuePrompt(item.prompt);
+        attempts.set(item.id, (attempts.get(item.id) ?? 0) + 1);
+        this.inFlight.set(promptId, { item, running: false });
+        this.cb.onQueued?.(item.id, promptId);
+        return promptId;
+      } catch (err) {
+        const e = err instanceof GpuburstError ? err : new TransientError(String((err as Error).message ?? err), { provider: 'comfyui', cause: err });
+        if (e.code === 'ERR_AUTH') throw e;
+        if (this.stopped) {
+          this.summary.notStarted++;
+          return undefined;
+        }
+        if (!e.retryable) {
+          this.fail(item, e.message, e);
+          return undefined;
+        }
+        // A restarting server: keep this prompt and try again; past the deadline the whole run ends.
+        if (Date.now() >= giveUpAt) throw new TransientError(`ComfyUI at ${this.opts.client.baseUrl} stayed unreachable: ${e.message}`, { provider: 'comfyui', machineId: this.opts.client.machineId, cause: e });
+        await defaultSleep(wait);
+      }
+    }
+  }
+
+  private markRunning(item: RunnerPrompt, promptId: string): void {
+    const f = this.inFlight.get(promptId);
+    if (f && !f.running) {
+      f.running = true;
+      this.cb.onRunning?.(item.id, promptId);
+    }
+  }
+
+  private async settle(item: RunnerPrompt, promptId: string, outcome: PromptOutcome, retry: RunnerPrompt[], attempts: Map<string, number>, claimed: Map<string, string>): Promise<void> {
+    const wasRunning = this.inFlight.get(promptId)?.running ?? false;
+    this.inFlight.delete(promptId);
+    this.wake();
+    if (outcome.kind === 'vanished' && this.stopped && !wasRunning) {
+      this.summary.cancelled++;
+      return this.cb.onCancelled?.(item.id);
+    }
+    if (outcome.kind === 'vanished' && (attempts.get(item.id) ?? 0) < (this.opts.maxAttempts ?? 3) && !this.stopped) {
+      retry.push(item);
+      return this.wake();
+    }
+    if (outcome.kind !== 'success') return this.fail(item, outcome.reason);
+    const files = outputFiles(outcome.entry, { includeTemp: this.opts.includeTemp });
+    const keys = files.map((f) => `${f.type}/${f.subfolder}/${f.filename}`);
+    const owner = keys.length > 0 ? keys.map((k) => claimed.get(k)).find((o) => o !== undefined && o !== item.id) : undefined;
+    if (owner !== undefined) return this.fail(item, `ComfyUI answered from its cache with the files of prompt ${owner}: no new image was made`);
+    for (const k of keys) claimed.set(k, item.id);
+    try {
+      const sub = this.opts.outputSubfolder ? checkSubfolder(this.opts.outputSubfolder(item.id)) : '';
+      const outputDir = sub ? path.join(this.opts.outputDir, sub) : this.opts.outputDir;
+      const pulled = await pullOutputs(item.id, files, { client: this.opts.client, outputDir, limiter: this.limiter, localName: this.opts.localName });
+      this.summary.done++;
+      this.cb.onDone?.(item.id, pulled);
+    } catch (err) {
+      this.fail(item, `outputs could not be pulled: ${(err as Error).message}`, err instanceof GpuburstError ? err : undefined, 'pull');
+    }
+  }
+
+  private fail(item: RunnerPrompt, reason: string, error?: GpuburstError, stage: 'render' | 'pull' = 'render'): void {
+    this.summary.failed++;
+    this.cb.onFailed?.(item.id, reason, error, stage);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * The `/ws?clientId=` event stream (reference §2), kept open with reconnects. ComfyUI sends no heartbeat and a
+ * socket can stay open while delivering nothing (§6 pitfalls 1 and 3), so this class only reports what it sees;
+ * the tracker decides when silence means "poll instead".
+ */
+import { EventEmitter } from 'events';
+import WebSocket from 'ws';
+import type { ComfyClient } from './client';
+import type { WsMessage } from './types';
+
+export interface SocketOptions {
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+  /** Give up on one connection attempt after this long. */
+  openTimeoutMs?: number;
+}
+
+export class ComfySocket extends EventEmitter {
+  /** Time of the last frame received (Date.now()), 0 before the first. */
+  lastMessageAt = 0;
+  private ws?: WebSocket;
+  private closed = false;
+  private failures = 0;
+  private timer?: NodeJS.Timeout;
+  private readonly opts: Required<SocketOptions>;
+
+  constructor(
+    private readonly client: ComfyClient,
+    opts: SocketOptions = {},
+  ) {
+    super();
+    this.opts = { reconnectMinMs: 200, reconnectMaxMs: 5000, openTimeoutMs: 10_000, ...opts };
+  }
+
+  get connected(): boolean {
+    return this.ws?.readyState === WebSocket.OPEN;
+  }
+
+  start(): void {
+    if (!this.ws && !this.closed) this.connect();
+  }
+
+  /** Drops the current connection and opens a new one (used after a silence). */
+  reconnect(): void {
+    if (this.closed) return;
+    this.ws?.terminate();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    if (!ws || ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      ws.once('close', () => resolve());
+      ws.terminate();
+    });
+  }
+
+  private connect(): void {
+    const { url, headers } = this.client.wsTarget();
+    const ws = new WebSocket(url, { headers, handshakeTimeout: this.opts.openTimeoutMs, perMessageDeflate: false });
+    this.ws = ws;
+    ws.on('open', () => {
+      this.failures = 0;
+      this.lastMessageAt = Date.now();
+      this.emit('open');
+    });
+    ws.on('message', (data, isBinary) => {
+      this.lastMessageAt = Date.now();
+      if (isBinary) return; // previews: not needed for batch rendering
+      let msg: WsMessage;
+      try {
+        msg = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
+      if (msg && typeof msg.type === 'string') this.emit('message', { type: msg.type, data: msg.data ?? {} });
+    });
+    // Errors (refused, auth redirect, handshake timeout) end in 'close'; polling covers the gap meanwhile.
+    ws.on('error', () => undefined);
+    ws.on('unexpected-response', (_req, res) => {
+      this.emit('refused', res.statusCode);
+      ws.terminate();
+    });
+    ws.on('close', () => {
+      if (this.ws === ws) this.ws = undefined;
+      this.emit('close');
+      if (this.closed) return;
+      const delay = Math.min(this.opts.reconnectMaxMs, this.opts.reconnectMinMs * 2 ** Math.min(this.failures++, 8));
+      this.timer = setTimeout(() => this.connect(), delay);
+    });
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * What the worker needs to know about a prompt graph: cache keys (a node's class and inputs, with links replaced
+ * by their source's key, as ComfyUI's classic cache compares them), execution order, sampler steps, batch size.
+ */
+import crypto from 'crypto';
+import type { QueueItem } from './queue';
+
+type Prompt = QueueItem[2];
+
+/** Cache key of a node: its class and inputs, links replaced by the key of their source (LoadImage adds the file hash). */
+export function signature(prompt: Prompt, id: string, memo: Map<string, string>, inputHash: (name: string) => string): string {
+  const known = memo.get(id);
+  if (known) return known;
+  const node = prompt[id];
+  const parts: unknown[] = [node.class_type];
+  for (const [k, v] of Object.entries(node.inputs ?? {}).sort(([a], [b]) => (a < b ? -1 : 1))) {
+    parts.push(k, Array.isArray(v) && v.length === 2 && prompt[String(v[0])] ? ['link', signature(prompt, String(v[0]), memo, inputHash), v[1]] : v);
+  }
+  if (node.class_type === 'LoadImage' || node.class_type === 'LoadImageMask') parts.push(inputHash(String(node.inputs.image)));
+  const s = crypto.createHash('sha1').update(JSON.stringify(parts)).digest('hex');
+  memo.set(id, s);
+  return s;
+}
+
+/** Upstream first, from each output node in turn. */
+export function executionOrder(prompt: Prompt, outputs: string[]): string[] {
+  const order: string[] = [];
+  const seen = new Set<string>();
+  const visit = (id: string) => {
+    if (seen.has(id) || !prompt[id]) return;
+    seen.add(id);
+    for (const v of Object.values(prompt[id].inputs ?? {})) if (Array.isArray(v) && v.length === 2) visit(String(v[0]));
+    order.push(id);
+  };
+  outputs.forEach(visit);
+  return order;
+}
+
+export function samplerSteps(prompt: Prompt, id: string): number {
+  const inputs = prompt[id].inputs;
+  if (typeof inputs.steps === 'number') {
+    const end = typeof inputs.end_at_step === 'number' ? Math.min(inputs.end_at_step, inputs.steps) : inputs.steps;
+    return Math.max(1, end - (typeof inputs.start_at_step === 'number' ? inputs.start_at_step : 0));
+  }
+  const sigmas = inputs.sigmas;
+  const source = Array.isArray(sigmas) ? prompt[String(sigmas[0])] : undefined;
+  return typeof source?.inputs.steps === 'number' ? source.inputs.steps : 20;
+}
+
+/** The batch size of the latent feeding an image node, found upstream (EmptyLatentImage and kin). */
+export function batchSize(prompt: Prompt, id: string): number {
+  const queue = [id];
+  const seen = new Set<string>();
+  while (queue.length) {
+    const cur = queue.shift() as string;
+    if (seen.has(cur) || !prompt[cur]) continue;
+    seen.add(cur);
+    const b = prompt[cur].inputs.batch_size;
+    if (typeof b === 'number') return Math.max(1, Math.min(64, b));
+    for (const v of Object.values(prompt[cur].inputs)) if (Array.isArray(v) && v.length === 2) queue.push(String(v[0]));
+  }
+  return 1;
+}
+
+export function sleepUntil(deadline: number): Promise<void> {
+  const ms = deadline - Date.now();
+  return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
+}

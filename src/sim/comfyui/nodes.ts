@@ -1,0 +1,82 @@
+/**
+ * The simulator's node registry: the bundled core-node object_info with the file lists filled in the way ComfyUI
+ * fills them on every `/object_info` call (model folders, `vae` + the always-present `pixel_space`, image files of
+ * the input folder), and the custom checks of nodes that have VALIDATE_INPUTS (LoadImage: the file must exist).
+ */
+import fs from 'fs';
+import path from 'path';
+import { MODEL_INPUTS } from '../../comfy/model-folders';
+import type { CustomChecks } from './validate';
+
+const CORE: Record<string, NodeInfoLike> = require('../../comfy/object-info.core.json');
+
+interface NodeInfoLike {
+  input: { required?: Record<string, [unknown, Record<string, unknown>?]>; optional?: Record<string, [unknown, Record<string, unknown>?]>; hidden?: unknown };
+  output: string[];
+  output_node: boolean;
+  [k: string]: unknown;
+}
+
+const MODEL_EXT = new Set(['.ckpt', '.pt', '.pt2', '.bin', '.pth', '.safetensors', '.pkl', '.sft']);
+const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff']);
+
+/** Sorted relative file list of one model folder, `/` separated (folder_paths.get_filename_list). */
+export function modelFiles(modelsDir: string, folder: string): string[] {
+  const root = path.join(modelsDir, folder);
+  const out: string[] = [];
+  const walk = (dir: string, rel: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (e.isDirectory()) walk(path.join(dir, e.name), rel ? `${rel}/${e.name}` : e.name);
+      else if (MODEL_EXT.has(path.extname(e.name).toLowerCase())) out.push(rel ? `${rel}/${e.name}` : e.name);
+    }
+  };
+  walk(root, '');
+  return out.sort();
+}
+
+export function inputImages(inputDir: string): string[] {
+  try {
+    return fs
+      .readdirSync(inputDir, { withFileTypes: true })
+      .filter((e) => e.isFile() && IMAGE_EXT.has(path.extname(e.name).toLowerCase()))
+      .map((e) => e.name)
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** object_info as the server would answer now. */
+export function currentObjectInfo(modelsDir: string, inputDir: string): Record<string, NodeInfoLike> {
+  const info: Record<string, NodeInfoLike> = JSON.parse(JSON.stringify(CORE));
+  const lists = new Map<string, string[]>();
+  const list = (folder: string) => lists.get(folder) ?? (lists.set(folder, modelFiles(modelsDir, folder)), lists.get(folder) as string[]);
+  for (const [cls, node] of Object.entries(info)) {
+    for (const group of [node.input.required, node.input.optional]) {
+      for (const [name, spec] of Object.entries(group ?? {})) {
+        const folder = MODEL_INPUTS[`${cls}.${name}`];
+        if (folder) spec[0] = cls === 'VAELoader' ? [...list('vae'), 'pixel_space'] : [...list(folder)];
+        else if ((cls === 'LoadImage' || cls === 'LoadImageMask') && name === 'image') spec[0] = inputImages(inputDir);
+      }
+    }
+  }
+  return info;
+}
+
+/** VALIDATE_INPUTS of LoadImage: `image` (optionally annotated ` [input]`…) must be an existing file. */
+export function customChecks(dirs: { input: string; output: string; temp: string }): CustomChecks {
+  const exists = (inputs: Record<string, unknown>) => {
+    const raw = String(inputs.image ?? '');
+    const m = /^(.*) \[(input|output|temp)\]$/.exec(raw);
+    const base = m ? dirs[m[2] as 'input' | 'output' | 'temp'] : dirs.input;
+    const file = path.resolve(base, m ? m[1] : raw);
+    return (file.startsWith(base + path.sep) && fs.existsSync(file) && fs.statSync(file).isFile()) || `Invalid image file: ${raw}`;
+  };
+  return { LoadImage: { inputs: ['image'], check: exists }, LoadImageMask: { inputs: ['image'], check: exists } };
+}

@@ -1,0 +1,208 @@
+/**
+ * The prompt worker (main.py `prompt_worker` + execution.py `PromptExecutor`): takes the lowest queue item and
+ * "executes" it with the real event order (reference §2.4): execution_start, execution_cached, per node executing
+ * (+ progress per sampler step, + executed for UI nodes), execution_success | execution_error |
+ * execution_interrupted, then the history write + status, then `executing {node: null}`. Nodes whose inputs match
+ * the previous prompt's are served from cache (identical prompts finish at once with their old files).
+ */
+import type { Hub } from './hub';
+import type { PromptQueue, QueueItem } from './queue';
+import type { ImageSaver } from './save';
+import { batchSize, executionOrder, samplerSteps, signature, sleepUntil } from './graph';
+
+type Prompt = QueueItem[2];
+
+export interface WorkerSettings {
+  msPerStep: number;
+  msPerNode: number;
+  /** Delay between execution_success (sent) and the history write; the real server has the same race. */
+  historyLagMs: number;
+}
+
+export interface WorkerFaults {
+  /** Drop every websocket when a sampler reaches this step (once). */
+  dropWsAtStep?: number;
+  /** Raise in the next prompt's first sampler (or the named class): an `execution_error` (e.g. CUDA OOM). */
+  failNext?: { exceptionType: string; message: string; nodeClass?: string };
+}
+
+const SAMPLERS = new Set(['KSampler', 'KSamplerAdvanced', 'SamplerCustomAdvanced', 'SamplerCustom']);
+class Interrupted extends Error {}
+class NodeFailure extends Error {
+  constructor(readonly exceptionType: string, message: string) {
+    super(message);
+  }
+}
+
+export class Worker {
+  clientId: string | null = null;
+  lastNodeId: string | null = null;
+  /** Each prompt's start and end (ms) and the pending-queue length when it started: the "GPU fed" evidence. */
+  readonly starts: { promptId: string; pendingAtStart: number; at: number; endAt?: number }[] = [];
+  faults: WorkerFaults = {};
+  private cache = new Map<string, unknown>();
+  private busy = false;
+  private alive = true;
+  private interruptFlag = false;
+  /**
+   * Simulated GPU time: steps and node costs advance this clock, and the real clock waits for it. A prompt that
+   * was already waiting when the previous one ended starts on the GPU clock, so the simulator's own bookkeeping
+   * (events, PNG writes) never shows as GPU time; an empty queue resets it (idle time is real).
+   */
+  private gpuClock = 0;
+  private gpuBusyUntil?: number;
+
+  constructor(
+    private readonly queue: PromptQueue,
+    private readonly hub: Hub,
+    private readonly saver: ImageSaver,
+    private readonly dirs: { output: string; temp: string; inputHash: (name: string) => string },
+    private readonly settings: WorkerSettings,
+  ) {}
+
+  kick(): void {
+    if (!this.busy && this.alive) void this.loop();
+  }
+
+  interrupt(): void {
+    this.interruptFlag = true;
+  }
+
+  /** `/free` with free_memory: the execution cache is reset between prompts. */
+  resetCache(): void {
+    this.cache = new Map();
+  }
+
+  stop(): void {
+    this.alive = false;
+  }
+
+  runningPromptId(): string | undefined {
+    return [...this.queue.running.values()][0]?.[1];
+  }
+
+  private async loop(): Promise<void> {
+    this.busy = true;
+    try {
+      for (let next = this.queue.get(); next && this.alive; next = this.alive ? this.queue.get() : undefined) {
+        const start: Worker['starts'][number] = { promptId: next.item[1], pendingAtStart: this.queue.heap.length, at: Date.now() };
+        this.starts.push(start);
+        if (this.starts.length > 20000) this.starts.splice(0, 10000);
+        this.gpuClock = this.gpuBusyUntil ?? Date.now();
+        await this.execute(next.item, next.taskId);
+        start.endAt = Date.now();
+        this.gpuBusyUntil = this.queue.heap.length > 0 ? this.gpuClock : undefined;
+        await new Promise((r) => setImmediate(r)); // let HTTP in between prompts
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private message(messages: [string, Record<string, unknown>][], type: string, data: Record<string, unknown>, broadcast: boolean): void {
+    const payload = { ...data, timestamp: Date.now() };
+    messages.push([type, payload]);
+    if (this.clientId !== null || broadcast) this.hub.send(type, payload, this.clientId);
+  }
+
+  private async execute(item: QueueItem, taskId: number): Promise<void> {
+    const [, promptId, prompt, extra, outputs] = item;
+    this.interruptFlag = false;
+    this.clientId = typeof extra.client_id === 'string' ? extra.client_id : null;
+    const messages: [string, Record<string, unknown>][] = [];
+    this.message(messages, 'execution_start', { prompt_id: promptId }, false);
+    const sigs = new Map<string, string>();
+    const sig = (id: string): string => signature(prompt, id, sigs, this.dirs.inputHash);
+    const cached = Object.keys(prompt).filter((id) => this.cache.has(sig(id)));
+    this.message(messages, 'execution_cached', { nodes: cached, prompt_id: promptId }, false);
+    const nextCache = new Map<string, unknown>();
+    const ui: Record<string, unknown> = {};
+    const executed: string[] = [];
+    let current = '';
+    let ok = true;
+    try {
+      for (const id of executionOrder(prompt, outputs)) {
+        current = id;
+        const node = prompt[id];
+        if (this.cache.has(sig(id))) {
+          const old = this.cache.get(sig(id));
+          nextCache.set(sig(id), old);
+          if (old !== undefined) ui[id] = old;
+          if (outputs.includes(id)) this.send('executed', { node: id, display_node: id, output: old ?? null, prompt_id: promptId });
+          continue;
+        }
+        this.lastNodeId = id;
+        this.send('executing', { node: id, display_node: id, prompt_id: promptId });
+        const output = await this.run(promptId, id, node, prompt, extra, sig(id));
+        nextCache.set(sig(id), output);
+        executed.push(id);
+        if (output !== undefined) {
+          ui[id] = output;
+          this.send('executed', { node: id, display_node: id, output, prompt_id: promptId });
+        }
+      }
+      this.message(messages, 'execution_success', { prompt_id: promptId }, false);
+    } catch (err) {
+      ok = false;
+      const base = { prompt_id: promptId, node_id: current, node_type: prompt[current]?.class_type, executed: [...executed] };
+      if (err instanceof Interrupted) this.message(messages, 'execution_interrupted', base, true);
+      else {
+        const type = err instanceof NodeFailure ? err.exceptionType : 'Exception';
+        const inputs = Object.fromEntries(Object.entries(prompt[current]?.inputs ?? {}).map(([k, v]) => [k, [String(v)]]));
+        this.message(messages, 'execution_error', { ...base, exception_message: `${(err as Error).message}\n`, exception_type: type, traceback: [], current_inputs: inputs, current_outputs: [...executed] }, false);
+      }
+    }
+    for (const id of Object.keys(prompt)) if (!nextCache.has(sig(id)) && this.cache.has(sig(id))) nextCache.set(sig(id), this.cache.get(sig(id)));
+    this.cache = nextCache;
+    this.lastNodeId = null;
+    await new Promise((r) => (this.settings.historyLagMs > 0 ? setTimeout(r, this.settings.historyLagMs) : setImmediate(r)));
+    if (!this.alive) return;
+    const meta = Object.fromEntries(Object.keys(ui).map((id) => [id, { node_id: id, display_node: id, parent_node: null, real_node_id: id }]));
+    this.queue.taskDone(taskId, { outputs: ui, status: { status_str: ok ? 'success' : 'error', completed: ok, messages }, meta });
+    if (this.clientId !== null) this.hub.send('executing', { node: null, prompt_id: promptId }, this.clientId);
+  }
+
+  /** `progress` goes to the prompt's client, or to everyone when it has none (§2.2 quirk). */
+  private send(type: string, data: Record<string, unknown>): void {
+    if (type === 'progress' || this.clientId !== null) this.hub.send(type, data, this.clientId);
+  }
+
+  private async run(promptId: string, id: string, node: Prompt[string], prompt: Prompt, extra: Record<string, unknown>, seed: string): Promise<unknown> {
+    const fail = this.faults.failNext;
+    if (fail && (fail.nodeClass ? fail.nodeClass === node.class_type : SAMPLERS.has(node.class_type))) {
+      this.faults.failNext = undefined;
+      throw new NodeFailure(fail.exceptionType, fail.message);
+    }
+    if (SAMPLERS.has(node.class_type)) {
+      const steps = samplerSteps(prompt, id);
+      for (let step = 1; step <= steps; step++) {
+        this.gpuClock += this.settings.msPerStep;
+        await sleepUntil(this.gpuClock);
+        if (!this.alive) throw new Interrupted();
+        if (this.interruptFlag) throw new Interrupted();
+        if (this.faults.dropWsAtStep === step) {
+          this.faults.dropWsAtStep = undefined;
+          this.hub.dropAll();
+        }
+        this.send('progress', { value: step, max: steps, prompt_id: promptId, node: id });
+      }
+      return undefined;
+    }
+    if (this.settings.msPerNode > 0) await sleepUntil((this.gpuClock += this.settings.msPerNode));
+    if (this.interruptFlag) throw new Interrupted();
+    if (node.class_type !== 'SaveImage' && node.class_type !== 'PreviewImage') return undefined;
+    const preview = node.class_type === 'PreviewImage';
+    const text: Record<string, string> = { prompt: JSON.stringify(prompt) };
+    const pnginfo = (extra.extra_pnginfo ?? {}) as Record<string, unknown>;
+    for (const [k, v] of Object.entries(pnginfo)) text[k] = JSON.stringify(v);
+    const images = this.saver.save({
+      dir: preview ? this.dirs.temp : this.dirs.output,
+      type: preview ? 'temp' : 'output',
+      prefix: preview ? 'ComfyUI' : String(node.inputs.filename_prefix ?? 'ComfyUI'),
+      count: batchSize(prompt, id),
+      seed,
+      text,
+    });
+    return { images };
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * `gpuburst workflow convert|validate` through the real entry point: output, exit codes (0 ok, 1 problems found,
+ * 2 bad input) and one-line errors without stack traces.
+ */
+import fs from 'fs';
+import path from 'path';
+import { PassThrough } from 'stream';
+import { main } from '../../../src/cli/index';
+import { startComfySim } from '../../../src/sim/comfyui';
+import { EXAMPLES, FIXTURES, tempDir } from '../../comfy/helpers';
+
+async function cli(...args: string[]) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (d) => (stdout += d));
+  err.on('data', (d) => (stderr += d));
+  const code = await main(['node', 'gpuburst', 'workflow', ...args], { env: {}, cwd: path.join(__dirname, '../../..'), log: () => undefined, isTTY: false, stdout: out, stderr: err });
+  return { code, stdout, stderr };
+}
+
+const ex = (f: string) => path.join(EXAMPLES, f);
+
+test('validate: the example batch files are clean against the bundled node definitions (exit 0)', async () => {
+  for (const f of ['sdxl-batch.yaml', 'sd15-batch.yaml']) {
+    const r = await cli('validate', ex(f));
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(r.stdout).toMatch(/12 prompts, no problems \(checked against the bundled core-node definitions\)/);
+  }
+});
+
+test('validate: problems are listed with node id and class, exit 1; --json gives them as data', async () => {
+  const r = await cli('validate', ex('sd15-txt2img.api.json'));
+  expect(r.code).toBe(1);
+  expect(r.stdout).toContain("node 4 (CheckpointLoaderSimple): ckpt_name: model 'v1-5-pruned-emaonly-fp16.safetensors' is not on the server (checkpoints) and not scheduled for download");
+  const j = await cli('validate', ex('sd15-img2img.ui.json'), '--json');
+  expect(j.code).toBe(1);
+  expect(JSON.parse(j.stdout).problems).toEqual([expect.objectContaining({ nodeId: '4', classType: 'CheckpointLoaderSimple', inputName: 'ckpt_name' })]);
+});
+
+test('bad input: malformed JSON or YAML, a path-pointing batch error, both sources → one clear message, exit 2, no stack', async () => {
+  const dir = tempDir();
+  fs.writeFileSync(path.join(dir, 'broken.json'), '{"3": {');
+  for (const [args, pattern] of [
+    [['validate', path.join(dir, 'broken.json')], /broken.json: not valid JSON/],
+    [['validate', path.join(FIXTURES, 'batch', 'syntax.yaml')], /syntax.yaml: line 4, column 1: Flow sequence/],
+    [['validate', path.join(FIXTURES, 'batch', 'bad.yaml')], /bad.yaml has 12 errors:\n {2}output: must be a folder\n {2}workflows\[0\]\.repeat: must be a positive integer/],
+    [['validate', path.join(dir, 'missing.json')], /missing.json: cannot read it \(ENOENT\)/],
+    [['convert', ex('sd15-img2img.ui.json')], /UI-format workflow: converting it needs node definitions; pass --object-info <file>/],
+    [['convert', ex('sd15-img2img.ui.json'), '--object-info', 'a.json', '--server', 'http://x'], /either --object-info or --server/],
+    [['frobnicate', ex('sd15-txt2img.api.json')], /unknown workflow action "frobnicate"/],
+  ] as [string[], RegExp][]) {
+    const r = await cli(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(pattern);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toBe('');
+  }
+});
+
+test('convert: prints the API prompt, or writes it with -o; an unknown node class is named', async () => {
+  const info = path.join(__dirname, '../../../src/comfy/object-info.core.json');
+  const r = await cli('convert', ex('sd15-img2img.ui.json'), '--object-info', info);
+  expect(r.code).toBe(0);
+  expect(JSON.parse(r.stdout)['12']).toEqual({ inputs: { pixels: ['10', 0], vae: ['4', 2] }, class_type: 'VAEEncode', _meta: { title: 'VAE Encode' } });
+  const out = path.join(tempDir(), 'api.json');
+  const w = await cli('convert', ex('sd15-img2img.ui.json'), '--object-info', info, '-o', out);
+  expect(w.stdout).toMatch(/wrote .*api.json: 8 nodes in API format/);
+  expect(JSON.parse(fs.readFileSync(out, 'utf8'))).toEqual(JSON.parse(r.stdout));
+  const custom = await cli('convert', path.join(FIXTURES, 'ui-rules.json'), '--object-info', info);
+  expect(custom.code).toBe(2);
+  expect(custom.stderr).toMatch(/not in the object_info: node 13 \(AspectPicker\)/);
+});
+
+test('convert and validate with node definitions read from a running server (token from the environment)', async () => {
+  const sim = await startComfySim({ token: 'cli-token-123456', models: { checkpoints: ['v1-5-pruned-emaonly-fp16.safetensors'] } });
+  const run = (...args: string[]) => {
+    const out = new PassThrough();
+    let stdout = '';
+    out.on('data', (d) => (stdout += d));
+    return main(['node', 'gpuburst', 'workflow', ...args], { env: { GPUBURST_COMFY_TOKEN: 'cli-token-123456' }, cwd: process.cwd(), log: () => undefined, isTTY: false, stdout: out, stderr: new PassThrough() }).then((code) => ({ code, stdout }));
+  };
+  const v = await run('validate', ex('sd15-txt2img.api.json'), '--server', sim.url);
+  expect(v).toMatchObject({ code: 0 });
+  expect(v.stdout).toContain(`checked against ${sim.url}`);
+  const c = await run('convert', ex('sd15-img2img.ui.json'), '--server', sim.url);
+  expect(JSON.parse(c.stdout)['4'].inputs.ckpt_name).toBe('v1-5-pruned-emaonly-fp16.safetensors');
+  await sim.close();
+});

@@ -1,0 +1,52 @@
+/**
+ * The tracker on its own: a prompt that finishes before anyone watches it is not missed, a completion waits for
+ * `executing null` (history written) instead of racing execution_success, and outcomes map from history.
+ */
+import { ComfySocket } from '../../src/comfy/socket';
+import { PromptTracker, outcomeOf } from '../../src/comfy/tracker';
+import type { HistoryEntry } from '../../src/comfy/types';
+import { clientFor, sd15Prompt, simWithModel, until } from './helpers';
+
+test('a prompt that started and ended before watch() is settled from the events already seen, not by a later poll', async () => {
+  const sim = await simWithModel({ msPerStep: 1 });
+  const client = clientFor(sim);
+  const socket = new ComfySocket(client);
+  socket.start();
+  await until(() => socket.connected || undefined, 'socket');
+  // polling far away: only the replayed events can settle it in time
+  const tracker = new PromptTracker(client, socket, { pollMs: 60_000, safetyPollMs: 60_000, wsSilenceMs: 60_000 });
+  const { promptId } = await client.queuePrompt(sd15Prompt(3, 'early/x'));
+  await until(() => client.history(promptId), 'history');
+  await new Promise((r) => setTimeout(r, 50)); // every event has arrived
+  const started = Date.now();
+  const outcome = await tracker.watch(promptId);
+  expect(outcome.kind).toBe('success');
+  expect(Date.now() - started).toBeLessThan(5000);
+  tracker.close();
+  await socket.close();
+  await sim.close();
+});
+
+test('with history written late (50 ms after execution_success), the outcome still carries the entry', async () => {
+  const sim = await simWithModel({ msPerStep: 1, historyLagMs: 50 });
+  const client = clientFor(sim);
+  const socket = new ComfySocket(client);
+  socket.start();
+  await until(() => socket.connected || undefined, 'socket');
+  const tracker = new PromptTracker(client, socket, { pollMs: 60_000, safetyPollMs: 60_000, wsSilenceMs: 60_000 });
+  const { promptId } = await client.queuePrompt(sd15Prompt(4, 'late/x'));
+  const outcome = await tracker.watch(promptId);
+  expect(outcome).toMatchObject({ kind: 'success', entry: { outputs: { '9': { images: [{ subfolder: 'late' }] } } } });
+  tracker.close();
+  await socket.close();
+  await sim.close();
+});
+
+test('outcomes from history: success, error with node and exception, interrupt', () => {
+  const ok = { prompt: [], outputs: {}, status: { status_str: 'success', completed: true, messages: [] } } as HistoryEntry;
+  expect(outcomeOf(ok).kind).toBe('success');
+  const err = { prompt: [], outputs: {}, status: { status_str: 'error', completed: false, messages: [['execution_error', { node_id: '3', node_type: 'KSampler', exception_type: 'torch.OutOfMemoryError', exception_message: 'CUDA out of memory.\nTIPS: ...\n' }]] } } as HistoryEntry;
+  expect(outcomeOf(err)).toMatchObject({ kind: 'error', reason: 'node 3 (KSampler) failed: torch.OutOfMemoryError: CUDA out of memory.' });
+  const stop = { prompt: [], outputs: {}, status: { status_str: 'error', completed: false, messages: [['execution_interrupted', { node_id: '3', node_type: 'KSampler' }]] } } as HistoryEntry;
+  expect(outcomeOf(stop)).toMatchObject({ kind: 'interrupted', reason: 'interrupted at node 3 (KSampler)' });
+});

@@ -1,0 +1,80 @@
+/**
+ * UI → API conversion against hand-written fixtures (test/fixtures/comfy), one per rule of reference §3.4.
+ */
+import fs from 'fs';
+import path from 'path';
+import { BadInputError } from '../../../providers/errors';
+import type { ObjectInfo } from '../../../src/comfy/types';
+import { convertUiToApi } from '../../../src/comfy/workflow/convert';
+import { UiWorkflow, detectFormat } from '../../../src/comfy/workflow/format';
+import { bundledObjectInfo } from '../../../src/comfy/workflow/object-info';
+import { EXAMPLES, FIXTURES } from '../helpers';
+
+const read = (file: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8'));
+const info: ObjectInfo = { ...bundledObjectInfo(), ...read('aspect-picker.object_info.json') };
+
+describe('UI → API conversion', () => {
+  const rules = convertUiToApi(read('ui-rules.json') as UiWorkflow, info);
+
+  test('the whole rules graph converts to the expected prompt', () => {
+    expect(rules).toEqual(read('ui-rules.expected.json'));
+  });
+
+  test('the control value after a seed widget is skipped (seed and noise_seed)', () => {
+    expect(rules['7'].inputs).toMatchObject({ seed: 123, cfg: 6.5, sampler_name: 'euler' });
+    expect(rules['17'].inputs).toMatchObject({ noise_seed: 77, steps: 10, end_at_step: 10000 });
+    expect(JSON.stringify(rules)).not.toMatch(/randomize|"fixed"/);
+  });
+
+  test('muted nodes are dropped, and so are the inputs they fed; bypassed nodes pass their matching input through', () => {
+    expect(rules['12']).toBeUndefined(); // muted PreviewImage
+    expect(rules['14']).toBeUndefined(); // muted LoadImage
+    expect(rules['15'].inputs).toEqual({ vae: ['1', 2] }); // pixels came from the muted node
+    expect(rules['2']).toBeUndefined(); // bypassed LoRA
+    expect(rules['7'].inputs.model).toEqual(['1', 0]);
+    expect(rules['3'].inputs.clip).toEqual(['1', 1]);
+  });
+
+  test('reroute chains, primitives, object widget values, V3 combos and notes', () => {
+    expect(rules['8'].inputs.vae).toEqual(['1', 2]);
+    expect(rules['7'].inputs.steps).toBe(12);
+    expect(rules['5'].inputs).toEqual({ width: 640, height: 448, batch_size: 2 });
+    expect(rules['13'].inputs).toEqual({ ratio: '16:9', count: 3 });
+    for (const virtual of ['6', '9', '10', '16']) expect(rules[virtual]).toBeUndefined();
+  });
+
+  test('nested subgraphs flatten to "outer:inner" ids with boundary links joined (schema-1 object links)', () => {
+    expect(convertUiToApi(read('ui-subgraph.json') as UiWorkflow, info)).toEqual(read('ui-subgraph.expected.json'));
+  });
+
+  test('the UI example converts to the SD1.5 img2img prompt with links as [id, slot]', () => {
+    const ui = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'sd15-img2img.ui.json'), 'utf8'));
+    expect(detectFormat(ui)).toBe('ui');
+    const api = convertUiToApi(ui, info);
+    expect(detectFormat(api)).toBe('api');
+    expect(Object.keys(api).sort()).toEqual(['10', '12', '3', '4', '6', '7', '8', '9']);
+    expect(api['3'].inputs).toMatchObject({ seed: 42, steps: 20, denoise: 0.6, latent_image: ['12', 0] });
+    expect(api['12'].inputs).toEqual({ pixels: ['10', 0], vae: ['4', 2] });
+    expect(api['10'].inputs).toEqual({ image: 'example.png' }); // the upload button's value is not a widget
+    expect(api['6']._meta?.title).toBe('Positive');
+  });
+
+  test('unknown node classes fail loudly, all of them listed', () => {
+    const wf = read('ui-rules.json');
+    wf.nodes.push({ id: 40, type: 'FooNode', mode: 0, inputs: [], outputs: [], widgets_values: [1] });
+    wf.nodes.push({ id: 41, type: 'BarNode', mode: 0, inputs: [], outputs: [], widgets_values: [] });
+    expect(() => convertUiToApi(wf, info)).toThrow(BadInputError);
+    expect(() => convertUiToApi(wf, info)).toThrow(/node 40 \(FooNode\), node 41 \(BarNode\)/);
+  });
+
+  test('legacy group nodes are refused with advice', () => {
+    const wf = read('ui-rules.json');
+    wf.nodes.push({ id: 42, type: 'workflow>My group', mode: 0, inputs: [], outputs: [] });
+    expect(() => convertUiToApi(wf, info)).toThrow(/legacy group nodes.*subgraphs/);
+  });
+
+  test('list widget values are wrapped as {__value__} so they cannot read as links', () => {
+    const wf = { nodes: [{ id: 1, type: 'CLIPTextEncode', mode: 0, inputs: [], outputs: [], widgets_values: [['a', 'b']] }], links: [] };
+    expect(convertUiToApi(wf, info)['1'].inputs.text).toEqual({ __value__: ['a', 'b'] });
+  });
+});

@@ -1,0 +1,65 @@
+/**
+ * Pre-flight validation against the bundled snapshot: every problem listed with node id and class.
+ */
+import type { ApiPrompt } from '../../../src/comfy/types';
+import { bundledObjectInfo } from '../../../src/comfy/workflow/object-info';
+import { validateApiPrompt } from '../../../src/comfy/workflow/validate';
+import { SD15, sd15Prompt } from '../helpers';
+
+const objectInfo = bundledObjectInfo();
+const scheduled = new Map([['checkpoints', new Set([SD15])]]);
+
+test('the SD1.5 example is valid once its checkpoint is scheduled, and only then', () => {
+  expect(validateApiPrompt(sd15Prompt(), { objectInfo, scheduledModels: scheduled })).toEqual([]);
+  const problems = validateApiPrompt(sd15Prompt(), { objectInfo });
+  expect(problems).toEqual([expect.objectContaining({ nodeId: '4', classType: 'CheckpointLoaderSimple', type: 'value_not_in_list', inputName: 'ckpt_name' })]);
+  expect(problems[0].message).toMatch(/v1-5-pruned-emaonly-fp16.safetensors.*not scheduled for download/);
+});
+
+test('every problem is listed, not only the first: unknown class, missing input, range, combo, bad link, type mismatch', () => {
+  const p: ApiPrompt = sd15Prompt();
+  p['12'] = { class_type: 'FooNode', inputs: {} };
+  delete p['6'].inputs.text; // required_input_missing
+  p['3'].inputs.steps = 0; // below min 1
+  p['3'].inputs.sampler_name = 'not-a-sampler';
+  p['3'].inputs.cfg = 'lots';
+  p['8'].inputs.vae = ['4', 7]; // CheckpointLoaderSimple has 3 outputs
+  p['10'] = { class_type: 'SaveImage', inputs: { filename_prefix: 'x', images: ['5', 0] } }; // LATENT into IMAGE
+  p['7'].inputs.clip = ['99', 0]; // no such node
+  const problems = validateApiPrompt(p, { objectInfo, scheduledModels: scheduled });
+  const summary = problems.map((x) => `${x.nodeId} ${x.classType} ${x.type} ${x.inputName ?? ''}`.trim()).sort();
+  expect(summary).toEqual(
+    [
+      '12 FooNode unknown_node_class',
+      '3 KSampler invalid_input_type cfg',
+      '3 KSampler value_not_in_list sampler_name',
+      '3 KSampler value_smaller_than_min steps',
+      '6 CLIPTextEncode required_input_missing text',
+      '7 CLIPTextEncode bad_linked_input clip',
+      '8 VAEDecode bad_linked_input vae',
+      '10 SaveImage return_type_mismatch images',
+    ].sort(),
+  );
+});
+
+test('a prompt without an output node, and a UI-format file posted as a prompt, are reported', () => {
+  const p = sd15Prompt();
+  delete p['9'];
+  expect(validateApiPrompt(p, { objectInfo })).toEqual([expect.objectContaining({ type: 'prompt_no_outputs' })]);
+  const ui = { nodes: [], links: [] } as unknown as ApiPrompt;
+  expect(validateApiPrompt(ui, { objectInfo }).map((x) => x.type)).toEqual(['invalid_prompt', 'invalid_prompt']);
+});
+
+test('LoadImage accepts what the server has (example.png) or the batch uploads; nodes unreachable from outputs are not checked', () => {
+  const p = sd15Prompt();
+  p['20'] = { class_type: 'LoadImage', inputs: { image: 'mine.png' } };
+  p['21'] = { class_type: 'VAEEncode', inputs: { pixels: ['20', 0], vae: ['4', 2] } };
+  p['3'].inputs.latent_image = ['21', 0];
+  expect(validateApiPrompt(p, { objectInfo, scheduledModels: scheduled }).map((x) => `${x.nodeId} ${x.message}`)).toEqual([
+    "20 image: 'mine.png' is not in the server's input folder and not uploaded by the batch file",
+  ]);
+  expect(validateApiPrompt(p, { objectInfo, scheduledModels: scheduled, uploads: new Set(['mine.png']) })).toEqual([]);
+  p['20'].inputs.image = 'example.png';
+  p['30'] = { class_type: 'KSampler', inputs: {} }; // not connected to any output: ComfyUI ignores it
+  expect(validateApiPrompt(p, { objectInfo, scheduledModels: scheduled })).toEqual([]);
+});
