@@ -31,10 +31,13 @@ function describe(e: SessionEvent): string | undefined {
   }
 }
 
+const FINAL = new Set(['done', 'failed', 'interrupted', 'stopped']);
+
 function lineView(ctx: CliContext): ProgressView {
   let lastProgress = 0;
   return {
     emit(e) {
+      if (e.type === 'session' && FINAL.has(e.status)) return; // the report that follows says it
       if (e.type === 'progress' && Date.now() - lastProgress < 10_000 && e.done + e.failed < e.total) return;
       if (e.type === 'progress') lastProgress = Date.now();
       const line = describe(e);
@@ -63,6 +66,7 @@ function barView(ctx: CliContext): ProgressView {
         return;
       }
       if (e.type === 'prompt' && e.state !== 'failed') return;
+      if (e.type === 'session' && FINAL.has(e.status)) return;
       const line = describe(e);
       if (!line) return;
       if (started) bar.stop();
