@@ -3,7 +3,7 @@
 /** "cuda:0 NVIDIA GeForce RTX 3060 : cudaMallocAsync" → "RTX 3060". */
 export function gpuFromDevice(device: string | undefined): string {
   if (!device) return 'unknown GPU';
-  const name = device.replace(/^cuda:\d+\s+/i, '').replace(/\s*:\s*\w+$/, '').trim();
+  const name = device.replace(/^cuda:\d+\s+/i, '').replace(/\s*:\s*\w+$/, '').replace(/\s*\([^)]*\)\s*$/, '').trim();
   return name.replace(/^NVIDIA\s+/i, '').replace(/^GeForce\s+/i, '').replace(/\s+/g, ' ') || 'unknown GPU';
 }
 

@@ -11,6 +11,7 @@ import { fromLiveOffer } from '../catalog/offers';
 import { canonicalGpu, resolveGpuNames } from '../catalog/gpu-names';
 import { expandBatch, ExpandedPrompt, validateBatch } from '../comfy/batch/expand';
 import { BatchFileError, LoadedBatch, loadBatch } from '../comfy/batch/load';
+import { ComfyClient } from '../comfy/client';
 import { formatProblem } from '../comfy/errors';
 import { bundledObjectInfo } from '../comfy/workflow/object-info';
 import { readCalibration } from '../estimate/calibration';
@@ -30,6 +31,8 @@ export interface PlanOptions {
   interruptible?: boolean;
   /** Estimator profile; inferred from the workflow's checkpoint when absent. */
   model?: string;
+  /** With provider `local`: the servers, whose /object_info validates the batch. */
+  comfyUrls?: string[];
 }
 
 export interface Plan {
@@ -52,10 +55,11 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const batch = loadBatch(o.batchFile, objectInfo);
   const prompts = expandBatch(batch, objectInfo);
   if (prompts.length === 0) throw new BadInputError(`${o.batchFile}: the batch expands to no prompt`);
-  if (o.provider !== 'local') {
-    const problems = validateBatch(batch, prompts, objectInfo);
-    if (problems.length) throw new BatchFileError(batch.file, problems.map((p) => ({ path: p.where, message: formatProblem(p) })));
-  }
+  // Against the user's own server, its node list and model files are the truth; against a rented machine, the
+  // core nodes plus the models the batch schedules for download.
+  const against = o.provider === 'local' && o.comfyUrls?.length ? await new ComfyClient({ baseUrl: o.comfyUrls[0], timeoutMs: 15_000 }).objectInfo() : objectInfo;
+  const problems = validateBatch(batch, prompts, against);
+  if (problems.length) throw new BatchFileError(batch.file, problems.map((p) => ({ path: p.where, message: formatProblem(p) })));
   const shape = batchShape(prompts, o.model);
   const profile = getProfile(shape.model);
   const { catalog } = loadCatalog({ env });
@@ -85,7 +89,9 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const share: Batch = { ...shape, images: Math.ceil(shape.images / o.pods) };
   const today = new Date().toISOString().slice(0, 10);
   const calibration = readCalibration(cwd).entries;
-  const { rows, local } = estimate({ batch: share, catalog, offers: usable.map((x) => fromLiveOffer(x, known, today)), calibration });
+  // A local server whose GPU the catalog does not know is estimated as the catalog's local GPU (it costs nothing).
+  const asPriced = (x: Offer) => fromLiveOffer(x.provider === 'local' && !canonicalGpu(x.gpu, known) ? { ...x, gpu: 'RTX 3060' } : x, known, today);
+  const { rows, local } = estimate({ batch: share, catalog, offers: usable.map(asPriced), calibration });
   const ranked = rows
     .filter((row) => row.provider !== 'colab')
     .map((row) => ({ row, offer: usable.find((x) => x.offerId === row.offerId && x.provider === row.provider)! }))

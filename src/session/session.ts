@@ -4,6 +4,7 @@
  */
 import path from 'path';
 import { BadInputError, CapacityError } from '../../providers/errors';
+import type { Offer } from '../../providers/types';
 import type { AgentSettings } from './agent/config';
 import { BudgetTracker } from './budget';
 import type { Emit } from './events';
@@ -120,7 +121,7 @@ export async function runJournaled(o: RunSessionOptions & { timings: SessionTimi
             emit: o.emit,
           },
           journal.data.machines.length + i,
-          plan.ranked.map((r) => r.offer),
+          candidatesFor(plan, i),
         ).then((m) => {
           machines.push(m);
           billing(m.record.name, m.provider, m.record.usdPerHour, Date.parse(m.record.createdAt!));
@@ -168,6 +169,17 @@ export async function runJournaled(o: RunSessionOptions & { timings: SessionTimi
   o.emit({ type: 'session', id: journal.data.id, status: report.status });
   if (failure) throw attachReport(failure, report);
   return report;
+}
+
+/**
+ * Offers for pod `i`, best first. A local server takes one pod only, so pod i starts at the i-th server; a cloud
+ * offer can place several machines, so every pod starts at the cheapest.
+ */
+function candidatesFor(plan: Plan, i: number): Offer[] {
+  const offers = plan.ranked.map((r) => r.offer);
+  if (offers[0]?.provider !== 'local') return offers;
+  const k = i % offers.length;
+  return [...offers.slice(k), ...offers.slice(0, k)];
 }
 
 /** The caller still gets the report (what was pulled, what it cost) when the session failed. */
