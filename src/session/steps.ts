@@ -31,6 +31,7 @@ export interface SessionStepInput extends StepBase {
   gpu?: string;
   maxCostUsd?: number;
   maxUsdPerHour?: number;
+  interruptible?: boolean;
   model?: string;
   outDir?: string;
   teardown: 'terminate' | 'stop';
@@ -71,6 +72,9 @@ export interface RenderStepOutput {
   costUsd: number;
   tornDown: boolean;
   status: string;
+  /** Failed prompts and prompts never run: a render can end `done` with some of them failed. */
+  failedPrompts: number;
+  notStartedPrompts: number;
 }
 
 const stateDir = (cwd: string) => path.join(cwd, '.gpuburst');
@@ -148,6 +152,8 @@ export async function renderStep(i: StepBase & { sessionId: string; autoTeardown
     costUsd: report.costUsd,
     tornDown: j.machines.every((m) => m.state === 'terminated' || m.state === 'not-created'),
     status: report.status,
+    failedPrompts: report.prompts.failed,
+    notStartedPrompts: report.prompts.notStarted,
   };
 }
 

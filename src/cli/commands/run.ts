@@ -17,7 +17,8 @@ import { confirmOnTty, withSignals } from '../session-runtime';
 
 export function define(cmd: Command): void {
   cmd
-    .argument('<batch>', 'batch file (YAML): workflows, variations, models, output folder')
+    .argument('<batch>', 'batch file (YAML): workflows, variations, models, output folder; with --engine pulumi, the stack name')
+    .option('--engine <engine>', 'cli (default) or pulumi: run the stack stacks/Pulumi.<stack>.yaml with the Automation API (up, then destroy)', 'cli')
     .option('--provider <name>', `${[...CLOUD_PROVIDERS, 'local', 'auto'].join('|')} (auto: the cheapest across clouds with a key)`)
     .option('--gpu <name>', 'only this GPU, e.g. "RTX 4090"')
     .option('--pods <n>', 'machines to spread the prompts over', '1')
@@ -37,6 +38,8 @@ export function define(cmd: Command): void {
 }
 
 export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
+  if (opts.engine !== 'cli' && opts.engine !== 'pulumi') throw new BadInputError(`--engine: "${String(opts.engine)}" is not accepted; accepted: cli, pulumi`);
+  if (opts.engine === 'pulumi') return runStack(String(args[0]), opts, ctx);
   const batchFile = path.resolve(ctx.cwd, String(args[0]));
   const provider = opts.provider === undefined ? undefined : opts.provider === 'auto' ? 'auto' : parseProviderName(String(opts.provider));
   const teardown = String(opts.teardown);
@@ -79,4 +82,18 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
   );
   const exitCode = report.status === 'done' && report.prompts.failed === 0 ? EXIT.ok : report.status === 'interrupted' ? EXIT.interrupted : EXIT.problems;
   return { data: json ? { type: 'report', ...report } : report, text: () => renderReport(report), exitCode, jsonLine: true };
+}
+
+/** `--engine pulumi <stack>`: the same session, as the stack's resources, through the Automation API. */
+async function runStack(stack: string, opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
+  const view = createProgress(ctx, Boolean(opts.json));
+  const { runWithPulumi } = await import('./engine-pulumi');
+  const result = await withSignals(ctx, (signal) => runWithPulumi({ stack, cwd: ctx.cwd, env: ctx.env, signal, emit: (e) => view.emit(e) }).finally(() => view.stop()));
+  const lines = Object.entries(result.outputs).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return {
+    data: { type: 'report', ...result },
+    text: () => [`stack ${result.stack}: ${result.interrupted ? 'interrupted (everything it created was destroyed)' : 'done, then destroyed'}`, ...lines].join('\n'),
+    exitCode: result.interrupted ? EXIT.interrupted : EXIT.ok,
+    jsonLine: true,
+  };
 }
