@@ -1,0 +1,48 @@
+/**
+ * Budget cap mid-batch: when the spend one billing increment (plus the teardown reserve) from now would pass the
+ * cap, queueing stops, what runs finishes and is pulled, the machine is torn down — and the bill stays within one
+ * increment of the cap, as the session and the simulator both count it.
+ */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { makePlan } from '../../src/session/plan';
+import { ProviderPool } from '../../src/session/pool';
+import { openJournal, runJournaled } from '../../src/session/session';
+import { DEFAULT_TIMINGS } from '../../src/session/timings';
+import { startWorld, World } from '../../src/sim/world';
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld({ providers: ['runpod'], timings: { provisionMs: 100, bootMs: 100, comfyStartMs: 100, stopMs: 100 }, comfy: { msPerStep: 5 } });
+});
+afterAll(() => world.close());
+
+test('the cap stops the queue mid-batch; finished outputs are kept; spend ≤ cap + one increment', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-cap-'));
+  fs.copyFileSync(path.join(__dirname, '..', '..', 'examples', 'sd15-txt2img.api.json'), path.join(dir, 'wf.json'));
+  fs.writeFileSync(path.join(dir, 'batch.yaml'), 'output: out\nmodels:\n  - url: https://example.com/v1-5-pruned-emaonly-fp16.safetensors\n    folder: checkpoints\nworkflows:\n  - path: wf.json\n    name: cap\n    repeat: 200\n    seeds: increment\n');
+  const env = { ...world.env };
+  const pool = new ProviderPool(env);
+  const base = { batchFile: path.join(dir, 'batch.yaml'), provider: 'runpod' as const, pods: 1, gpu: 'RTX 4090' };
+  const plan = await makePlan(base, pool, env, dir);
+  const usdPerSecond = plan.ranked[0].offer.usdPerHour / 3600;
+  // Teardown reserve 10 s + one 1-s increment + about 3 s of work: the cap falls inside the batch.
+  const capUsd = usdPerSecond * 14;
+  const o = { ...base, maxCostUsd: capUsd, teardown: 'terminate' as const, idleMinutes: 10, heartbeatMinutes: 10, remoteKey: true, comfyUrls: [], stateDir: path.join(dir, '.gpuburst'), cwd: dir, env, confirm: async () => true, emit: () => undefined };
+  const journal = openJournal(o, plan);
+  const timings = { ...DEFAULT_TIMINGS, readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
+  const report = await runJournaled({ ...o, timings }, plan, journal, pool);
+
+  expect(report.status).toBe('stopped');
+  expect(report.stoppedBy).toBe('budget');
+  expect(report.prompts.done).toBeGreaterThanOrEqual(1);
+  expect(report.prompts.done).toBeLessThan(200);
+  for (const p of journal.data.prompts.filter((x) => x.state === 'done')) for (const f of p.files!) expect(fs.existsSync(path.join(journal.data.outDir, f.path))).toBe(true);
+  const increment = usdPerSecond * 1;
+  expect(report.costUsd).toBeLessThanOrEqual(capUsd + increment);
+  const billed = world.sims[0].state().machines.find((m) => m.name === journal.data.machines[0].name)!;
+  expect(billed.billing).toBe(false);
+  expect(billed.costUsd).toBeLessThanOrEqual(capUsd + increment);
+  expect(report.message).toMatch(/budget/);
+}, 60_000);
