@@ -1,0 +1,112 @@
+/**
+ * After a crash: `status` shows the session's machine as the provider sees it and what it has cost; `sweep` finds
+ * machines whose session is not running and (with --yes) terminates them, telling their journal; `down` ends a
+ * session's machines, refusing while finished outputs are still only on a machine unless forced.
+ */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { main } from '../../src/cli';
+import type { CliContext } from '../../src/cli/context';
+import { Journal } from '../../src/session/journal';
+import { makePlan } from '../../src/session/plan';
+import { ProviderPool } from '../../src/session/pool';
+import { provisionOne } from '../../src/session/provision';
+import { openJournal } from '../../src/session/session';
+import { startWorld, World } from '../../src/sim/world';
+
+let world: World;
+beforeAll(async () => {
+  world = await startWorld({ providers: ['vast', 'lambda'], timings: { provisionMs: 50, bootMs: 50, comfyStartMs: 50, stopMs: 50 } });
+});
+afterAll(() => world.close());
+
+function ctx(dir: string): CliContext & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    env: { ...world.env },
+    cwd: dir,
+    isTTY: false,
+    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
+    log: (l: string) => (err += l + '\n'),
+    out: () => out,
+    err: () => err,
+  };
+}
+
+/** A session whose process "died" right after its machine became ready: the journal says ready, nobody owns it. */
+async function crashedSession(dir: string, provider: 'vast' | 'lambda'): Promise<Journal> {
+  fs.copyFileSync(path.join(__dirname, '..', '..', 'examples', 'sd15-txt2img.api.json'), path.join(dir, 'wf.json'));
+  fs.writeFileSync(path.join(dir, 'batch.yaml'), 'output: out\nmodels:\n  - url: https://example.com/v1-5-pruned-emaonly-fp16.safetensors\n    folder: checkpoints\nworkflows:\n  - path: wf.json\n    name: w\n    repeat: 2\n');
+  const env = { ...world.env };
+  const pool = new ProviderPool(env);
+  const base = { batchFile: path.join(dir, 'batch.yaml'), provider, pods: 1 };
+  const plan = await makePlan(base, pool, env, dir);
+  const stateDir = path.join(dir, '.gpuburst');
+  const journal = openJournal({ ...base, teardown: 'terminate', idleMinutes: 10, heartbeatMinutes: 10, remoteKey: true, comfyUrls: [], stateDir, cwd: dir, env }, plan);
+  const m = await provisionOne(
+    {
+      journal,
+      stateDir,
+      pool,
+      agent: (offer) => ({ heartbeatMinutes: 10, idleMinutes: 10, maxLifetimeMinutes: 60, usdPerHour: offer.usdPerHour, billedBeforeStartSeconds: 0, pollSeconds: 1, models: plan.models }),
+      remoteKey: true,
+      readyTimeoutSeconds: 20,
+      modelsTimeoutSeconds: 20,
+      pollSeconds: 0.1,
+      heartbeatMs: 500,
+      heartbeat: () => ({}),
+      emit: () => undefined,
+    },
+    0,
+    plan.ranked.map((r) => r.offer),
+  );
+  await m.channel?.stop();
+  journal.now((d) => Object.assign(d, { status: 'rendering', owner: { pid: 2 ** 22 + 4321, host: d.owner.host } }));
+  return journal;
+}
+
+const billingNamed = (name: string) => world.sims.flatMap((s) => s.state().machines).find((m) => m.name === name)!.billing;
+
+test('status shows the crashed session; sweep lists, then terminates, and tells the journal', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-manage-'));
+  const journal = await crashedSession(dir, 'vast');
+  const name = journal.data.machines[0].name;
+
+  const s = ctx(dir);
+  expect(await main(['node', 'gpuburst', 'status', '--json'], s)).toBe(0);
+  const [row] = JSON.parse(s.out()).sessions;
+  expect(row).toMatchObject({ id: journal.data.id, live: false, status: 'rendering' });
+  expect(row.machines[0].providerStatus).toMatch(/^running/);
+  expect(row.spentUsd).toBeGreaterThan(0);
+
+  const dry = ctx(dir);
+  expect(await main(['node', 'gpuburst', 'sweep', '--json'], dry)).toBe(0);
+  expect(JSON.parse(dry.out()).orphans.map((o: { name: string }) => o.name)).toContain(name);
+  expect(billingNamed(name)).toBe(true);
+
+  const wet = ctx(dir);
+  expect(await main(['node', 'gpuburst', 'sweep', '--yes'], wet)).toBe(0);
+  expect(wet.out()).toMatch(new RegExp(`${name}.*terminated`));
+  expect(billingNamed(name)).toBe(false);
+  expect(Journal.load(path.join(dir, '.gpuburst'), journal.data.id)!.data.machines[0]).toMatchObject({ state: 'terminated', note: 'terminated by gpuburst sweep' });
+}, 60_000);
+
+test('down refuses while outputs are only on the machine, then ends it with --force', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-manage-'));
+  const journal = await crashedSession(dir, 'lambda');
+  const name = journal.data.machines[0].name;
+  journal.now((d) => Object.assign(d.prompts[0], { state: 'failed', machine: name, pullFailed: true, error: 'outputs could not be pulled' }));
+
+  const refused = ctx(dir);
+  expect(await main(['node', 'gpuburst', 'down', journal.data.id], refused)).toBe(2);
+  expect(refused.err()).toMatch(/still have their outputs only on the machine.*resume/);
+  expect(billingNamed(name)).toBe(true);
+
+  const forced = ctx(dir);
+  expect(await main(['node', 'gpuburst', 'down', journal.data.id, '--force'], forced)).toBe(0);
+  expect(forced.out()).toMatch(/terminated/);
+  expect(billingNamed(name)).toBe(false);
+}, 60_000);
