@@ -7,6 +7,8 @@ const base = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // The build output mirrors the sources; jest must never pick modules (or a second package.json) from it.
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
+  // Key canaries: fails a test whose output, temporary files or Pulumi state show a simulator key.
+  setupFilesAfterEnv: ['<rootDir>/test/canary/setup.ts'],
 };
 
 module.exports = {

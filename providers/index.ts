@@ -52,7 +52,9 @@ export function configFromEnv(name: CloudProviderName, env: NodeJS.ProcessEnv = 
   const extra: Record<string, string | undefined> = {};
   const prefix = `GPUBURST_${name.toUpperCase()}_`;
   for (const [k, v] of Object.entries(env)) if (k.startsWith(prefix)) extra[k.slice(prefix.length)] = v;
-  return { baseUrl: env[names.urlVar]?.trim() || names.defaultUrl, apiKey, extra };
+  // GPUBURST_<CLOUD>_TIMEOUT_MS: the per-request timeout, for every adapter (a simulator's timeout faults need it short).
+  const timeoutMs = Number(extra.TIMEOUT_MS);
+  return { baseUrl: env[names.urlVar]?.trim() || names.defaultUrl, apiKey, extra, timeoutMs: timeoutMs > 0 ? timeoutMs : undefined };
 }
 
 type Factory = (config: ProviderConfig) => Provider;

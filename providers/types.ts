@@ -196,7 +196,11 @@ export interface Capability {
 
 export interface Capabilities {
   /** Can the machine be stopped (compute billing ends, disk kept)? */
-  stop: Capability & { billsWhileStopped: string };
+  stop: Capability & {
+    billsWhileStopped: string;
+    /** false where a stop clears the disk ComfyUI writes to: a machine holding unpulled outputs must not be stopped. */
+    keepsOutputs?: boolean;
+  };
   interruptible: Capability;
   /** How the machine can end itself when the client is gone. */
   selfTerminate: Capability & {

@@ -44,6 +44,8 @@ const CAPABILITIES: Capabilities = {
     reason: 'RunPod can stop a pod, which releases the GPU and ends compute billing.',
     billsWhileStopped:
       'RunPod keeps billing the volume disk of a stopped pod ($0.20/GB/month, twice the running rate), and a stopped pod stays tied to its host: resuming can fail or come back with zero GPUs.',
+    // "Container disk data is cleared" on stop (runpod.md §6), and gpuburst's pods have no volume: outputs go with it.
+    keepsOutputs: false,
   },
   interruptible: {
     supported: false,

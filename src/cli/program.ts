@@ -31,6 +31,7 @@ export function buildProgram(ctx: CliContext, argv: string[], outcome: { exitCod
     .description('Estimate, run and always tear down ComfyUI render sessions on rented cloud GPUs.')
     .version(version)
     .showSuggestionAfterError(true)
+    .showHelpAfterError(`(commands: ${COMMANDS.map((c) => c.name).join(', ')}; gpuburst <command> --help lists its options)`)
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
 

@@ -11,7 +11,7 @@ import path from 'path';
 import { GpuburstError, TransientError } from '../../providers/errors';
 import { defaultSleep } from '../../providers/http';
 import type { ComfyClient } from './client';
-import { Limiter, PulledFile, defaultLocalName, outputFiles, pullOutputs } from './outputs';
+import { Limiter, NodeOutputFile, PulledFile, defaultLocalName, outputFiles, pullOutputs } from './outputs';
 import { ComfySocket } from './socket';
 import { checkSubfolder } from './safe-path';
 import { PromptOutcome, PromptTracker, TrackerOptions } from './tracker';
@@ -30,8 +30,11 @@ export interface RunnerCallbacks {
   onRunning?(id: string, promptId: string): void;
   onProgress?(id: string, value: number, max: number): void;
   onDone?(id: string, files: PulledFile[]): void;
-  /** `stage` 'pull': the prompt rendered but its outputs could not be pulled (they are still on the server). */
-  onFailed?(id: string, reason: string, error?: GpuburstError, stage?: 'render' | 'pull'): void;
+  /**
+   * `stage` 'pull': the prompt rendered but its outputs could not be pulled; `files` names them on the server (its
+   * history is lost when ComfyUI restarts, the files are not).
+   */
+  onFailed?(id: string, reason: string, error?: GpuburstError, stage?: 'render' | 'pull', files?: NodeOutputFile[]): void;
   /** Removed from the server's queue by `stop()` before it started; still to do. */
   onCancelled?(id: string): void;
 }
@@ -73,6 +76,7 @@ export class PromptRunner {
   private readonly cb: RunnerCallbacks;
   private readonly limiter: Limiter;
   private readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, cancelled: 0, notStarted: 0 };
+  private tracker?: PromptTracker;
 
   constructor(private readonly opts: RunnerOptions) {
     this.cb = opts.callbacks ?? {};
@@ -84,14 +88,23 @@ export class PromptRunner {
     if (this.stopped) return;
     this.stopped = true;
     const waiting = [...this.inFlight].filter(([, f]) => !f.running).map(([promptId]) => promptId);
-    if (waiting.length) this.opts.client.deleteQueued(waiting).catch(() => undefined);
+    if (waiting.length) this.takeBack(waiting);
     this.wake();
+  }
+
+  /** Deletes waiting prompts from the server's queue and has the tracker see it now, not at its next safety poll. */
+  private takeBack(promptIds: string[]): void {
+    this.opts.client.deleteQueued(promptIds).then(
+      () => this.tracker?.pollSoon(),
+      () => undefined,
+    );
   }
 
   async run(items: Iterable<RunnerPrompt>): Promise<RunSummary> {
     const { client } = this.opts;
     const socket = new ComfySocket(client);
     const tracker = new PromptTracker(client, socket, this.opts);
+    this.tracker = tracker;
     socket.start();
     const source = items[Symbol.iterator]();
     const retry: RunnerPrompt[] = [];
@@ -118,7 +131,7 @@ export class PromptRunner {
           finishing.add(done);
           void done.finally(() => finishing.delete(done));
           // stop() came while this one was being sent: take it back too (it ends as cancelled unless it started).
-          if (this.stopped) client.deleteQueued([promptId]).catch(() => undefined);
+          if (this.stopped) this.takeBack([promptId]);
         }
         if (this.inFlight.size === 0 && (exhausted || this.stopped) && retry.length === 0) break;
         if (!this.woken) await new Promise<void>((resolve) => (this.wakeResolver = resolve));
@@ -221,12 +234,12 @@ export class PromptRunner {
       this.summary.done++;
       this.cb.onDone?.(item.id, pulled);
     } catch (err) {
-      this.fail(item, `outputs could not be pulled: ${(err as Error).message}`, err instanceof GpuburstError ? err : undefined, 'pull');
+      this.fail(item, `outputs could not be pulled: ${(err as Error).message}`, err instanceof GpuburstError ? err : undefined, 'pull', files);
     }
   }
 
-  private fail(item: RunnerPrompt, reason: string, error?: GpuburstError, stage: 'render' | 'pull' = 'render'): void {
+  private fail(item: RunnerPrompt, reason: string, error?: GpuburstError, stage: 'render' | 'pull' = 'render', files?: NodeOutputFile[]): void {
     this.summary.failed++;
-    this.cb.onFailed?.(item.id, reason, error, stage);
+    this.cb.onFailed?.(item.id, reason, error, stage, files);
   }
 }

@@ -95,6 +95,11 @@ export class PromptTracker {
     });
   }
 
+  /** Look at the queue on the next tick: prompts were just deleted from it, and no websocket message says so. */
+  pollSoon(): void {
+    this.lastPollAt = 0;
+  }
+
   close(): void {
     clearInterval(this.timer);
     for (const w of this.watches.values()) clearTimeout(w.endTimer);

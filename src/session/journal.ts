@@ -53,6 +53,8 @@ export interface PromptRecord {
   seconds?: number;
   /** It rendered, but its outputs could not be pulled: the machine must not be terminated. */
   pullFailed?: boolean;
+  /** With `pullFailed`: its files on the machine, to pull by name once ComfyUI (restarted) no longer has its history. */
+  remote?: { nodeId: string; filename: string; subfolder: string; type: string }[];
 }
 
 export interface SessionJournal {

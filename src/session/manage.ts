@@ -160,7 +160,7 @@ export async function sweep(o: { stateDir: string; env: NodeJS.ProcessEnv; apply
   for (const row of orphans.filter((r) => r.result === 'terminated' && r.session)) {
     const j = Journal.load(o.stateDir, row.session!);
     const rec = j?.data.machines.find((m) => m.id === row.id || m.name === row.name);
-    if (j && rec) j.now(() => Object.assign(rec, { state: 'terminated', endedAt: new Date().toISOString(), note: 'terminated by gpuburst sweep' }));
+    if (j && rec) j.now(() => Object.assign(rec, { id: rec.id ?? row.id, state: 'terminated', endedAt: new Date().toISOString(), note: 'terminated by gpuburst sweep' }));
   }
   return { orphans, errors, checked };
 }

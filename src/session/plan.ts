@@ -3,6 +3,8 @@
  * read live from the chosen providers, every offer is estimated for this batch, and the cheapest ones that meet
  * the constraints are ranked. A budget below the estimate, a missing key, a GPU nobody offers → an error here.
  */
+import fs from 'fs';
+import path from 'path';
 import { AuthError, BadInputError } from '../../providers/errors';
 import { hasKey } from '../../providers/index';
 import { CLOUD_PROVIDERS, CloudProviderName, Offer, ProviderName } from '../../providers/types';
@@ -106,6 +108,22 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     );
   }
   return plan;
+}
+
+/**
+ * The outputs must have somewhere to land: a folder that cannot be created or written fails here, before anything
+ * is rented (otherwise every finished prompt would fail to pull and the machine would be kept, still billing).
+ */
+export function checkOutputFolder(dir: string): void {
+  let existing = path.resolve(dir);
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+  try {
+    if (!fs.statSync(existing).isDirectory()) throw Object.assign(new Error(`${existing} is a file`), { code: 'ENOTDIR' });
+    fs.accessSync(existing, fs.constants.W_OK);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new BadInputError(`output folder ${dir} cannot be written (${code}); choose another with --out (or output: in the batch file)`);
+  }
 }
 
 function cloudsFor(provider: PlanOptions['provider'], env: NodeJS.ProcessEnv): ProviderName[] {

@@ -90,7 +90,9 @@ async function provisionOn(o: ProvisionOptions, provider: Provider, offer: Offer
   // Money first: the intent is on disk before the request leaves.
   o.journal.now((d) => d.machines.push(record));
   o.emit({ type: 'machine', name: record.name, provider: offer.provider, gpu: offer.gpu, state: 'intended', usdPerHour: offer.usdPerHour });
-  const created = await provider.createMachine({ spec, signal: o.signal }).catch((err: unknown) => {
+  // No abort signal: a create that was sent must finish, or a machine created after Ctrl-C would be missed by the
+  // teardown (it looks the name up once, before the provider has made it). It is one request, bounded by its timeout.
+  const created = await provider.createMachine({ spec }).catch((err: unknown) => {
     // Some failures still leave a billing machine behind (a Vast bid contract): remember it for teardown.
     const id = (err as GpuburstError).machineId;
     if (id) o.journal.now(() => Object.assign(record, { id, state: 'created', createdAt: new Date().toISOString() }));
@@ -113,7 +115,11 @@ async function provisionOn(o: ProvisionOptions, provider: Provider, offer: Offer
   o.journal.now(() => Object.assign(record, { endpoint: ready.endpoint, readyAt: new Date().toISOString(), state: 'ready' }));
   if (channel && settings.models.length) {
     o.emit({ type: 'machine', name: record.name, provider: offer.provider, gpu: offer.gpu, state: 'placing-models', id: created.id });
-    await waitForModels(channel, settings.models, { machineId: created.id, timeoutSeconds: o.modelsTimeoutSeconds, pollMs: o.pollSeconds * 1000, signal: o.signal });
+    // A heartbeat left beating would keep this process alive and the machine's watchdog from ever firing.
+    await waitForModels(channel, settings.models, { machineId: created.id, timeoutSeconds: o.modelsTimeoutSeconds, pollMs: o.pollSeconds * 1000, signal: o.signal }).catch(async (err: unknown) => {
+      await channel.stop();
+      throw err;
+    });
   }
   o.emit({ type: 'machine', name: record.name, provider: offer.provider, gpu: offer.gpu, state: 'ready', id: created.id });
   return { record, provider, machine: ready, client, channel };

@@ -3,13 +3,14 @@
  * running one waited for until ComfyUI answers with its token; a gone one is marked ended in the journal.
  */
 import { ComfyClient } from '../comfy/client';
-import { MachineChannel } from './channel';
+import type { AgentModel } from './agent/config';
+import { MachineChannel, waitForModels } from './channel';
 import type { Emit } from './events';
 import { accessToken } from './ids';
 import type { Journal, MachineRecord } from './journal';
 import type { ProviderPool } from './pool';
 import type { ProvisionedMachine } from './provision';
-import type { SessionTimings } from './timings';
+import { SessionTimings, watchdogCadence } from './timings';
 
 export interface ReconnectOptions {
   stateDir: string;
@@ -21,6 +22,8 @@ export interface ReconnectOptions {
   emit: Emit;
   /** Heartbeat payload while connected. */
   heartbeat?: () => { spentUsd?: number; budgetUsd?: number };
+  /** The batch's models: the agent may still be placing them (the first client died early, or a restart wiped them). */
+  models?: AgentModel[];
 }
 
 export async function reconnect(o: ReconnectOptions): Promise<ProvisionedMachine | undefined> {
@@ -40,8 +43,15 @@ export async function reconnect(o: ReconnectOptions): Promise<ProvisionedMachine
   live = await provider.waitUntilReady({ id: rec.id!, probe: (e) => client(e).isReady(5000), timeoutSeconds: timings.readyTimeoutSeconds, pollSeconds: timings.pollSeconds, signal: o.signal });
   journal.now(() => Object.assign(rec, { state: 'ready', endpoint: live.endpoint, endedAt: undefined }));
   const c = client(live.endpoint!);
-  const channel = rec.provider === 'local' ? undefined : new MachineChannel(c, timings.heartbeatMs, o.heartbeat ?? (() => ({})));
+  const channel = rec.provider === 'local' ? undefined : new MachineChannel(c, watchdogCadence(timings, rec.watchdog.heartbeatMinutes ?? 10).heartbeatMs, o.heartbeat ?? (() => ({})));
   channel?.start();
+  if (channel && o.models?.length) {
+    o.emit({ type: 'machine', name: rec.name, provider: rec.provider, gpu: rec.gpu, state: 'placing-models', id: rec.id });
+    await waitForModels(channel, o.models, { machineId: rec.id!, timeoutSeconds: timings.modelsTimeoutSeconds, pollMs: timings.pollSeconds * 1000, signal: o.signal }).catch(async (err: unknown) => {
+      await channel.stop();
+      throw err;
+    });
+  }
   return { record: rec, provider, machine: live, client: c, channel };
 }
 

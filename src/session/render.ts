@@ -7,7 +7,7 @@
 import path from 'path';
 import type { GpuburstError } from '../../providers/errors';
 import type { ExpandedPrompt } from '../comfy/batch/expand';
-import type { PulledFile as ComfyPulledFile } from '../comfy/outputs';
+import type { NodeOutputFile, PulledFile as ComfyPulledFile } from '../comfy/outputs';
 import { PromptRunner } from '../comfy/runner';
 import type { BudgetTracker } from './budget';
 import type { Emit } from './events';
@@ -114,8 +114,12 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
             { files: files.length },
           );
         },
-        onFailed: (id, reason: string, _err?: GpuburstError, stage?: 'render' | 'pull') =>
-          update(id, { state: 'failed', error: reason, endedAt: new Date().toISOString(), pullFailed: stage === 'pull' || undefined }, { reason }),
+        onFailed: (id, reason: string, _err?: GpuburstError, stage?: 'render' | 'pull', files?: NodeOutputFile[]) =>
+          update(
+            id,
+            { state: 'failed', error: reason, endedAt: new Date().toISOString(), pullFailed: stage === 'pull' || undefined, remote: stage === 'pull' ? files?.map(({ nodeId, filename, subfolder, type }) => ({ nodeId, filename, subfolder, type })) : undefined },
+            { reason },
+          ),
         onCancelled: (id) => update(id, { state: 'pending', machine: undefined, comfyPromptId: undefined }),
       },
     });

@@ -17,7 +17,8 @@ import { ProviderPool } from './pool';
 import type { ProvisionedMachine } from './provision';
 import type { SessionReport } from './report';
 import { runJournaled } from './session';
-import { DEFAULT_TIMINGS, SessionTimings } from './timings';
+import { teardown } from './teardown';
+import { DEFAULT_TIMINGS, SessionTimings, timingsFromEnv } from './timings';
 
 export interface ResumeOptions {
   stateDir: string;
@@ -38,7 +39,7 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   journal.claim();
   const opts = journal.data.options as Record<string, unknown>;
   const comfyUrls = (opts.comfyUrls as string[] | undefined) ?? [];
-  const timings: SessionTimings = { ...DEFAULT_TIMINGS, ...o.timings };
+  const timings: SessionTimings = { ...DEFAULT_TIMINGS, ...timingsFromEnv(o.env), ...o.timings };
   const pool = new ProviderPool(o.env, comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
   const spentSoFar = journal.data.machines.reduce((s, m) => s + spentOf(m), 0);
   const remainingUsd = journal.data.budgetUsd === undefined ? undefined : journal.data.budgetUsd - spentSoFar;
@@ -49,12 +50,23 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   const known = new Set(journal.data.prompts.map((p) => p.id));
   journal.now((d) => d.prompts.push(...plan.prompts.filter((p) => !known.has(p.id)).map((p) => ({ id: p.id, workflow: p.workflow, state: 'pending' as const }))));
 
+  await findIntended(journal, pool);
   const existing: ProvisionedMachine[] = [];
-  for (const rec of journal.data.machines.filter((m) => m.id && ['created', 'ready', 'stopped'].includes(m.state))) {
-    const m = await reconnect({ stateDir: o.stateDir, journal, pool, rec, timings, signal: o.signal, emit: o.emit });
-    if (m) existing.push(m);
+  try {
+    for (const rec of journal.data.machines.filter((m) => m.id && ['created', 'ready', 'stopped'].includes(m.state))) {
+      const m = await reconnect({ stateDir: o.stateDir, journal, pool, rec, timings, signal: o.signal, emit: o.emit, models: plan.models });
+      if (m) existing.push(m);
+    }
+    for (const m of existing) await adoptFinished(journal, m);
+  } catch (err) {
+    // Interrupted or failed before the run could take over: end the machines as a failed run would, keeping any
+    // machine that may hold finished outputs (prompts it was running when the last client died).
+    await Promise.all(existing.map((m) => m.channel?.stop()));
+    const mayHold = (name: string) => journal.data.prompts.filter((p) => p.machine === name && (p.pullFailed || ((p.state === 'queued' || p.state === 'running') && p.comfyPromptId))).length;
+    await teardown({ journal, pool, policy: (opts.teardown as 'terminate' | 'stop') ?? 'terminate', unpulled: mayHold, emit: o.emit, pollMs: timings.pollSeconds * 1000, confirmSeconds: timings.confirmSeconds });
+    journal.now((d) => Object.assign(d, { status: 'failed', message: `resume failed: ${(err as Error).message}` }));
+    throw err;
   }
-  for (const m of existing) await adoptFinished(journal, m);
   // Whatever was in flight on a machine that is gone runs again.
   journal.now((d) => d.prompts.filter((p) => (p.state === 'queued' || p.state === 'running') && !existing.some((m) => m.record.name === p.machine)).forEach((p) => Object.assign(p, { state: 'pending', machine: undefined })));
 
@@ -86,16 +98,26 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   );
 }
 
+/** A create the last client sent but never heard back from (it was killed): the machine may exist under its name. */
+async function findIntended(journal: Journal, pool: ProviderPool): Promise<void> {
+  for (const rec of journal.data.machines.filter((m) => !m.id && m.state === 'intended')) {
+    const found = (await pool.get(rec.provider).listMachines({ name: rec.name })).find((x) => x.name === rec.name && x.status !== 'terminated');
+    if (found) journal.now(() => Object.assign(rec, { id: found.id, state: 'created', createdAt: found.createdAt ?? new Date().toISOString() }));
+  }
+}
+
 /** Prompts that finished on this machine while nobody was pulling: their outputs are still in ComfyUI's history. */
 async function adoptFinished(journal: Journal, m: ProvisionedMachine): Promise<void> {
   const limiter = new Limiter(4);
   for (const p of journal.data.prompts.filter((x) => x.machine === m.record.name && x.comfyPromptId && (x.state !== 'done' || x.pullFailed))) {
     const entry = await m.client.history(p.comfyPromptId!).catch(() => undefined);
-    if (!entry || entry.status?.status_str !== 'success') continue;
+    // A restarted ComfyUI (a stopped machine started again) has no history; the files a failed pull named are on disk.
+    const remote = entry?.status?.status_str === 'success' ? outputFiles(entry) : p.pullFailed ? p.remote : undefined;
+    if (!remote?.length) continue;
     const sessionDir = journal.data.outDir;
-    const files = await pullOutputs(p.id, outputFiles(entry), { client: m.client, outputDir: path.join(sessionDir, p.workflow), limiter, localName: localOutputName }).catch(() => undefined);
+    const files = await pullOutputs(p.id, remote, { client: m.client, outputDir: path.join(sessionDir, p.workflow), limiter, localName: localOutputName }).catch(() => undefined);
     if (!files) continue;
-    journal.now(() => Object.assign(p, { state: 'done', pullFailed: undefined, error: undefined, files: files.map((f) => ({ path: path.relative(sessionDir, f.path), bytes: f.bytes })) }));
+    journal.now(() => Object.assign(p, { state: 'done', pullFailed: undefined, remote: undefined, error: undefined, files: files.map((f) => ({ path: path.relative(sessionDir, f.path), bytes: f.bytes })) }));
   }
 }
 

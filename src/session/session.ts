@@ -10,13 +10,13 @@ import { BudgetTracker } from './budget';
 import type { Emit } from './events';
 import { newSessionId } from './ids';
 import { Journal } from './journal';
-import { makePlan, Plan, PlanOptions } from './plan';
+import { checkOutputFolder, makePlan, Plan, PlanOptions } from './plan';
 import { ProviderPool } from './pool';
 import { provisionOne, ProvisionedMachine } from './provision';
 import { renderAll, RenderResult } from './render';
 import { buildReport, SessionReport } from './report';
 import { teardown, TeardownOutcome } from './teardown';
-import { DEFAULT_TIMINGS, SessionTimings } from './timings';
+import { DEFAULT_TIMINGS, SessionTimings, timingsFromEnv, watchdogCadence } from './timings';
 
 export interface RunSessionOptions extends PlanOptions {
   /** Root output folder; the session's files go to `<outDir>/<session>/<workflow>/`. Default: the batch file's. */
@@ -42,10 +42,11 @@ export interface RunSessionOptions extends PlanOptions {
 }
 
 export async function runSession(o: RunSessionOptions): Promise<SessionReport> {
-  const timings = { ...DEFAULT_TIMINGS, ...o.timings };
+  const timings = { ...DEFAULT_TIMINGS, ...timingsFromEnv(o.env), ...o.timings };
   const log = (message: string) => o.emit({ type: 'log', level: 'info', message });
   const pool = new ProviderPool(o.env, o.comfyUrls, log);
   const plan = await makePlan(o, pool, o.env, o.cwd);
+  checkOutputFolder(o.outDir ?? plan.batch.outputDir);
   if (!(await o.confirm(plan))) throw new BadInputError('cancelled before anything was rented');
   if (o.signal?.aborted) throw new BadInputError('interrupted before anything was rented');
 
@@ -89,16 +90,18 @@ export async function runJournaled(o: RunSessionOptions & { timings: SessionTimi
     journal.now((d) => Object.assign(d, { status, message }));
     o.emit({ type: 'session', id: journal.data.id, status, message });
   };
+  const cadence = watchdogCadence(o.timings, o.heartbeatMinutes);
   const work = async () => {
     emitStatus('provisioning');
+    const maxLifetimeMinutes = Math.min(48 * 60, Math.max(60, (3 * plan.estimateSeconds) / 60));
     const agent = (offerUsdPerHour: number): AgentSettings => ({
       heartbeatMinutes: o.heartbeatMinutes,
       idleMinutes: o.idleMinutes,
-      maxLifetimeMinutes: Math.min(48 * 60, Math.max(60, (3 * plan.estimateSeconds) / 60)),
+      maxLifetimeMinutes,
       usdPerHour: offerUsdPerHour,
       budgetUsd: o.maxCostUsd,
       billedBeforeStartSeconds: 0,
-      pollSeconds: o.timings.agentPollSeconds,
+      pollSeconds: cadence.agentPollSeconds,
       models: plan.models,
     });
     const unfinished = journal.data.prompts.some((p) => p.state !== 'done' && p.state !== 'failed');
@@ -112,10 +115,12 @@ export async function runJournaled(o: RunSessionOptions & { timings: SessionTimi
             pool,
             agent: (offer) => agent(offer.usdPerHour),
             remoteKey: o.remoteKey,
+            // The provider's own timer where one works (Paperspace auto-shutdown): the last resort without a watchdog.
+            maxLifetimeHours: maxLifetimeMinutes / 60,
             readyTimeoutSeconds: o.timings.readyTimeoutSeconds,
             modelsTimeoutSeconds: o.timings.modelsTimeoutSeconds,
             pollSeconds: o.timings.pollSeconds,
-            heartbeatMs: o.timings.heartbeatMs,
+            heartbeatMs: cadence.heartbeatMs,
             heartbeat: () => ({ spentUsd: budget.spentUsd(), budgetUsd: o.maxCostUsd }),
             signal: o.signal,
             emit: o.emit,

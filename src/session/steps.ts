@@ -15,7 +15,7 @@ import { provisionOne } from './provision';
 import { resumeSession } from './resume';
 import { openJournal } from './session';
 import { teardown } from './teardown';
-import { DEFAULT_TIMINGS, SessionTimings } from './timings';
+import { DEFAULT_TIMINGS, SessionTimings, watchdogCadence } from './timings';
 
 export interface StepBase {
   /** Working directory: `.gpuburst/` (journals, machine-token secret) lives below it. */
@@ -104,12 +104,12 @@ export async function provisionStep(i: SessionStepInput): Promise<MachineStepOut
         journal,
         stateDir: stateDir(i.cwd),
         pool,
-        agent: (offer) => ({ heartbeatMinutes: i.heartbeatMinutes, idleMinutes: i.idleMinutes, maxLifetimeMinutes: Math.min(48 * 60, Math.max(60, (3 * plan.estimateSeconds) / 60)), usdPerHour: offer.usdPerHour, budgetUsd: i.maxCostUsd, billedBeforeStartSeconds: 0, pollSeconds: timings.agentPollSeconds, models: plan.models }),
+        agent: (offer) => ({ heartbeatMinutes: i.heartbeatMinutes, idleMinutes: i.idleMinutes, maxLifetimeMinutes: Math.min(48 * 60, Math.max(60, (3 * plan.estimateSeconds) / 60)), usdPerHour: offer.usdPerHour, budgetUsd: i.maxCostUsd, billedBeforeStartSeconds: 0, pollSeconds: watchdogCadence(timings, i.heartbeatMinutes).agentPollSeconds, models: plan.models }),
         remoteKey: i.remoteKey,
         readyTimeoutSeconds: timings.readyTimeoutSeconds,
         modelsTimeoutSeconds: timings.modelsTimeoutSeconds,
         pollSeconds: timings.pollSeconds,
-        heartbeatMs: timings.heartbeatMs,
+        heartbeatMs: watchdogCadence(timings, i.heartbeatMinutes).heartbeatMs,
         heartbeat: () => ({ budgetUsd: i.maxCostUsd }),
         emit,
       },

@@ -67,7 +67,7 @@ async function teardownOne(o: TeardownOptions, m: MachineRecord): Promise<Teardo
     const caps = provider.capabilities();
     const unpulled = o.unpulled(m.name);
     if (unpulled > 0) {
-      if (caps.stop.supported) return await stopConfirmed(o, provider, m, out, `${unpulled} finished prompt(s) could not be pulled; stopped to keep them (${caps.stop.billsWhileStopped})`);
+      if (caps.stop.supported && caps.stop.keepsOutputs !== false) return await stopConfirmed(o, provider, m, out, `${unpulled} finished prompt(s) could not be pulled; stopped to keep them (${caps.stop.billsWhileStopped})`);
       const why = m.watchdog.armed ? `its watchdog ends it after ${m.watchdog.heartbeatMinutes ?? 10} min without a heartbeat` : 'it has no watchdog: end it with gpuburst down';
       o.journal.now(() => (m.note = `left running: ${unpulled} finished prompt(s) not pulled; ${why}`));
       return out('left-running', m.note);

@@ -1,3 +1,5 @@
+import { BadInputError } from '../../providers/errors';
+
 /** How long a session waits and how often it looks. Real clouds need minutes; simulators and tests shorten them. */
 export interface SessionTimings {
   /** Provider boot + image pull + ComfyUI start (RunPod's ComfyUI tutorial: "up to 30 minutes"). */
@@ -22,3 +24,34 @@ export const DEFAULT_TIMINGS: SessionTimings = {
   agentPollSeconds: 30,
   confirmSeconds: 180,
 };
+
+/**
+ * `GPUBURST_SESSION_TIMINGS` (JSON, e.g. `{"pollSeconds":0.1}`): shorter waits for a CLI pointed at simulators
+ * (the fault matrix kills and resumes real `gpuburst` processes). Unknown names or non-positive numbers are refused.
+ */
+export function timingsFromEnv(env: NodeJS.ProcessEnv): Partial<SessionTimings> {
+  const raw = env.GPUBURST_SESSION_TIMINGS?.trim();
+  if (!raw) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new BadInputError('GPUBURST_SESSION_TIMINGS: not JSON');
+  }
+  const out: Partial<SessionTimings> = {};
+  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+    if (!(k in DEFAULT_TIMINGS)) throw new BadInputError(`GPUBURST_SESSION_TIMINGS: unknown timing "${k}"; accepted: ${Object.keys(DEFAULT_TIMINGS).join(', ')}`);
+    if (typeof v !== 'number' || !(v > 0)) throw new BadInputError(`GPUBURST_SESSION_TIMINGS: ${k} must be a positive number`);
+    out[k as keyof SessionTimings] = v;
+  }
+  return out;
+}
+
+/**
+ * The client beats and the agent looks at least four times per watchdog window, whatever the configured
+ * intervals: a window shorter than the beat interval would let the agent end a healthy session.
+ */
+export function watchdogCadence(t: SessionTimings, heartbeatMinutes: number): { heartbeatMs: number; agentPollSeconds: number } {
+  const windowMs = heartbeatMinutes * 60_000;
+  return { heartbeatMs: Math.min(t.heartbeatMs, windowMs / 4), agentPollSeconds: Math.min(t.agentPollSeconds, windowMs / 4000) };
+}

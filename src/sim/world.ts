@@ -9,8 +9,8 @@ import os from 'os';
 import path from 'path';
 import { CLOUD_PROVIDERS, CloudProviderName } from '../../providers/types';
 import { agentLauncher } from '../session/agent/launcher';
-import { startCdn } from './cdn';
-import { createMachineHost } from './common/machine-host';
+import { Cdn, CdnOptions, startCdn } from './cdn';
+import { createMachineHost, MachineHost } from './common/machine-host';
 import type { ProviderSim, SimTimings } from './common/types';
 import { comfySimFactory, ComfySimOptions } from './comfyui';
 
@@ -24,23 +24,38 @@ export interface WorldOptions {
   workDir?: string;
   /** Fixed ports for `gpuburst sim` (0 = any free port). */
   ports?: Partial<Record<CloudProviderName, number>>;
+  /** The stand-in internet the agent downloads models from (size, a slow link). */
+  cdn?: CdnOptions;
+  /** Keep the machines' disks (`<workDir>/machines/<id>`) after `close`, for inspection. */
+  keepMachineDisks?: boolean;
 }
 
 export interface World {
   sims: ProviderSim[];
   env: Record<string, string>;
   workDir: string;
+  cdn: Cdn;
+  /**
+   * A machine's disk: ComfyUI's input/, output/, models/. It survives a stop and start (RunPod excepted: a
+   * restarted pod gets a fresh container disk) and stays readable after the machine ends, until `close`.
+   */
+  machineDisk(machineId: string): string;
   close(): Promise<void>;
 }
 
 export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const workDir = o.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-world-'));
   fs.mkdirSync(workDir, { recursive: true });
-  const cdn = await startCdn();
-  const host = createMachineHost({
-    comfy: comfySimFactory({ msPerStep: 10, ...o.comfy }),
-    watchdog: agentLauncher({ downloadProxy: cdn.url, skipSha256: true, logDir: workDir }),
-  });
+  const cdn = await startCdn(o.cdn);
+  const disks = path.join(workDir, 'machines');
+  const machineDisk = (id: string) => path.join(disks, id.replace(/[^\w.-]/g, '_'));
+  const host = withDisks(
+    createMachineHost({
+      comfy: (c) => comfySimFactory({ msPerStep: 10, ...o.comfy, rootDir: machineDisk(c.machineId) })(c),
+      watchdog: agentLauncher({ downloadProxy: cdn.url, skipSha256: true, logDir: workDir }),
+    }),
+    machineDisk,
+  );
   const sims: ProviderSim[] = [];
   const env: Record<string, string> = {};
   try {
@@ -58,9 +73,28 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     sims,
     env,
     workDir,
+    cdn,
+    machineDisk,
     async close() {
       for (const s of sims) await s.close();
       await cdn.close();
+      if (!o.keepMachineDisks) fs.rmSync(disks, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Machines keep their disk across a stop and start, as on Vast and Paperspace. A RunPod pod keeps only its volume
+ * ("Container disk data is cleared", runpod.md §6) and gpuburst's pods have none, so a restarted pod starts empty.
+ */
+function withDisks(inner: MachineHost, machineDisk: (id: string) => string): MachineHost {
+  const booted = new Set<string>();
+  return {
+    boot(b) {
+      const key = `${b.provider}:${b.machineId}`;
+      if (b.provider === 'runpod' && booted.has(key)) fs.rmSync(machineDisk(b.machineId), { recursive: true, force: true });
+      booted.add(key);
+      return inner.boot(b);
     },
   };
 }

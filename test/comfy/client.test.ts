@@ -77,15 +77,20 @@ test('a 400 becomes one PromptValidationError naming node id, class and problem'
 });
 
 test('a 200 that still carries node_errors is an error, and the partly valid prompt is taken back off the server', async () => {
-  const client = clientFor(sim);
+  // A slow render (4 steps of 1 s): the take-back must land before the valid half could finish, even on a busy CI box.
+  const slow = await simWithModel({ token: TOKEN, msPerStep: 1000 });
+  const client = clientFor(slow);
   const p = sd15Prompt(77, 'partial/ok');
   p['10'] = { class_type: 'SaveImage', inputs: { filename_prefix: 'partial/bad', images: ['5', 0] } };
   const err = (await code(client.queuePrompt(p))) as PromptValidationError;
   expect(err.problems).toEqual([expect.objectContaining({ nodeId: '10', classType: 'SaveImage', type: 'return_type_mismatch' })]);
-  await new Promise((r) => setTimeout(r, 200));
-  const q = await client.queue();
-  expect([...q.running, ...q.pending]).toEqual([]);
-  expect(fs.existsSync(path.join(sim.dirs.output, 'partial'))).toBe(false);
+  // An interrupt lands at the sampler's next step (as in ComfyUI): the prompt leaves the queue within one step.
+  await until(async () => {
+    const q = await client.queue();
+    return q.running.length + q.pending.length === 0 || undefined;
+  }, 'the prompt to leave the queue', 3000);
+  expect(fs.existsSync(path.join(slow.dirs.output, 'partial'))).toBe(false);
+  await slow.close();
 });
 
 test('queue → history → view, with the client id routing events and ComfyUI keeping our prompt_id', async () => {

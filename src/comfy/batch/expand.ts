@@ -12,7 +12,7 @@ import type { RunnerPrompt } from '../runner';
 import type { ApiPrompt, NodeProblem, ObjectInfo } from '../types';
 import { hasControlValue } from '../workflow/object-info';
 import { validateApiPrompt } from '../workflow/validate';
-import { BatchFileError, LoadedBatch, LoadedWorkflow, PathError, loadBatch } from './load';
+import { BATCH_LIMITS, BatchFileError, LoadedBatch, LoadedWorkflow, PathError, loadBatch } from './load';
 import type { WorkflowEntry } from './schema';
 
 export interface ExpandedPrompt extends RunnerPrompt {
@@ -55,6 +55,12 @@ export function expandBatch(batch: LoadedBatch, objectInfo: ObjectInfo, collect?
     const axes = [imageAxis(wf, entry, where, errors), ...substitutionAxes(wf, entry, where, errors)];
     const seeds = seedPlan(wf, entry, where, objectInfo, errors);
     if (errors.length > before) continue;
+    const count = axes.reduce((n, a) => n * a.length, 1) * seeds.count;
+    if (out.length + count > BATCH_LIMITS.prompts) {
+      const n = (x: number) => x.toLocaleString('en-US');
+      errors.push({ path: where, message: `expands to ${n(count)} prompts${out.length ? ` (after ${n(out.length)} from the workflows before it)` : ''}; at most ${n(BATCH_LIMITS.prompts)} per batch: split it into several batch files` });
+      continue;
+    }
     let index = 0;
     for (const combo of cartesian(axes)) {
       for (let r = 0; r < seeds.count; r++, index++) {

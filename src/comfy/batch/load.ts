@@ -94,12 +94,24 @@ export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathEr
   return { file, dir, spec, outputDir, models, workflows };
 }
 
+/**
+ * Limits that keep a mistake from becoming hours of parsing or a journal of millions of prompts. A batch file
+ * lists workflows and their variations, not single prompts: a real one is a few kilobytes.
+ */
+export const BATCH_LIMITS = { fileBytes: 1024 * 1024, prompts: 100_000 };
+
 /** YAML + schema only. */
 export function parseBatch(file: string): BatchFile {
   let text: string;
   try {
+    const bytes = fs.statSync(file).size;
+    if (bytes > BATCH_LIMITS.fileBytes) {
+      const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB`;
+      throw new BatchFileError(file, [{ path: '', message: `is ${mib(bytes)}; a batch file is at most ${mib(BATCH_LIMITS.fileBytes)} (list workflows with repeat:, seeds: and substitutions:, not single prompts)` }]);
+    }
     text = fs.readFileSync(file, 'utf8');
   } catch (err) {
+    if (err instanceof BadInputError) throw err;
     throw new BadInputError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const doc = parseDocument(text);
@@ -107,7 +119,12 @@ export function parseBatch(file: string): BatchFile {
     const where = (e: (typeof doc.errors)[number]) => (e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : '');
     throw new BatchFileError(file, doc.errors.map((e) => ({ path: '', message: `${where(e)}${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` })));
   }
-  const parsed = BatchSchema.safeParse(doc.toJS());
+  const value: unknown = doc.toJS();
+  if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
+    const what = value === null || value === undefined ? 'is empty' : Array.isArray(value) ? 'is a list' : `is a single ${typeof value}`;
+    throw new BatchFileError(file, [{ path: '', message: `${what}; a batch file is a mapping with at least a workflows: list (see examples/sd15-batch.yaml)` }]);
+  }
+  const parsed = BatchSchema.safeParse(value);
   if (!parsed.success) throw new BatchFileError(file, flattenIssues(parsed.error.issues));
   return parsed.data;
 }

@@ -4,6 +4,7 @@
  * file schedules it for download, and an input image is fine when the batch uploads it. Every problem is listed,
  * with node id and class; unlike the server, it does not stop at the first unknown class.
  */
+import path from 'path';
 import { modelFolderOf, FILE_INPUTS } from '../model-folders';
 import type { ApiPrompt, InputSpec, NodeProblem, ObjectInfo } from '../types';
 import { isObject } from './format';
@@ -82,6 +83,9 @@ function problems(name: string, value: unknown, spec: InputSpec, classType: stri
     if (extra.max !== undefined && n > extra.max) return [['value_bigger_than_max', `${n} is above the maximum ${extra.max}`]];
     return [];
   }
+  if (name === 'filename_prefix' && typeof value === 'string' && escapesOutputFolder(value)) {
+    return [['value_not_allowed', `${JSON.stringify(value)} would save outside ComfyUI's output folder, which the server refuses after the render; use a relative prefix without "..", e.g. "fox/img", which stays inside ComfyUI's output folder`]];
+  }
   if (kind !== 'COMBO') return [];
   const file = FILE_INPUTS[`${classType}.${name}`];
   const options = comboOptions(spec);
@@ -98,6 +102,12 @@ function problems(name: string, value: unknown, spec: InputSpec, classType: stri
   }
   const shown = options.length > 8 ? `${options.slice(0, 8).join(', ')}, … (${options.length} values)` : options.join(', ');
   return [['value_not_in_list', `'${value}' is not one of: ${shown}`]];
+}
+
+/** As ComfyUI's get_save_image_path sees a prefix: normalized, it must stay below the output folder. */
+function escapesOutputFolder(prefix: string): boolean {
+  const normal = path.posix.normalize(prefix.replace(/\\/g, '/'));
+  return normal.startsWith('/') || /^[A-Za-z]:/.test(normal) || normal === '..' || normal.startsWith('../');
 }
 
 function isLink(v: unknown): v is [string, number] {

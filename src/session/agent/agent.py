@@ -140,9 +140,13 @@ def terminate(reason):
     write_status()
     log("terminating this machine: " + reason)
     ks = CONF["killSwitch"]
+    # APIs limited to about one request per second (Lambda) refuse a terminate sent right after the lookup: look the
+    # id up once, then leave a gap before the terminate; a 429 is retried after its Retry-After.
+    spacing = float(CONF.get("lookupSpacingSeconds", 1.1))
     while True:
+        wait = max(POLL, 1)
         try:
-            if ks.get("lookup"):
+            if ks.get("lookup") and not ENV.get("MACHINE_ID"):
                 lk = ks["lookup"]
                 _, body = http("GET", expand(lk["url"]), {k: expand(v) for k, v in lk["headers"].items()})
                 items = json.loads(body)
@@ -152,6 +156,7 @@ def terminate(reason):
                 if not mine:
                     raise ValueError("machine %s not found by name" % ENV.get("GPUBURST_MACHINE_NAME"))
                 ENV["MACHINE_ID"] = str(mine[0][lk["idField"]])
+                time.sleep(spacing)
             t = ks["terminate"]
             body = expand(t["body"]) if t.get("body") else None
             status, _ = http(t["method"], expand(t["url"]), {k: expand(v) for k, v in t["headers"].items()}, body)
@@ -163,10 +168,15 @@ def terminate(reason):
         except urllib.error.HTTPError as e:
             if e.code == 404:  # already gone
                 return
-            log("terminate failed (%s); retrying" % e.code)
+            if e.code == 429:
+                try:
+                    wait = max(wait, float(e.headers.get("Retry-After") or 0))
+                except ValueError:
+                    pass
+            log("terminate failed (%s); retrying in %.1f s" % (e.code, wait))
         except Exception as e:
             log("terminate failed (%s); retrying" % e)
-        time.sleep(max(POLL, 1))
+        time.sleep(wait)
 
 
 def watch():

@@ -155,9 +155,10 @@ export class ComfySim {
     const route = url.pathname.startsWith('/api/') ? url.pathname.slice(4) : url.pathname;
     const fault = this.faults.take(method, route);
     if (fault?.kind === 'reset') return void req.socket.destroy();
+    // The body is in before a delay: a prompt that arrived is queued even if its client gives up meanwhile.
+    const body = await readBody(req, this.opts.maxUploadBytes ?? 104857600);
     if (fault?.kind === 'delay') await new Promise((r) => setTimeout(r, fault.ms));
     if (fault?.kind === 'status') return void res.writeHead(fault.status, { 'content-type': fault.contentType ?? 'text/plain', ...fault.headers }).end(typeof fault.body === 'string' ? fault.body : JSON.stringify(fault.body ?? ''));
-    const body = await readBody(req, this.opts.maxUploadBytes ?? 104857600);
     if (body === 'too-large') return void res.writeHead(413, { 'content-type': 'text/plain' }).end(`Maximum request body size ${this.opts.maxUploadBytes ?? 104857600} exceeded`);
     const reply = await app.handle(method, route, url.searchParams, body, String(req.headers['content-type'] ?? ''), res);
     if (fault?.kind === 'lose-response') return void req.socket.destroy();

@@ -151,11 +151,13 @@ export class SimServer {
     try {
       const fault = admin ? undefined : this.faults.take(method, path);
       if (fault?.kind === 'reset') return void req.socket.destroy();
+      const rawRoute = admin ? undefined : this.rawRoutes.find((r) => path.startsWith(r.prefix));
+      // The body is in before any wait: a request that arrived is handled even if its client gives up meanwhile
+      // (a timeout, Ctrl-C), as a real API would — a create can happen although nobody heard the answer.
+      const rawBody = rawRoute ? Buffer.alloc(0) : await readBody(req, this.opts.maxBodyBytes ?? 8 * 1024 * 1024);
       if (!admin && this.latencyMs > 0) await sleep(this.latencyMs);
       if (fault?.kind === 'delay') await sleep(fault.ms);
-      const rawRoute = admin ? undefined : this.rawRoutes.find((r) => path.startsWith(r.prefix));
       if (rawRoute) return await rawRoute.handler(req, res, path);
-      const rawBody = await readBody(req, this.opts.maxBodyBytes ?? 8 * 1024 * 1024);
       const simReq = buildRequest(method, path, url.searchParams, req.headers, rawBody);
       if (fault?.kind === 'status') return this.send(res, simReq, { status: fault.status, body: fault.body, headers: fault.headers, contentType: fault.contentType });
       const response = await this.handle(simReq);

@@ -5,7 +5,7 @@
  *
  * Admin (besides /_sim/state and /_sim/faults): `GET|POST /_sim/capacity` — see ./capacity.ts for the body.
  */
-import crypto from 'crypto';
+import { simKey } from '../common/test-keys';
 import { BillingMeter } from '../common/billing';
 import { createMachineHost } from '../common/machine-host';
 import { SimServer } from '../common/server';
@@ -33,7 +33,7 @@ const perStartedMinute = (seconds: number) => Math.ceil(seconds / 60) * 60;
 
 export async function start(opts: LambdaSimOptions = {}): Promise<ProviderSim> {
   const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
-  const apiKeys = opts.keys?.length ? opts.keys : [`sim-lambda-${crypto.randomBytes(12).toString('hex')}`];
+  const apiKeys = opts.keys?.length ? opts.keys : [simKey('sim-lambda-', 12)];
   const limits: RateLimits = { ...REAL_RATE_LIMITS, ...opts.rateLimits };
   const comfyPort = opts.comfyPort ?? 8188;
   const capacity = new Capacity(opts.initialSlots ?? 4);

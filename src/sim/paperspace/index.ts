@@ -5,7 +5,7 @@
  * A create that cannot be placed still answers 200, then lands in `off` with its create event in `error` (paperspace.md §4).
  * Each booted VM gets its own loopback IP (127.a.b.c) as `publicIp`, and its ComfyUI listens there on `comfyPort`.
  */
-import crypto from 'crypto';
+import { simKey } from '../common/test-keys';
 import { createMachineHost } from '../common/machine-host';
 import { SimServer } from '../common/server';
 import { DEFAULT_TIMINGS, ProviderSim, SimOptions, SimState } from '../common/types';
@@ -29,7 +29,7 @@ export interface PaperspaceSimOptions extends SimOptions {
 }
 
 export async function start(opts: PaperspaceSimOptions = {}): Promise<ProviderSim> {
-  const keys = new Set(opts.keys?.length ? opts.keys : [`ps-sim-${crypto.randomBytes(12).toString('hex')}`]);
+  const keys = new Set(opts.keys?.length ? opts.keys : [simKey('ps-sim-', 12)]);
   const comfyPort = opts.comfyPort ?? 8188;
   const defaultPageLimit = opts.defaultPageLimit ?? 20;
   const world = new World({

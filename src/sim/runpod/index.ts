@@ -10,7 +10,7 @@
  * - `POST /_sim/balance {"usd": 0}` sets the account balance (creates need one hour of the pod price: 402).
  * - `POST /_sim/pods/:id/status {"status": "ERROR"}` puts a pod into the unrecoverable ERROR state.
  */
-import crypto from 'crypto';
+import { simKey } from '../common/test-keys';
 import { createMachineHost } from '../common/machine-host';
 import { SimServer, bearerToken } from '../common/server';
 import type { SimResponse } from '../common/server';
@@ -36,7 +36,7 @@ export interface RunpodSimOptions extends SimOptions {
 
 export async function start(opts: RunpodSimOptions = {}): Promise<ProviderSim> {
   const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
-  const keys = opts.keys?.length ? opts.keys : [`rpa_${crypto.randomBytes(20).toString('hex').toUpperCase()}`];
+  const keys = opts.keys?.length ? opts.keys : [simKey('rpa_', 20, true)];
   const capacity = new Capacity(opts.gpuTypes ?? DEFAULT_GPU_TYPES);
   const store = new PodStore({
     capacity,

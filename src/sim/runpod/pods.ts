@@ -8,6 +8,7 @@ import crypto from 'crypto';
 import { BillingMeter } from '../common/billing';
 import type { MachineHost } from '../common/machine-host';
 import type { SimMachineState, SimTimings } from '../common/types';
+import { simKey } from '../common/test-keys';
 import { Capacity, priceOf } from './catalog';
 import { PodInput, SimPod, injectedEnv, machineState, podJson } from './pod-view';
 
@@ -49,7 +50,7 @@ export class PodStore {
       id,
       status: 'PROVISIONING',
       usdPerHour: round(price * input.count),
-      scopedKey: `rpa_${crypto.randomBytes(20).toString('hex').toUpperCase()}`,
+      scopedKey: simKey('rpa_', 20, true),
       hostSuffix: crypto.randomBytes(4).toString('hex'),
       createdAt: new Date().toISOString(),
       startedAt: null,

@@ -13,7 +13,7 @@
  * - `POST /_sim/instance-status {"id": N, "actual_status": "exited"|"unknown"|"offline"|"created", "status_msg"?: "..."}`
  *   makes a running instance crash, lose its host, or fail to create (offline bills nothing).
  */
-import crypto from 'crypto';
+import { simKey } from '../common/test-keys';
 import { comfySimFactory } from '../comfyui';
 import { createMachineHost, MachineHost } from '../common/machine-host';
 import { SimServer } from '../common/server';
@@ -38,7 +38,7 @@ export interface VastSimOptions extends SimOptions {
 }
 
 export async function start(opts: VastSimOptions = {}): Promise<ProviderSim> {
-  const keys = opts.keys?.length ? opts.keys : [`vastsim-${crypto.randomBytes(16).toString('hex')}`];
+  const keys = opts.keys?.length ? opts.keys : [simKey('vastsim-', 16)];
   const hosts = opts.inventory ?? defaultInventory();
   const limits = opts.rateLimits === false ? {} : { ...DOCUMENTED_RATE_LIMITS, ...(opts.rateLimits ?? {}) };
   const publicIp = opts.publicIp ?? '127.0.0.1 ';

@@ -1,0 +1,4 @@
+/** The real CLI killed in every session phase on runpod, then recovered (see support/kill.ts for how each phase is hit). */
+import { describeKills } from './support/kill-suite';
+
+describeKills('runpod');
