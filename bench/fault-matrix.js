@@ -110,7 +110,8 @@ ${summaryTable(rows)}
   everything is promised pulled (the CLI's own teardown, \`resume\`, API and ComfyUI faults), not after \`sweep\` or the
   watchdog, which end machines without pulling.
 - **untracked**: machines whose id the journal does not hold; expected only when a SIGKILL lands while a create is in
-  flight and nobody comes back (the watchdog ends that machine).
+  flight and nobody comes back (the journal holds its name, not its id; the watchdog ends that machine, so it is not
+  left running). Only there is an untracked machine not counted as a broken promise.
 - **unintended billed seconds**: billed seconds after the kill (or, without a kill, after the start) beyond rendering
   the prompts that finished (and booting a machine created after the kill that rendered). Lambda bills per started
   minute, so its figures move in steps of 60 s.

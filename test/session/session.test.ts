@@ -10,8 +10,8 @@ import type { SessionEvent } from '../../src/session/events';
 import { Journal } from '../../src/session/journal';
 import { startWorld, World } from '../../src/sim/world';
 import { GpuburstError } from '../../providers/errors';
+import { writeSd15Batch } from './support/batch';
 
-const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const FAST = { readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
 
 let world: World;
@@ -23,23 +23,7 @@ afterAll(async () => {
 });
 
 function batchFile(dir: string, repeat = 4): string {
-  fs.copyFileSync(path.join(EXAMPLES, 'sd15-txt2img.api.json'), path.join(dir, 'wf.json'));
-  const file = path.join(dir, 'batch.yaml');
-  fs.writeFileSync(
-    file,
-    [
-      'output: out',
-      'models:',
-      '  - url: https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/v1-5-pruned-emaonly-fp16.safetensors',
-      '    folder: checkpoints',
-      'workflows:',
-      '  - path: wf.json',
-      '    name: fox',
-      `    repeat: ${repeat}`,
-      '    seeds: increment',
-    ].join('\n'),
-  );
-  return file;
+  return writeSd15Batch(dir, repeat);
 }
 
 function options(dir: string, over: Partial<RunSessionOptions> = {}): RunSessionOptions & { events: SessionEvent[] } {

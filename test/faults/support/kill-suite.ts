@@ -40,7 +40,7 @@ export function describeKills(provider: CloudProviderName, only?: { phase: Phase
   const cases = only ?? PHASES.flatMap((phase) => RECOVERIES.map(([signal, recovery]) => ({ phase, signal, recovery })));
   test.each(cases)(`${provider}: $signal in $phase → $recovery`, async ({ phase, signal, recovery }) => {
     const o = await runKillCase(world, { provider, phase, signal, recovery });
-    row('kill', provider, `${signal} while ${phase}`, HOW[recovery], o.findings, o.wallSeconds);
+    row('kill', provider, `${signal} while ${phase}`, HOW[recovery], o.findings, o.wallSeconds, recovery !== 'watchdog');
     if (recovery === 'cli') {
       // The CLI itself ended every machine before it exited, and exited on its own with a non-internal code.
       expect(o.exit.signal).toBeNull();

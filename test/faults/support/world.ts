@@ -10,7 +10,7 @@ import type { CloudProviderName } from '../../../providers/types';
 import type { FaultRule } from '../../../src/sim/common/faults';
 import type { ProviderSim, SimMachineState } from '../../../src/sim/common/types';
 import { startWorld, World } from '../../../src/sim/world';
-import { ROOT } from '../../stacks/support/build';
+import { writeSd15Batch } from '../../session/support/batch';
 
 /** Boot slow enough that a kill can land in each phase, fast enough for a matrix of a hundred cases. */
 export const WORLD_TIMINGS = { provisionMs: 200, bootMs: 800, comfyStartMs: 200, stopMs: 150 };
@@ -102,21 +102,5 @@ export async function until<T>(fn: () => T | undefined | Promise<T | undefined>,
 /** A batch of `repeat` SD1.5 prompts with one model to place, in a fresh folder. */
 export function batchDir(tag: string, repeat: number): { dir: string; batch: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `gpuburst-faults-${tag}-`));
-  fs.copyFileSync(path.join(ROOT, 'examples', 'sd15-txt2img.api.json'), path.join(dir, 'wf.json'));
-  const batch = path.join(dir, 'batch.yaml');
-  fs.writeFileSync(
-    batch,
-    [
-      'output: out',
-      'models:',
-      '  - url: https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/v1-5-pruned-emaonly-fp16.safetensors',
-      '    folder: checkpoints',
-      'workflows:',
-      '  - path: wf.json',
-      '    name: fox',
-      `    repeat: ${repeat}`,
-      '    seeds: increment',
-    ].join('\n'),
-  );
-  return { dir, batch };
+  return { dir, batch: writeSd15Batch(dir, repeat) };
 }

@@ -8,7 +8,7 @@ import os from 'os';
 import path from 'path';
 import { startWorld, World, WorldOptions } from '../../../src/sim/world';
 import { nodeProcess } from '../engine/realm';
-import { ROOT } from './build';
+import { writeSd15Batch } from '../../session/support/batch';
 
 /** Session waits for a simulator that answers in milliseconds (as in test/session/session.test.ts). */
 export const FAST_TIMINGS = { readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
@@ -49,23 +49,7 @@ const folders: string[] = [];
 export function smallBatch(repeat = 4): { dir: string; batchFile: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-stack-'));
   folders.push(dir);
-  fs.copyFileSync(path.join(ROOT, 'examples', 'sd15-txt2img.api.json'), path.join(dir, 'wf.json'));
-  const batchFile = path.join(dir, 'batch.yaml');
-  fs.writeFileSync(
-    batchFile,
-    [
-      'output: out',
-      'models:',
-      '  - url: https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/v1-5-pruned-emaonly-fp16.safetensors',
-      '    folder: checkpoints',
-      'workflows:',
-      '  - path: wf.json',
-      '    name: fox',
-      `    repeat: ${repeat}`,
-      '    seeds: increment',
-    ].join('\n'),
-  );
-  return { dir, batchFile };
+  return { dir, batchFile: writeSd15Batch(dir, repeat) };
 }
 
 export function removeFolders(): void {
