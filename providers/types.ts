@@ -179,6 +179,8 @@ export interface KillSwitch {
     listPath: string;
     nameField: string;
     idField: string;
+    /** The name as the provider stores it, where it may shorten the spec's (Lambda: 64 characters). */
+    name?: string;
   };
   terminate: {
     method: 'DELETE' | 'POST';

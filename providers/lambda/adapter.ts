@@ -149,7 +149,7 @@ export class LambdaProvider implements Provider {
       .map((i) => toMachine(i, this.settings.comfyPort));
   }
 
-  killSwitch({ remoteKey }: KillSwitchOptions): KillSwitch {
+  killSwitch({ name, remoteKey }: KillSwitchOptions): KillSwitch {
     if (!remoteKey) {
       throw new UnsupportedError(`lambda: a watchdog needs an account API key on the machine; ${CAPABILITIES.selfTerminate.withoutRemoteKey}`, { provider: 'lambda' });
     }
@@ -158,7 +158,8 @@ export class LambdaProvider implements Provider {
     return {
       env: { GPUBURST_API_URL: this.settings.apiBaseUrl, GPUBURST_REMOTE_KEY: remoteKey },
       // Lambda has no metadata service: the machine finds its own id by its unique name (lambda.md §8).
-      lookup: { url: '${GPUBURST_API_URL}/instances', headers, listPath: 'data', nameField: 'name', idField: 'id' },
+      // Lambda keeps at most 64 characters of a name: look up the name it stores, not the spec's.
+      lookup: { url: '${GPUBURST_API_URL}/instances', headers, listPath: 'data', nameField: 'name', idField: 'id', name: lambdaName(name) },
       terminate: {
         method: 'POST',
         url: '${GPUBURST_API_URL}/instance-operations/terminate',

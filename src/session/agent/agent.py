@@ -152,9 +152,10 @@ def terminate(reason):
                 items = json.loads(body)
                 for part in [p for p in lk["listPath"].split(".") if p]:
                     items = items[part]
-                mine = [i for i in items if i.get(lk["nameField"]) == ENV.get("GPUBURST_MACHINE_NAME")]
+                name = lk.get("name") or ENV.get("GPUBURST_MACHINE_NAME")
+                mine = [i for i in items if i.get(lk["nameField"]) == name]
                 if not mine:
-                    raise ValueError("machine %s not found by name" % ENV.get("GPUBURST_MACHINE_NAME"))
+                    raise ValueError("machine %s not found by name" % name)
                 ENV["MACHINE_ID"] = str(mine[0][lk["idField"]])
                 time.sleep(spacing)
             t = ks["terminate"]

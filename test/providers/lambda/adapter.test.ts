@@ -5,6 +5,7 @@ import nock from 'nock';
 import { vmBootstrapScript } from '../../../providers/bootstrap';
 import { GpuburstError } from '../../../providers/errors';
 import { createProvider } from '../../../providers/lambda';
+import { lambdaName } from '../../../providers/lambda/machines';
 import type { MachineSpec } from '../../../providers/types';
 
 const ORIGIN = 'https://cloud.lambda.ai';
@@ -327,7 +328,7 @@ describe('killSwitch and configuration', () => {
     const ks = provider().killSwitch({ name: 'gpuburst-abc123', remoteKey: 'remote-key-123456' });
     expect(ks).toEqual({
       env: { GPUBURST_API_URL: BASE, GPUBURST_REMOTE_KEY: 'remote-key-123456' },
-      lookup: { url: '${GPUBURST_API_URL}/instances', headers: { Authorization: 'Bearer ${GPUBURST_REMOTE_KEY}' }, listPath: 'data', nameField: 'name', idField: 'id' },
+      lookup: { url: '${GPUBURST_API_URL}/instances', headers: { Authorization: 'Bearer ${GPUBURST_REMOTE_KEY}' }, listPath: 'data', nameField: 'name', idField: 'id', name: 'gpuburst-abc123' },
       terminate: {
         method: 'POST',
         url: '${GPUBURST_API_URL}/instance-operations/terminate',
@@ -335,6 +336,14 @@ describe('killSwitch and configuration', () => {
         body: '{"instance_ids":["${MACHINE_ID}"]}',
       },
     });
+  });
+
+  test('a name longer than Lambda keeps: the watchdog looks up the shortened name the launch used', () => {
+    const long = `gpuburst-${'s'.repeat(70)}`;
+    const lookup = provider().killSwitch({ name: long, remoteKey: 'remote-key-123456' }).lookup!;
+    expect(lookup.name).toHaveLength(64);
+    expect(lookup.name).toBe(lambdaName(long));
+    expect(lookup.name).not.toBe(long);
   });
 
   test('without a remote key there is no kill switch', () => {

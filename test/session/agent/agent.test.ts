@@ -118,6 +118,17 @@ describe('machine agent (python3)', () => {
     expect(post.auth).toBe('Bearer acct-key');
   });
 
+  test('VM style with a shortened name: looks up the name the provider stores (Lambda keeps 64 characters)', async () => {
+    const kill: KillSwitch = {
+      env: { GPUBURST_API_URL: api.url, GPUBURST_REMOTE_KEY: 'acct-key' },
+      lookup: { url: '${GPUBURST_API_URL}/instances', headers: { Authorization: 'Bearer ${GPUBURST_REMOTE_KEY}' }, listPath: 'data', nameField: 'name', idField: 'id', name: 'gpuburst-x-mine' },
+      terminate: { method: 'POST', url: '${GPUBURST_API_URL}/instance-operations/terminate', headers: { Authorization: 'Bearer ${GPUBURST_REMOTE_KEY}' }, body: '{"instance_ids":["${MACHINE_ID}"]}' },
+    };
+    await start({}, kill, {}, `gpuburst-x-mine-${'y'.repeat(70)}`);
+    expect(await waitFor(() => calls.some((c) => c.method === 'POST'))).toBe(true);
+    expect(JSON.parse(calls.find((c) => c.method === 'POST')!.body)).toEqual({ instance_ids: ['i-42'] });
+  });
+
   test('budget reached: terminates although the client is alive', async () => {
     beat(1);
     await start({ heartbeatMinutes: 10, usdPerHour: 3600, budgetUsd: 1.5 }, podKill());
