@@ -68,7 +68,11 @@ function spec(overrides: Partial<MachineSpec> = {}): MachineSpec {
 
 beforeAll(() => nock.disableNetConnect());
 afterEach(() => nock.cleanAll());
-afterAll(() => nock.enableNetConnect());
+// restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore();
+});
 
 describe('listOffers', () => {
   test('GET /instance-types: one offer per region with capacity, sold-out types listed unavailable, CPU types skipped', async () => {

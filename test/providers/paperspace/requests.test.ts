@@ -73,7 +73,11 @@ afterEach(() => {
   nock.cleanAll();
   expect(pending).toEqual([]);
 });
-afterAll(() => nock.enableNetConnect());
+// restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore();
+});
 
 test('offers: one live availability query per configured type and region; prices from the configured table', async () => {
   api().get('/machine-availability').query({ machineType: 'A4000', region: NY2 }).reply(200, { available: true });

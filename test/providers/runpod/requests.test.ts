@@ -38,7 +38,11 @@ afterEach(() => {
   nock.cleanAll();
   expect(pending).toEqual([]);
 });
-afterAll(() => nock.enableNetConnect());
+// restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore();
+});
 
 test('offers: v2 catalog per cloud with availability, GraphQL only for spot prices, Bearer header on both', async () => {
   for (const cloud of ['SECURE', 'COMMUNITY']) {

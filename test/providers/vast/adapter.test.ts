@@ -74,7 +74,11 @@ describe('offer ids', () => {
 describe('adapter without network', () => {
   const provider = createProvider({ baseUrl: 'https://console.vast.ai/api/v0', apiKey: 'k-0123456789', extra: {} });
   beforeAll(() => nock.disableNetConnect());
-  afterAll(() => nock.enableNetConnect());
+  // restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
+  afterAll(() => {
+    nock.enableNetConnect();
+    nock.restore();
+  });
 
   test('kill switch: DELETE own instance with the per-instance key Vast injects; no account key handed over', () => {
     const ks = provider.killSwitch({ name: 'gpuburst-s1-a', remoteKey: 'account-key-should-not-travel' });

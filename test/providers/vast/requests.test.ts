@@ -37,7 +37,11 @@ afterEach(() => {
   nock.cleanAll();
   expect(pending).toEqual([]);
 });
-afterAll(() => nock.enableNetConnect());
+// restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
+afterAll(() => {
+  nock.enableNetConnect();
+  nock.restore();
+});
 
 test('offers: POST /api/v0/bundles/ with the query language, spaces in GPU names, MB units', async () => {
   api()
