@@ -105,4 +105,25 @@ function line(name, value, target, ok) {
   return ok !== false;
 }
 
-module.exports = { startWorld, simulatedSession, promptTimes, watchTerminates, rawCompute, line, TERMINATE, SIMULATED_TIMINGS };
+/**
+ * Runs one benchmark in a simulated world: `body(world)` returns true when every target was met. The world and its
+ * folder are removed afterwards; the exit code says whether targets were missed (1) or the run failed (1).
+ */
+function benchInWorld(worldOptions, body) {
+  (async () => {
+    const world = await startWorld(worldOptions);
+    let ok = false;
+    try {
+      ok = await body(world);
+    } finally {
+      await world.close();
+      fs.rmSync(world.workDir, { recursive: true, force: true });
+    }
+    process.exitCode = ok ? 0 : 1;
+  })().catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  });
+}
+
+module.exports = { benchInWorld, startWorld, simulatedSession, promptTimes, watchTerminates, rawCompute, line, TERMINATE, SIMULATED_TIMINGS };
