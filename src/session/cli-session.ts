@@ -47,7 +47,7 @@ export async function runSessionFromCli(o: CliSessionOptions): Promise<SessionRe
   let closeWorld: (() => Promise<void>) | undefined;
   if (o.simulate) {
     const { startWorld } = await import('../sim/world');
-    const world = await startWorld({});
+    const world = await startWorld({ python: o.env.GPUBURST_PYTHON?.trim() || undefined });
     closeWorld = () => world.close();
     env = { ...withoutCloudSettings(o.env), ...world.env };
     o.emit({ type: 'log', level: 'info', message: `simulated clouds and ComfyUI running in this process (no account, no cost); agent logs in ${world.workDir}` });

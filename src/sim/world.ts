@@ -8,7 +8,8 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { CLOUD_PROVIDERS, CloudProviderName } from '../../providers/types';
-import { agentLauncher } from '../session/agent/launcher';
+import { UnsupportedError } from '../../providers/errors';
+import { agentLauncher, findPython } from '../session/agent/launcher';
 import { Cdn, CdnOptions, startCdn } from './cdn';
 import { createMachineHost, MachineHost } from './common/machine-host';
 import type { ProviderSim, SimTimings } from './common/types';
@@ -28,6 +29,8 @@ export interface WorldOptions {
   cdn?: CdnOptions;
   /** Keep the machines' disks (`<workDir>/machines/<id>`) after `close`, for inspection. */
   keepMachineDisks?: boolean;
+  /** The Python 3 that runs each machine's agent (GPUBURST_PYTHON); found on PATH by default. */
+  python?: string;
 }
 
 export interface World {
@@ -44,6 +47,12 @@ export interface World {
 }
 
 export async function startWorld(o: WorldOptions = {}): Promise<World> {
+  // Without Python every simulated machine would boot without its watchdog and wait for models forever.
+  const python = findPython(o.python);
+  if (!python) {
+    const tried = o.python ? `GPUBURST_PYTHON=${o.python} does not run` : 'none of python3, python is on PATH';
+    throw new UnsupportedError(`simulated machines run their watchdog agent with Python 3.8 or newer, and ${tried}; install Python 3 or set GPUBURST_PYTHON to its path`);
+  }
   const workDir = o.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-world-'));
   fs.mkdirSync(workDir, { recursive: true });
   const cdn = await startCdn(o.cdn);
@@ -52,7 +61,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const host = withDisks(
     createMachineHost({
       comfy: (c) => comfySimFactory({ msPerStep: 10, ...o.comfy, rootDir: machineDisk(c.machineId) })(c),
-      watchdog: agentLauncher({ downloadProxy: cdn.url, skipSha256: true, logDir: workDir }),
+      watchdog: agentLauncher({ downloadProxy: cdn.url, skipSha256: true, logDir: workDir, python }),
     }),
     machineDisk,
   );

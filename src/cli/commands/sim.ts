@@ -21,7 +21,7 @@ export async function run(_args: unknown[], opts: Record<string, unknown>, ctx: 
   const latencyMs = positiveNumber('--latency', opts.latency, true);
   const { startWorld } = await import('../../sim/world');
   const ports = base === undefined ? undefined : Object.fromEntries(CLOUD_PROVIDERS.map((p, i) => [p, base + i]));
-  const world = await startWorld({ comfy: { msPerStep }, latencyMs, ports });
+  const world = await startWorld({ comfy: { msPerStep }, latencyMs, ports, python: ctx.env.GPUBURST_PYTHON?.trim() || undefined });
   const lines = Object.entries(world.env).map(([k, v]) => `export ${k}=${v}`);
   if (opts.json) ctx.stdout.write(JSON.stringify({ env: world.env, state: world.sims.map((s) => `${s.url}/_sim/state`) }) + '\n');
   else {

@@ -2,7 +2,7 @@
  * Simulators' stand-in for a machine starting the agent: the same decoder, run as a real local python3 process
  * with the environment the provider would give the machine, pointed at the simulated ComfyUI and its folders.
  */
-import { ChildProcess, spawn } from 'child_process';
+import { ChildProcess, spawn, spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
 import type { WatchdogLauncher } from '../../sim/common/machine-host';
@@ -17,6 +17,24 @@ export interface AgentLauncherOptions {
   skipSha256?: boolean;
   /** Where the agent's stderr goes (one file per machine). */
   logDir?: string;
+  /** The Python 3 to run the agent with (see findPython). @default 'python3' */
+  python?: string;
+}
+
+const found = new Map<string, string | undefined>();
+
+/**
+ * A local Python 3 (3.8 or newer) for simulated machines: `override` (GPUBURST_PYTHON) if given, else `python3`, else
+ * `python` (what Windows installs). Undefined when there is none.
+ */
+export function findPython(override?: string): string | undefined {
+  const key = override ?? '';
+  if (!found.has(key)) {
+    const candidates = override ? [override] : ['python3', 'python'];
+    const works = (cmd: string) => spawnSync(cmd, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 3)'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
+    found.set(key, candidates.find(works));
+  }
+  return found.get(key);
 }
 
 export function agentLauncher(opts: AgentLauncherOptions): WatchdogLauncher {
@@ -34,7 +52,7 @@ export function agentLauncher(opts: AgentLauncherOptions): WatchdogLauncher {
       ...(opts.skipSha256 ? { GPUBURST_SKIP_SHA256: '1' } : {}),
     };
     const log = opts.logDir ? fs.openSync(path.join(opts.logDir, `agent-${boot.provider}-${boot.machineId}.log`), 'a') : 'ignore';
-    const child: ChildProcess = spawn('python3', ['-c', AGENT_DECODER], { env, stdio: ['ignore', 'ignore', log] });
+    const child: ChildProcess = spawn(opts.python ?? 'python3', ['-c', AGENT_DECODER], { env, stdio: ['ignore', 'ignore', log] });
     if (typeof log === 'number') fs.closeSync(log);
     child.on('error', () => undefined); // python3 missing: the machine simply has no agent, as a broken image would
     return {
