@@ -1,9 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { main } from '../../src/cli/index';
-import type { CliContext } from '../../src/cli/context';
 import { bundledCatalogPath } from '../../src/catalog/load';
+import { runCli } from './support/cli';
 
 let cwd: string;
 beforeEach(() => {
@@ -11,21 +10,7 @@ beforeEach(() => {
 });
 afterEach(() => fs.rmSync(cwd, { recursive: true, force: true }));
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) => ({ write: (s: string) => (append(String(s)), true) }) as unknown as NodeJS.WritableStream;
-  const ctx: CliContext = {
-    env,
-    cwd,
-    isTTY: false,
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    log: (line) => (err += line + '\n'),
-  };
-  const code = await main(['node', 'gpuburst', 'estimate', ...args], ctx);
-  return { code, out, err };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['estimate', ...args], { env, cwd });
 
 async function json(args: string[], env: NodeJS.ProcessEnv = {}) {
   const r = await cli([...args, '--json'], env);

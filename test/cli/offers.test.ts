@@ -3,6 +3,7 @@ import type { CloudProviderName, Offer, Provider } from '../../providers/types';
 import { main } from '../../src/cli/index';
 import type { CliContext } from '../../src/cli/context';
 import { loadCatalog } from '../../src/catalog/load';
+import { runCli } from './support/cli';
 
 // The adapters are written elsewhere; the live path is tested with fake providers behind the registry.
 jest.mock('../../providers/index', () => ({ ...jest.requireActual('../../providers/index'), providerFromEnv: jest.fn() }));
@@ -24,14 +25,7 @@ function providers(behaviour: Partial<Record<CloudProviderName, () => Promise<Of
   });
 }
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) => ({ write: (s: string) => (append(String(s)), true) }) as unknown as NodeJS.WritableStream;
-  const ctx: CliContext = { env, cwd: process.cwd(), isTTY: false, stdout: sink((s) => (out += s)), stderr: sink((s) => (err += s)), log: (l) => (err += l + '\n') };
-  const code = await main(['node', 'gpuburst', 'offers', ...args], ctx);
-  return { code, out, err };
-}
+const cli = (args: string[], env: NodeJS.ProcessEnv = {}) => runCli(['offers', ...args], { env, cwd: process.cwd() });
 
 beforeEach(() => fakeFactory.mockReset());
 

@@ -5,23 +5,8 @@
 import { spawn } from 'child_process';
 import path from 'path';
 import { main } from '../../src/cli';
-import type { CliContext } from '../../src/cli/context';
 import { ensureBuilt, ROOT } from '../stacks/support/build';
-
-function capture(env: NodeJS.ProcessEnv): CliContext & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    env,
-    cwd: ROOT,
-    isTTY: false,
-    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
-    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
-    log: (l: string) => (err += l + '\n'),
-    out: () => out,
-    err: () => err,
-  };
-}
+import { captureContext } from './support/cli';
 
 test('gpuburst sim prints the environment; offers then reads all four clouds live; Ctrl-C stops it', async () => {
   await ensureBuilt();
@@ -41,7 +26,7 @@ test('gpuburst sim prints the environment; offers then reads all four clouds liv
   for (const m of text.matchAll(/^export ([A-Z0-9_]+)=(.*)$/gm)) env[m[1]] = m[2];
   expect(Object.keys(env)).toEqual(expect.arrayContaining(['GPUBURST_RUNPOD_API_URL', 'RUNPOD_API_KEY', 'GPUBURST_VAST_API_URL', 'VAST_API_KEY', 'GPUBURST_LAMBDA_API_URL', 'LAMBDA_API_KEY', 'GPUBURST_PAPERSPACE_API_URL', 'PAPERSPACE_API_KEY']));
 
-  const ctx = capture({ PATH: process.env.PATH, ...env });
+  const ctx = captureContext({ PATH: process.env.PATH, ...env }, ROOT);
   expect(await main(['node', 'gpuburst', 'offers', '--json'], ctx)).toBe(0);
   const { offers, errors } = JSON.parse(ctx.out());
   expect(errors).toEqual([]);

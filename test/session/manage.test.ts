@@ -7,13 +7,13 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { main } from '../../src/cli';
-import type { CliContext } from '../../src/cli/context';
 import { Journal } from '../../src/session/journal';
 import { makePlan } from '../../src/session/plan';
 import { ProviderPool } from '../../src/session/pool';
 import { provisionOne } from '../../src/session/provision';
 import { openJournal } from '../../src/session/session';
 import { startWorld, World } from '../../src/sim/world';
+import { captureContext } from '../cli/support/cli';
 
 let world: World;
 beforeAll(async () => {
@@ -21,20 +21,7 @@ beforeAll(async () => {
 });
 afterAll(() => world.close());
 
-function ctx(dir: string): CliContext & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  return {
-    env: { ...world.env },
-    cwd: dir,
-    isTTY: false,
-    stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
-    stderr: { write: (s: string) => ((err += s), true) } as unknown as NodeJS.WritableStream,
-    log: (l: string) => (err += l + '\n'),
-    out: () => out,
-    err: () => err,
-  };
-}
+const ctx = (dir: string) => captureContext({ ...world.env }, dir);
 
 /** A session whose process "died" right after its machine became ready: the journal says ready, nobody owns it. */
 async function crashedSession(dir: string, provider: 'vast' | 'lambda'): Promise<Journal> {

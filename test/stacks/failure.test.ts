@@ -4,28 +4,15 @@
  * code stored in state. Here ComfyUI never comes up in time and the provider refuses terminates until the test
  * lets it, so the machine is still billing when `up` fails.
  */
-import type { World } from '../../src/sim/world';
 import { EngineRunError, TestEngine } from './engine/engine';
-import { ensureBuilt } from './support/build';
-import { billing, closeWorld, FAST_TIMINGS, removeFolders, smallBatch, startStackWorld, useEnv } from './support/world';
+import { billing, FAST_TIMINGS, smallBatch, useStackWorld } from './support/world';
 import program = require('../../stacks/index');
 
-let world: World;
-let restore: () => void;
-beforeAll(async () => {
-  await ensureBuilt();
-  world = await startStackWorld({ timings: { provisionMs: 100, bootMs: 200, comfyStartMs: 120_000, stopMs: 100 } });
-  restore = useEnv(world.env);
-}, 120_000);
-afterAll(async () => {
-  restore();
-  await closeWorld(world);
-  removeFolders();
-});
+const world = useStackWorld({ timings: { provisionMs: 100, bootMs: 200, comfyStartMs: 120_000, stopMs: 100 } }, { build: true });
 
 test('a machine that never became ready stays in state with its id, and destroy ends it', async () => {
   const { dir, batchFile } = smallBatch(2);
-  const vast = world.sims[0];
+  const vast = world().sims[0];
   vast.server.faults.add({ fault: { kind: 'status', status: 403, body: { error: 'simulated refusal' } }, method: 'DELETE', path: '^/api/v0/instances/', times: -1 });
   const timings = { ...FAST_TIMINGS, readyTimeoutSeconds: 1, confirmSeconds: 1 };
   const engine = new TestEngine({ config: { batchFile, provider: 'vast', workDir: dir, timings: JSON.stringify(timings) } });
@@ -39,11 +26,11 @@ test('a machine that never became ready stays in state with its id, and destroy 
   expect(machine).toMatchObject({ id: failed!.id, initErrors: [failed!.message] });
   expect(machine.outputs).toMatchObject({ provider: 'vast', machineId: failed!.id, status: 'failed', sessionId: expect.any(String) });
   expect(engine.resource('gpuburst-render')).toBeUndefined();
-  expect(billing(world)).toEqual([`vast:${failed!.id}`]);
+  expect(billing(world())).toEqual([`vast:${failed!.id}`]);
 
   vast.server.faults.clear();
   await engine.destroy();
 
   expect(engine.resources).toEqual([]);
-  expect(billing(world)).toEqual([]);
+  expect(billing(world())).toEqual([]);
 }, 60_000);

@@ -5,25 +5,14 @@
 import { parseProviderName } from '../../providers/index';
 import { loadCatalog } from '../../src/catalog/load';
 import { resolveGpuNames } from '../../src/catalog/gpu-names';
-import type { World } from '../../src/sim/world';
 import { readStackConfig } from '../../stacks/config';
 import { EngineRunError, TestEngine } from './engine/engine';
-import { closeWorld, removeFolders, smallBatch, startStackWorld, useEnv } from './support/world';
+import { smallBatch, useStackWorld } from './support/world';
 import program = require('../../stacks/index');
 
-let world: World;
-let restore: () => void;
-beforeAll(async () => {
-  world = await startStackWorld();
-  restore = useEnv(world.env);
-});
-afterAll(async () => {
-  restore();
-  await closeWorld(world);
-  removeFolders();
-});
+const world = useStackWorld();
 
-const simMachines = () => world.sims.reduce((n, s) => n + s.state().machines.length, 0);
+const simMachines = () => world().sims.reduce((n, s) => n + s.state().machines.length, 0);
 const errorOf = (text: () => unknown) => {
   try {
     text();
@@ -107,7 +96,7 @@ test('a budget below the estimate fails preview and up before a machine is creat
 
 test('a provider key stored in plain text is a warning that does not show the key; an encrypted one is not', async () => {
   const { batchFile, dir } = smallBatch();
-  const key = world.env.VAST_API_KEY;
+  const key = world().env.VAST_API_KEY;
   const plain = new TestEngine({ config: { batchFile, provider: 'vast', workDir: dir, vastApiKey: key } });
   const encrypted = new TestEngine({ config: { batchFile, provider: 'vast', workDir: dir, vastApiKey: key }, secretKeys: ['vastApiKey'] });
   await plain.preview(program);

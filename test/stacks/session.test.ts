@@ -7,27 +7,14 @@ import fs from 'fs';
 import path from 'path';
 import { providerFromEnv } from '../../providers/index';
 import { Journal } from '../../src/session/journal';
-import type { World } from '../../src/sim/world';
 import { TestEngine } from './engine/engine';
 import { secretNames } from './engine/secrets';
-import { ensureBuilt } from './support/build';
-import { billing, closeWorld, FAST_TIMINGS, removeFolders, smallBatch, startStackWorld, useEnv } from './support/world';
+import { billing, FAST_TIMINGS, smallBatch, useEnv, useStackWorld } from './support/world';
 import program = require('../../stacks/index');
 
-let world: World;
-let restore: () => void;
-beforeAll(async () => {
-  await ensureBuilt();
-  world = await startStackWorld();
-  restore = useEnv(world.env);
-}, 120_000);
-afterAll(async () => {
-  restore();
-  await closeWorld(world);
-  removeFolders();
-});
+const world = useStackWorld({}, { build: true });
 
-const simMachine = (id: unknown) => world.sims[0].state().machines.find((m) => m.id === id);
+const simMachine = (id: unknown) => world().sims[0].state().machines.find((m) => m.id === id);
 /** PNG files anywhere below `dir` (the layout below the workflow folder is the pull code's business). */
 const pngs = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.png')).map((f) => path.join(dir, f));
 
@@ -37,7 +24,7 @@ function engineFor(dir: string, batchFile: string, config: Record<string, string
 
 test('up renders the batch, pulls every image, ends the machine, and keeps the key out of state', async () => {
   const { dir, batchFile } = smallBatch(4);
-  const key = world.env.VAST_API_KEY;
+  const key = world().env.VAST_API_KEY;
   const unsetKey = useEnv({ VAST_API_KEY: undefined }); // the key comes from stack config only, as `--secret`
   const engine = engineFor(dir, batchFile, { vastApiKey: key }, ['vastApiKey']);
   let result;
@@ -55,7 +42,7 @@ test('up renders the batch, pulls every image, ends the machine, and keeps the k
   expect(files).toHaveLength(4);
   for (const f of files) expect(fs.readFileSync(f).subarray(1, 4).toString()).toBe('PNG');
   expect(simMachine(out.machineId)).toMatchObject({ billing: false, running: false });
-  expect(billing(world)).toEqual([]);
+  expect(billing(world())).toEqual([]);
 
   expect(result.secretOutputNames).toEqual(['endpoint']);
   const machine = engine.resource('gpuburst-machine')!;
@@ -85,7 +72,7 @@ test('autoTeardown false leaves the machine up; refresh keeps it; destroy ends i
 
   await engine.refresh();
   expect(engine.resource('gpuburst-machine')).toMatchObject({ id: outputs.machineId, outputs: { status: 'ready', providerStatus: expect.any(String) } });
-  expect(engine.dumpState()).not.toContain(world.env.VAST_API_KEY); // the key came from the environment here
+  expect(engine.dumpState()).not.toContain(world().env.VAST_API_KEY); // the key came from the environment here
 
   await engine.destroy();
   expect(engine.resources).toEqual([]);
@@ -100,7 +87,7 @@ test('refresh drops a machine terminated elsewhere; destroy then has nothing lef
   const { outputs } = await engine.up(program);
   const machineId = String(outputs.machineId);
 
-  await providerFromEnv('vast', world.env).terminateMachine({ id: machineId });
+  await providerFromEnv('vast', world().env).terminateMachine({ id: machineId });
   for (let i = 0; i < 100 && simMachine(machineId)?.billing; i++) await new Promise((r) => setTimeout(r, 50));
   expect(simMachine(machineId)?.billing).toBe(false);
 

@@ -17,20 +17,27 @@ export interface CliResult {
 
 export const EXAMPLES = path.join(__dirname, '..', '..', '..', 'examples');
 
-export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd: string; isTTY?: boolean }): Promise<CliResult> {
+/** A CLI context that keeps what the command prints: `out()` is stdout, `err()` stderr plus log lines. */
+export function captureContext(env: NodeJS.ProcessEnv, cwd: string, isTTY = false): CliContext & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   const sink = (append: (s: string) => void) => ({ write: (s: string | Uint8Array) => (append(String(s)), true) }) as unknown as NodeJS.WritableStream;
-  const ctx: CliContext = {
-    env: opts.env ?? {},
-    cwd: opts.cwd,
-    isTTY: opts.isTTY ?? false,
+  return {
+    env,
+    cwd,
+    isTTY,
     stdout: sink((s) => (out += s)),
     stderr: sink((s) => (err += s)),
     log: (line) => (err += line + '\n'),
+    out: () => out,
+    err: () => err,
   };
+}
+
+export async function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd: string; isTTY?: boolean }): Promise<CliResult> {
+  const ctx = captureContext(opts.env ?? {}, opts.cwd, opts.isTTY);
   const code = await main(['node', 'gpuburst', ...args], ctx);
-  return { code, out, err };
+  return { code, out: ctx.out(), err: ctx.err() };
 }
 
 /** A stack frame as Node prints it: "    at fn (file.ts:12:3)". */

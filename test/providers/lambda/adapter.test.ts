@@ -7,6 +7,7 @@ import { GpuburstError } from '../../../providers/errors';
 import { createProvider } from '../../../providers/lambda';
 import { lambdaName } from '../../../providers/lambda/machines';
 import type { MachineSpec } from '../../../providers/types';
+import { offlineWithNock } from '../support/nock';
 
 const ORIGIN = 'https://cloud.lambda.ai';
 const BASE = `${ORIGIN}/api/v1`;
@@ -66,13 +67,8 @@ function spec(overrides: Partial<MachineSpec> = {}): MachineSpec {
   };
 }
 
-beforeAll(() => nock.disableNetConnect());
+offlineWithNock();
 afterEach(() => nock.cleanAll());
-// restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
-});
 
 describe('listOffers', () => {
   test('GET /instance-types: one offer per region with capacity, sold-out types listed unavailable, CPU types skipped', async () => {

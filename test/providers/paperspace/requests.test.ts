@@ -7,6 +7,7 @@ import { readBootstrapEnv } from '../../../providers/bootstrap';
 import { createProvider } from '../../../providers/paperspace';
 import type { PaperspaceProvider } from '../../../providers/paperspace/adapter';
 import type { MachineSpec } from '../../../providers/types';
+import { offlineWithNock } from '../support/nock';
 
 const BASE = 'https://api.paperspace.test/v1';
 const KEY = 'ps_TESTKEY0123456789abcdef';
@@ -67,16 +68,11 @@ function spec(extra: Partial<MachineSpec> = {}): MachineSpec {
   };
 }
 
-beforeAll(() => nock.disableNetConnect());
+offlineWithNock();
 afterEach(() => {
   const pending = nock.pendingMocks();
   nock.cleanAll();
   expect(pending).toEqual([]);
-});
-// restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
 });
 
 test('offers: one live availability query per configured type and region; prices from the configured table', async () => {

@@ -6,6 +6,7 @@ import nock from 'nock';
 import { createProvider } from '../../../providers/runpod';
 import { SPOT_PRICES_QUERY } from '../../../providers/runpod/api';
 import type { MachineSpec } from '../../../providers/types';
+import { offlineWithNock } from '../support/nock';
 
 const BASE = 'https://api.runpod.test';
 const KEY = 'rpa_TESTKEY0123456789ABCDEF';
@@ -32,16 +33,11 @@ function spec(extra: Partial<MachineSpec> = {}): MachineSpec {
   };
 }
 
-beforeAll(() => nock.disableNetConnect());
+offlineWithNock();
 afterEach(() => {
   const pending = nock.pendingMocks();
   nock.cleanAll();
   expect(pending).toEqual([]);
-});
-// restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
 });
 
 test('offers: v2 catalog per cloud with availability, GraphQL only for spot prices, Bearer header on both', async () => {

@@ -1,9 +1,9 @@
-import nock from 'nock';
 import { GpuburstError } from '../../../providers/errors';
 import type { MachineSpec } from '../../../providers/types';
 import { createProvider } from '../../../providers/vast';
 import { buildCreateBody, labelFor, VAST_LIMITS } from '../../../providers/vast/create-body';
 import { formatOfferId, parseOfferId } from '../../../providers/vast/offers';
+import { offlineWithNock } from '../support/nock';
 
 const spec = (over: Partial<MachineSpec> = {}): MachineSpec => ({
   name: 'gpuburst-s1-a',
@@ -73,12 +73,7 @@ describe('offer ids', () => {
 
 describe('adapter without network', () => {
   const provider = createProvider({ baseUrl: 'https://console.vast.ai/api/v0', apiKey: 'k-0123456789', extra: {} });
-  beforeAll(() => nock.disableNetConnect());
-  // restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
-  afterAll(() => {
-    nock.enableNetConnect();
-    nock.restore();
-  });
+  offlineWithNock();
 
   test('kill switch: DELETE own instance with the per-instance key Vast injects; no account key handed over', () => {
     const ks = provider.killSwitch({ name: 'gpuburst-s1-a', remoteKey: 'account-key-should-not-travel' });

@@ -6,6 +6,7 @@ import nock from 'nock';
 import { GpuburstError } from '../../../providers/errors';
 import type { MachineSpec } from '../../../providers/types';
 import { createProvider } from '../../../providers/vast';
+import { offlineWithNock } from '../support/nock';
 
 const BASE = 'https://console.vast.ai';
 const KEY = 'vast-test-key-0123456789';
@@ -31,16 +32,11 @@ const SPEC_OFFER = {
   min_bid: 0.111111, storage_cost: 0.987654, inet_down: 9876.5, geolocation: 'Atlantis, AT', rentable: true, rented: false, verification: 'verified',
 };
 
-beforeAll(() => nock.disableNetConnect());
+offlineWithNock();
 afterEach(() => {
   const pending = nock.pendingMocks();
   nock.cleanAll();
   expect(pending).toEqual([]);
-});
-// restore(): nock's interceptor patches Node's http for the whole jest worker; later test files need real sockets.
-afterAll(() => {
-  nock.enableNetConnect();
-  nock.restore();
 });
 
 test('offers: POST /api/v0/bundles/ with the query language, spaces in GPU names, MB units', async () => {

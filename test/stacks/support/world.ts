@@ -8,6 +8,7 @@ import os from 'os';
 import path from 'path';
 import { startWorld, World, WorldOptions } from '../../../src/sim/world';
 import { nodeProcess } from '../engine/realm';
+import { ensureBuilt } from './build';
 import { writeSd15Batch } from '../../session/support/batch';
 
 /** Session waits for a simulator that answers in milliseconds (as in test/session/session.test.ts). */
@@ -15,6 +16,29 @@ export const FAST_TIMINGS = { readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30,
 
 export async function startStackWorld(o: WorldOptions = {}): Promise<World> {
   return startWorld({ providers: ['vast'], timings: { provisionMs: 100, bootMs: 200, comfyStartMs: 100, stopMs: 100 }, comfy: { msPerStep: 2 }, ...o });
+}
+
+/**
+ * One simulated world for a test file: started before its tests (after building dist/ when `build`), its variables set
+ * in both processes' environments, closed with its folders at the end. Returns the world, for use inside tests.
+ */
+export function useStackWorld(o: WorldOptions = {}, opts: { build?: boolean } = {}): () => World {
+  let world: World | undefined;
+  let restore = () => undefined as void;
+  beforeAll(async () => {
+    if (opts.build) await ensureBuilt();
+    world = await startStackWorld(o);
+    restore = useEnv(world.env);
+  }, 120_000);
+  afterAll(async () => {
+    restore();
+    await closeWorld(world);
+    removeFolders();
+  });
+  return () => {
+    if (!world) throw new Error('the stack world is not started yet (use it inside a test)');
+    return world;
+  };
 }
 
 /** Closes the world and removes its folder (agent logs). */
