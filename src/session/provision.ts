@@ -27,7 +27,6 @@ export interface ProvisionOptions {
   pollSeconds: number;
   heartbeatMs: number;
   heartbeat: () => { spentUsd?: number; budgetUsd?: number };
-  maxLifetimeHours?: number;
   signal?: AbortSignal;
   emit: Emit;
 }
@@ -82,10 +81,11 @@ async function provisionOn(o: ProvisionOptions, provider: Provider, offer: Offer
     else if (caps.via === 'account-key' && o.remoteKey) killSwitch = provider.killSwitch({ name: record.name, remoteKey: o.pool.accountKey(offer.provider as CloudProviderName) });
     record.watchdog = { armed: killSwitch !== undefined, via: killSwitch ? caps.via : 'none', heartbeatMinutes: killSwitch ? settings.heartbeatMinutes : undefined };
   }
+  // The agent's lifetime cap also sets the provider's own timer where one exists (Paperspace auto-shutdown).
   const spec =
     offer.provider === 'local'
       ? { name: record.name, sessionId: o.journal.data.id, offerId: offer.offerId, image: '', env: {}, ports: [], diskGb: 0 }
-      : buildSpec({ provider: offer.provider, offer, sessionId: o.journal.data.id, name: record.name, token: token!, agent: settings, killSwitch, maxLifetimeHours: o.maxLifetimeHours });
+      : buildSpec({ provider: offer.provider, offer, sessionId: o.journal.data.id, name: record.name, token: token!, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60 });
 
   // Money first: the intent is on disk before the request leaves.
   o.journal.now((d) => d.machines.push(record));

@@ -16,7 +16,7 @@ import { provisionOne, ProvisionedMachine } from './provision';
 import { renderAll, RenderResult } from './render';
 import { buildReport, SessionReport } from './report';
 import { teardown, TeardownOutcome } from './teardown';
-import { DEFAULT_TIMINGS, SessionTimings, timingsFromEnv, watchdogCadence } from './timings';
+import { DEFAULT_TIMINGS, maxLifetimeMinutes, SessionTimings, timingsFromEnv, watchdogCadence } from './timings';
 
 export interface RunSessionOptions extends PlanOptions {
   /** Root output folder; the session's files go to `<outDir>/<session>/<workflow>/`. Default: the batch file's. */
@@ -93,11 +93,10 @@ export async function runJournaled(o: RunSessionOptions & { timings: SessionTimi
   const cadence = watchdogCadence(o.timings, o.heartbeatMinutes);
   const work = async () => {
     emitStatus('provisioning');
-    const maxLifetimeMinutes = Math.min(48 * 60, Math.max(60, (3 * plan.estimateSeconds) / 60));
     const agent = (offerUsdPerHour: number): AgentSettings => ({
       heartbeatMinutes: o.heartbeatMinutes,
       idleMinutes: o.idleMinutes,
-      maxLifetimeMinutes,
+      maxLifetimeMinutes: maxLifetimeMinutes(plan.estimateSeconds),
       usdPerHour: offerUsdPerHour,
       budgetUsd: o.maxCostUsd,
       billedBeforeStartSeconds: 0,
@@ -115,8 +114,6 @@ export async function runJournaled(o: RunSessionOptions & { timings: SessionTimi
             pool,
             agent: (offer) => agent(offer.usdPerHour),
             remoteKey: o.remoteKey,
-            // The provider's own timer where one works (Paperspace auto-shutdown): the last resort without a watchdog.
-            maxLifetimeHours: maxLifetimeMinutes / 60,
             readyTimeoutSeconds: o.timings.readyTimeoutSeconds,
             modelsTimeoutSeconds: o.timings.modelsTimeoutSeconds,
             pollSeconds: o.timings.pollSeconds,

@@ -15,7 +15,7 @@ import { provisionOne } from './provision';
 import { resumeSession } from './resume';
 import { openJournal } from './session';
 import { teardown } from './teardown';
-import { DEFAULT_TIMINGS, SessionTimings, watchdogCadence } from './timings';
+import { DEFAULT_TIMINGS, maxLifetimeMinutes, SessionTimings, watchdogCadence } from './timings';
 
 export interface StepBase {
   /** Working directory: `.gpuburst/` (journals, machine-token secret) lives below it. */
@@ -96,6 +96,7 @@ export async function provisionStep(i: SessionStepInput): Promise<MachineStepOut
   const emit = i.emit ?? quiet;
   const pool = new ProviderPool(i.env, i.comfyUrls ?? []);
   const plan = await makePlan({ ...i, pods: 1 }, pool, i.env, i.cwd);
+  const cadence = watchdogCadence(timings, i.heartbeatMinutes);
   const journal = openJournal({ ...i, pods: 1, comfyUrls: i.comfyUrls ?? [], stateDir: stateDir(i.cwd) }, plan);
   journal.now((d) => (d.status = 'provisioning'));
   try {
@@ -104,12 +105,12 @@ export async function provisionStep(i: SessionStepInput): Promise<MachineStepOut
         journal,
         stateDir: stateDir(i.cwd),
         pool,
-        agent: (offer) => ({ heartbeatMinutes: i.heartbeatMinutes, idleMinutes: i.idleMinutes, maxLifetimeMinutes: Math.min(48 * 60, Math.max(60, (3 * plan.estimateSeconds) / 60)), usdPerHour: offer.usdPerHour, budgetUsd: i.maxCostUsd, billedBeforeStartSeconds: 0, pollSeconds: watchdogCadence(timings, i.heartbeatMinutes).agentPollSeconds, models: plan.models }),
+        agent: (offer) => ({ heartbeatMinutes: i.heartbeatMinutes, idleMinutes: i.idleMinutes, maxLifetimeMinutes: maxLifetimeMinutes(plan.estimateSeconds), usdPerHour: offer.usdPerHour, budgetUsd: i.maxCostUsd, billedBeforeStartSeconds: 0, pollSeconds: cadence.agentPollSeconds, models: plan.models }),
         remoteKey: i.remoteKey,
         readyTimeoutSeconds: timings.readyTimeoutSeconds,
         modelsTimeoutSeconds: timings.modelsTimeoutSeconds,
         pollSeconds: timings.pollSeconds,
-        heartbeatMs: watchdogCadence(timings, i.heartbeatMinutes).heartbeatMs,
+        heartbeatMs: cadence.heartbeatMs,
         heartbeat: () => ({ budgetUsd: i.maxCostUsd }),
         emit,
       },

@@ -55,3 +55,8 @@ export function watchdogCadence(t: SessionTimings, heartbeatMinutes: number): { 
   const windowMs = heartbeatMinutes * 60_000;
   return { heartbeatMs: Math.min(t.heartbeatMs, windowMs / 4), agentPollSeconds: Math.min(t.agentPollSeconds, windowMs / 4000) };
 }
+
+/** The agent's lifetime cap: 3 × the estimated session, at least 1 h, at most 48 h (the provider's timer uses it too). */
+export function maxLifetimeMinutes(estimateSeconds: number): number {
+  return Math.min(48 * 60, Math.max(60, (3 * estimateSeconds) / 60));
+}
