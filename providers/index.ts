@@ -4,30 +4,11 @@
  */
 import { AuthError, BadInputError } from './errors';
 import { registerSecret } from './redact';
+import { ProviderConfig, PROVIDER_ENV, settingsPrefix } from './config';
 import { CLOUD_PROVIDERS, CloudProviderName, Provider, ProviderName } from './types';
 
-export interface ProviderConfig {
-  /** API base the adapter appends its paths to. */
-  baseUrl: string;
-  apiKey: string;
-  /** Provider-specific extras (RunPod proxy URL template, local ComfyUI URLs, timeouts). */
-  extra: Record<string, string | undefined>;
-  log?: (line: string) => void;
-  timeoutMs?: number;
-}
-
-export interface ProviderEnvNames {
-  urlVar: string;
-  keyVar: string;
-  defaultUrl: string;
-}
-
-export const PROVIDER_ENV: Record<CloudProviderName, ProviderEnvNames> = {
-  runpod: { urlVar: 'GPUBURST_RUNPOD_API_URL', keyVar: 'RUNPOD_API_KEY', defaultUrl: 'https://api.runpod.io' },
-  vast: { urlVar: 'GPUBURST_VAST_API_URL', keyVar: 'VAST_API_KEY', defaultUrl: 'https://console.vast.ai/api/v0' },
-  lambda: { urlVar: 'GPUBURST_LAMBDA_API_URL', keyVar: 'LAMBDA_API_KEY', defaultUrl: 'https://cloud.lambda.ai/api/v1' },
-  paperspace: { urlVar: 'GPUBURST_PAPERSPACE_API_URL', keyVar: 'PAPERSPACE_API_KEY', defaultUrl: 'https://api.paperspace.com/v1' },
-};
+export { PROVIDER_ENV, settingsPrefix };
+export type { ProviderConfig, ProviderEnvNames } from './config';
 
 export function isProviderName(x: string): x is ProviderName {
   return x === 'local' || (CLOUD_PROVIDERS as readonly string[]).includes(x);
@@ -50,11 +31,10 @@ export function configFromEnv(name: CloudProviderName, env: NodeJS.ProcessEnv = 
   if (!apiKey) throw new AuthError(`${name}: no API key; set ${names.keyVar}`, { provider: name });
   registerSecret(apiKey);
   const extra: Record<string, string | undefined> = {};
-  const prefix = `GPUBURST_${name.toUpperCase()}_`;
+  const prefix = settingsPrefix(name);
   for (const [k, v] of Object.entries(env)) if (k.startsWith(prefix)) extra[k.slice(prefix.length)] = v;
-  // GPUBURST_<CLOUD>_TIMEOUT_MS: the per-request timeout, for every adapter (a simulator's timeout faults need it short).
-  const timeoutMs = Number(extra.TIMEOUT_MS);
-  return { baseUrl: env[names.urlVar]?.trim() || names.defaultUrl, apiKey, extra, timeoutMs: timeoutMs > 0 ? timeoutMs : undefined };
+  // GPUBURST_<CLOUD>_TIMEOUT_MS and the rest are read (and checked) by the adapter's settings.
+  return { baseUrl: env[names.urlVar]?.trim() || names.defaultUrl, apiKey, extra };
 }
 
 type Factory = (config: ProviderConfig) => Provider;

@@ -14,7 +14,7 @@
  * - CREATE_SETTLE_MS (1000): wait before looking a machine up after an ambiguous launch failure
  */
 import { BadInputError } from '../errors';
-import type { ProviderConfig } from '../index';
+import type { ProviderConfig } from '../config';
 import { LambdaProvider } from './adapter';
 import { LambdaApi } from './api';
 import { parseCidrs, Prerequisites } from './prerequisites';

@@ -1,4 +1,4 @@
-import type { ProviderConfig } from '../index';
+import type { ProviderConfig } from '../config';
 import { LocalProvider } from './adapter';
 
 /** `config.extra.COMFY_URLS`: comma-separated ComfyUI base URLs (from --comfy-url or GPUBURST_LOCAL_COMFY_URLS). */

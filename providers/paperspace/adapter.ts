@@ -7,7 +7,7 @@ import { vmBootstrapScript } from '../bootstrap';
 import { createOnce } from '../create-once';
 import { BadInputError, CapacityError, GpuburstError, NotFoundError, UnsupportedError } from '../errors';
 import { HttpClient } from '../http';
-import type { ProviderConfig } from '../index';
+import type { ProviderConfig } from '../config';
 import { registerSecret } from '../redact';
 import type {
   Capabilities,

@@ -3,7 +3,7 @@
  * Paperspace (prices, template names, disk sizes, error wording, paths) is a setting, not a constant.
  */
 import { BadInputError } from '../errors';
-import type { ProviderConfig } from '../index';
+import type { ProviderConfig } from '../config';
 import { DEFAULT_CAPACITY_PATTERN } from './mapping';
 import { DEFAULT_USD_PER_HOUR, parsePriceOverride } from './prices';
 

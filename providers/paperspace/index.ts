@@ -1,5 +1,5 @@
 /** Paperspace (DigitalOcean) Core machines, v1 API. See ./adapter; facts from the shared reference paperspace.md. */
-import type { ProviderConfig } from '../index';
+import type { ProviderConfig } from '../config';
 import type { Provider } from '../types';
 import { PaperspaceProvider } from './adapter';
 

@@ -14,7 +14,7 @@
  */
 import { createOnce } from '../create-once';
 import { BadInputError, GpuburstError, NotFoundError, ProviderError, UnsupportedError } from '../errors';
-import type { ProviderConfig } from '../index';
+import type { ProviderConfig } from '../config';
 import type {
   Capabilities,
   CreateMachineOptions,

@@ -1,5 +1,5 @@
 /** RunPod (REST v2; GraphQL only for spot prices). The quirks are listed in ./adapter, with runpod.md sections. */
-import type { ProviderConfig } from '../index';
+import type { ProviderConfig } from '../config';
 import type { Provider } from '../types';
 import { RunpodProvider } from './adapter';
 

@@ -1,5 +1,5 @@
 /** Vast.ai: `createProvider(config)` for the registry in ../index.ts. */
-import type { ProviderConfig } from '../index';
+import type { ProviderConfig } from '../config';
 import type { Provider } from '../types';
 import { VastProvider } from './adapter';
 import { createVastApi } from './api';

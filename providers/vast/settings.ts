@@ -4,7 +4,7 @@
  * the prefix). Reference: ../../../shared/reference/vast.md §1, §2, §7.
  */
 import { BadInputError } from '../errors';
-import type { ProviderConfig } from '../index';
+import type { ProviderConfig } from '../config';
 
 /** The endpoints Vast rate-limits separately ("per endpoint and per identity", vast.md §7). */
 export type VastEndpoint = 'search' | 'create' | 'show' | 'manage' | 'destroy' | 'list';
