@@ -42,6 +42,10 @@ function numberWords(o: NumberOptions): string {
 }
 
 export const settings = {
+  /** A provider-specific format: `parse` returns undefined for a value it does not accept. */
+  custom<T>(accepts: string, fallback: T, parse: (raw: string) => T | undefined) {
+    return setting(accepts, fallback, parse);
+  },
   number(fallback: number, o: NumberOptions = { min: 0 }) {
     return setting(`expected ${numberWords(o)}`, fallback, (t) => {
       const n = Number(t);

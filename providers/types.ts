@@ -212,12 +212,30 @@ export interface Capabilities {
     /** What remains when the user refuses to hand over a key (`--no-remote-key`). */
     withoutRemoteKey: string;
   };
+  /** The provider's row of the one billing table (providers/billing.ts); the estimator reads the same row. */
   billing: {
     /** Compute is billed in increments of this many seconds. */
     incrementSeconds: number;
     minimumSeconds: number;
     note: string;
   };
+}
+
+export interface SweepLeftoversOptions {
+  /** List what would be deleted, delete nothing. */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Something other than a machine that gpuburst created and that outlived its machine. */
+export interface Leftover {
+  /** What it is at the provider, e.g. "startup-script". */
+  kind: string;
+  id: string;
+  name: string;
+  /** True when it was deleted (false on a dry run, or when the delete failed: `message` says why). */
+  deleted: boolean;
+  message?: string;
 }
 
 export interface Provider {
@@ -241,4 +259,10 @@ export interface Provider {
   listMachines(opts: ListMachinesOptions): Promise<Machine[]>;
   /** The request a watchdog on the machine sends to terminate it. */
   killSwitch(opts: KillSwitchOptions): KillSwitch;
+  /**
+   * Deletes what our machines left behind besides themselves (Paperspace: startup scripts whose machine is gone), so
+   * `sweep` needs no provider-specific code. Resources of machines that still exist are kept. Providers that create
+   * nothing besides machines resolve to []. A failed delete is reported in the result, not thrown.
+   */
+  sweepLeftovers(opts: SweepLeftoversOptions): Promise<Leftover[]>;
 }

@@ -3,9 +3,10 @@
  * Docker and runs the ComfyUI image (providers/bootstrap.ts); ComfyUI is reached on the VM's public IP through a
  * firewall ruleset opened for its port. Lambda has no stop and no spot. Reference: shared/reference/lambda.md.
  */
-import { vmBootstrapScript } from '../bootstrap';
+import { BILLING } from '../billing';
 import { createOnce } from '../create-once';
 import { BadInputError, CapacityError, NotFoundError, ProviderError, UnsupportedError } from '../errors';
+import { filterOffers } from '../offer-filter';
 import { registerSecret } from '../redact';
 import { waitUntilReady } from '../wait';
 import type {
@@ -13,6 +14,7 @@ import type {
   CreateMachineOptions,
   KillSwitch,
   KillSwitchOptions,
+  Leftover,
   ListMachinesOptions,
   ListOffersOptions,
   Machine,
@@ -21,15 +23,12 @@ import type {
   Provider,
   WaitUntilReadyOptions,
 } from '../types';
-import type { LambdaApi, LambdaInstanceTypeItem, LaunchRequest } from './api';
-import { goneMachine, isOurs, lambdaName, machineTags, toMachine } from './machines';
+import type { LambdaApi, LaunchRequest } from './api';
+import { goneMachine, isOurs, lambdaName, launchRequest, toMachine } from './machine';
 import { gpuInfo } from './mapping';
+import { offersOf, parseOfferId } from './offers';
 import type { Prerequisites } from './prerequisites';
-
-/** `user_data` "cannot exceed 1MB in size" (lambda.md §3). */
-const USER_DATA_MAX_BYTES = 1024 * 1024;
-/** Lambda's images log in as `ubuntu` (lambda.md §5). */
-const SSH_USER = 'ubuntu';
+import type { LambdaSettings } from './settings';
 
 export const CAPABILITIES: Capabilities = {
   stop: {
@@ -46,23 +45,8 @@ export const CAPABILITIES: Capabilities = {
       'Lambda has no machine-scoped key or metadata service, so the watchdog needs an account API key; Lambda keys have full access to every API operation of the account (launch, terminate, list)',
     withoutRemoteKey: 'client-side teardown only: if gpuburst dies, the instance bills until `gpuburst sweep` or a manual terminate',
   },
-  billing: {
-    incrementSeconds: 60,
-    minimumSeconds: 0,
-    note: 'billed per started minute from the moment the instance passes health checks (active) until terminate; no minimum documented',
-  },
+  billing: BILLING.lambda,
 };
-
-export interface LambdaSettings {
-  /** Port ComfyUI is published on (8188 on real VMs; configurable for simulators where 8188 is taken). */
-  comfyPort: number;
-  /** Image family for the VM; undefined = Lambda's default (latest Lambda Stack). */
-  imageFamily?: string;
-  /** Wait before looking a machine up after an ambiguous launch failure. */
-  createSettleMs: number;
-  apiBaseUrl: string;
-  log?: (line: string) => void;
-}
 
 export class LambdaProvider implements Provider {
   readonly name = 'lambda' as const;
@@ -76,28 +60,18 @@ export class LambdaProvider implements Provider {
   async listOffers(opts: ListOffersOptions): Promise<Offer[]> {
     if (opts.interruptible === true) return [];
     const types = await this.api.instanceTypes(opts.signal);
-    return Object.entries(types)
-      .flatMap(([name, item]) => offersOf(name, item))
-      .filter((o) => matches(o, opts));
+    return filterOffers(Object.entries(types).flatMap(([name, item]) => offersOf(name, item)), opts);
   }
 
   async createMachine({ spec, signal }: CreateMachineOptions): Promise<Machine> {
     const { type, region } = await this.placement(spec.offerId, signal);
-    const userData = vmBootstrapScript(spec, { sshUser: SSH_USER });
-    if (Buffer.byteLength(userData, 'utf8') > USER_DATA_MAX_BYTES) {
-      throw new BadInputError(`lambda: the boot script is ${Buffer.byteLength(userData, 'utf8')} bytes; user_data holds at most 1 MB`, { provider: 'lambda' });
-    }
-    const body: LaunchRequest = {
-      region_name: region,
-      instance_type_name: type,
-      ssh_key_names: [await this.prereq.sshKeyName(signal)],
-      name: lambdaName(spec.name),
-      tags: machineTags(spec.sessionId),
-      user_data: userData,
-    };
-    const rulesets = await this.prereq.firewallRulesets(region, signal);
-    if (rulesets) body.firewall_rulesets = rulesets;
-    if (this.settings.imageFamily) body.image = { family: this.settings.imageFamily };
+    const body = launchRequest(spec, {
+      type,
+      region,
+      sshKeyName: await this.prereq.sshKeyName(signal),
+      firewallRulesets: await this.prereq.firewallRulesets(region, signal),
+      imageFamily: this.settings.imageFamily,
+    });
     const gpu = gpuInfo(type);
     return createOnce<Machine>({
       send: async () => {
@@ -169,10 +143,16 @@ export class LambdaProvider implements Provider {
     };
   }
 
+  /** An instance is all gpuburst launches; the SSH key and firewall rulesets are shared and kept for the next launch. */
+  async sweepLeftovers(): Promise<Leftover[]> {
+    return [];
+  }
+
   /** Instance type and region of an offer; an offer listed without capacity takes the first region that has some. */
   private async placement(offerId: string, signal?: AbortSignal): Promise<{ type: string; region: string }> {
-    const [type, region] = offerId.split(':');
-    if (!/^[a-z0-9_]+$/.test(type ?? '')) throw new BadInputError(`lambda: "${offerId}" is not a Lambda offer id (expected <instance type>:<region>)`, { provider: 'lambda' });
+    const parsed = parseOfferId(offerId);
+    if (!parsed) throw new BadInputError(`lambda: "${offerId}" is not a Lambda offer id (expected <instance type>:<region>)`, { provider: 'lambda' });
+    const { type, region } = parsed;
     if (region) return { type, region };
     const item = (await this.api.instanceTypes(signal))[type];
     if (!item) throw new BadInputError(`lambda: unknown instance type "${type}"`, { provider: 'lambda' });
@@ -188,23 +168,4 @@ export class LambdaProvider implements Provider {
     if (ids?.length) await this.api.terminate(ids, signal).catch(() => undefined);
     throw new ProviderError(`lambda: launch answered ${ids?.length ?? 0} instance ids instead of 1`, { provider: 'lambda', machineId: ids?.[0] });
   }
-}
-
-function offersOf(name: string, item: LambdaInstanceTypeItem): Offer[] {
-  const t = item.instance_type;
-  const gpu = gpuInfo(name, t?.gpu_description, t?.specs?.gpus);
-  if (!gpu || !t) return [];
-  const base = { provider: 'lambda' as const, ...gpu, usdPerHour: t.price_cents_per_hour / 100, interruptible: false, live: true };
-  const regions = item.regions_with_capacity_available ?? [];
-  // Sold out everywhere: still listed (with its price) so estimates and `offers` can show it.
-  if (regions.length === 0) return [{ ...base, offerId: name, region: '', available: false }];
-  return regions.map((r) => ({ ...base, offerId: `${name}:${r.name}`, region: r.name, available: true }));
-}
-
-function matches(o: Offer, opts: ListOffersOptions): boolean {
-  if (opts.gpu !== undefined && o.gpu.toLowerCase() !== opts.gpu.toLowerCase()) return false;
-  if (opts.minVramGb !== undefined && o.vramGb < opts.minVramGb) return false;
-  if (opts.maxUsdPerHour !== undefined && o.usdPerHour > opts.maxUsdPerHour) return false;
-  if (opts.gpuCount !== undefined && o.gpuCount !== opts.gpuCount) return false;
-  return opts.interruptible !== true;
 }

@@ -2,9 +2,23 @@
  * Thin typed client of the Lambda Cloud API v1 (lambda.md §2–§7). Every success body is `{"data": ...}`; this file
  * unwraps it. Rate limits (1 request/s, 1 launch per 12 s, §7) are enforced client-side by the shared HttpClient.
  */
+import { z } from 'zod';
 import { HttpClient, HttpMethod, HttpRequest, RateRule } from '../http';
-import { TransientError } from '../errors';
+import { shapeCheck } from '../response';
 import { translate } from './mapping';
+
+/** What the adapter reads inside each `{"data": ...}` envelope (lambda.md §2–§4); other fields pass unchecked. */
+const INSTANCE = z.looseObject({ id: z.string(), status: z.string() });
+const NAMED = z.looseObject({ id: z.string(), name: z.string() });
+const DATA = {
+  types: z.record(z.string(), z.looseObject({ instance_type: z.looseObject({ price_cents_per_hour: z.number() }), regions_with_capacity_available: z.array(z.looseObject({ name: z.string() })) })),
+  instances: z.array(INSTANCE),
+  instance: INSTANCE,
+  launch: z.looseObject({ instance_ids: z.array(z.string()) }),
+  terminate: z.looseObject({}),
+  named: NAMED,
+  namedList: z.array(NAMED),
+};
 
 export interface LambdaRegion {
   name: string;
@@ -117,29 +131,29 @@ export class LambdaApi {
   }
 
   instanceTypes(signal?: AbortSignal): Promise<Record<string, LambdaInstanceTypeItem>> {
-    return this.data({ method: 'GET', path: '/instance-types', signal });
+    return this.data({ method: 'GET', path: '/instance-types', signal }, DATA.types);
   }
 
   listInstances(signal?: AbortSignal): Promise<LambdaInstance[]> {
-    return this.data({ method: 'GET', path: '/instances', signal });
+    return this.data({ method: 'GET', path: '/instances', signal }, DATA.instances);
   }
 
   getInstance(id: string, signal?: AbortSignal): Promise<LambdaInstance> {
-    return this.data({ method: 'GET', path: `/instances/${encodeURIComponent(id)}`, signal });
+    return this.data({ method: 'GET', path: `/instances/${encodeURIComponent(id)}`, signal }, DATA.instance);
   }
 
   /** Sent once: a lost answer may still have launched a paid instance (see create-once). */
   launch(body: LaunchRequest, signal?: AbortSignal): Promise<{ instance_ids: string[] }> {
-    return this.data({ method: 'POST', path: LAUNCH_PATH, body, retry: false, signal });
+    return this.data({ method: 'POST', path: LAUNCH_PATH, body, retry: false, signal }, DATA.launch, true);
   }
 
   /** Terminating twice is harmless, so this one may be retried. */
   terminate(ids: string[], signal?: AbortSignal): Promise<{ terminated_instances: LambdaInstance[] }> {
-    return this.data({ method: 'POST', path: '/instance-operations/terminate', body: { instance_ids: ids }, retry: true, signal });
+    return this.data({ method: 'POST', path: '/instance-operations/terminate', body: { instance_ids: ids }, retry: true, signal }, DATA.terminate);
   }
 
   listSshKeys(signal?: AbortSignal): Promise<LambdaSshKey[]> {
-    return this.data({ method: 'GET', path: '/ssh-keys', signal });
+    return this.data({ method: 'GET', path: '/ssh-keys', signal }, DATA.namedList);
   }
 
   /**
@@ -148,26 +162,26 @@ export class LambdaApi {
    */
   addSshKey(name: string, publicKey?: string, signal?: AbortSignal): Promise<LambdaSshKey> {
     const body = publicKey ? { name, public_key: publicKey } : { name };
-    return this.data({ method: 'POST', path: '/ssh-keys', body, retry: true, signal });
+    return this.data({ method: 'POST', path: '/ssh-keys', body, retry: true, signal }, DATA.named);
   }
 
   listFirewallRulesets(signal?: AbortSignal): Promise<LambdaFirewallRuleset[]> {
-    return this.data({ method: 'GET', path: '/firewall-rulesets', signal });
+    return this.data({ method: 'GET', path: '/firewall-rulesets', signal }, DATA.namedList);
   }
 
   createFirewallRuleset(body: { name: string; region: string; rules: LambdaFirewallRule[] }, signal?: AbortSignal): Promise<LambdaFirewallRuleset> {
     // Retried: at worst a repeat leaves a second, unused ruleset of the same name (no cost; sweep removes it).
-    return this.data({ method: 'POST', path: '/firewall-rulesets', body, retry: true, signal });
+    return this.data({ method: 'POST', path: '/firewall-rulesets', body, retry: true, signal }, DATA.named);
   }
 
-  private async data<T>(req: HttpRequest): Promise<T> {
-    const res = await this.http.request<{ data?: T }>(req);
-    const body = res.data;
-    if (body === null || typeof body !== 'object' || !('data' in body)) {
-      // A 2xx without the documented envelope is most likely an edge proxy page, not Lambda's API.
-      throw new TransientError(`lambda: ${req.method} ${req.path} answered ${res.status} without a "data" envelope`, { provider: 'lambda', status: res.status });
-    }
-    return body.data as T;
+  /**
+   * Every success body is `{"data": ...}`. Without that envelope the answer is most likely an edge proxy's page, not
+   * Lambda's API: a typed error, transient for a page (retried) or for a launch (create-once looks it up by name).
+   */
+  private async data<T>(req: HttpRequest, schema: z.ZodType, create = false): Promise<T> {
+    const check = shapeCheck(z.looseObject({ data: schema }), { provider: 'lambda', method: req.method, path: req.path, urlVar: 'GPUBURST_LAMBDA_API_URL', create });
+    const res = await this.http.request<{ data: T }>({ ...req, check });
+    return res.data.data;
   }
 }
 

@@ -1,5 +1,5 @@
 /**
- * Lambda's words → gpuburst's: instance-type names → normalized GPU names, instance status → MachineStatus, and
+ * Lambda's words → gpuburst's: instance types → the GPU name table (../gpus), instance status → MachineStatus, and
  * error bodies → the typed error family. Lambda asks clients to branch on `error.code`, never on message text
  * (lambda.md §7), so translation reads the code and falls back on the HTTP status.
  */
@@ -14,6 +14,7 @@ import {
   RateLimitError,
   TransientError,
 } from '../errors';
+import { gpuModel, normalizeGpuName } from '../gpus';
 import type { MachineStatus } from '../types';
 
 export interface GpuInfo {
@@ -22,43 +23,22 @@ export interface GpuInfo {
   vramGb: number;
 }
 
-/**
- * The `{gpu}` part of `gpu_{N}x_{gpu}[_{suffix}]` (lambda.md §2), longest token first. Names follow the set the
- * other adapters produce: "A100 40GB", "A100 80GB", "H100 80GB", "RTX A6000", "A10".
- */
-const GPU_TOKENS: [token: string, gpu: string, vramGb: number][] = [
-  ['a100_80gb', 'A100 80GB', 80],
-  ['a100', 'A100 40GB', 40],
-  ['h100', 'H100 80GB', 80],
-  ['h200', 'H200', 141],
-  ['gh200', 'GH200', 96],
-  ['b200', 'B200', 180],
-  ['a6000', 'RTX A6000', 48],
-  ['a10', 'A10', 24],
-  ['rtx6000', 'Quadro RTX 6000', 24],
-  ['v100', 'V100 16GB', 16],
-];
-
 const TYPE_NAME = /^gpu_(\d+)x_([a-z0-9_]+)$/;
 
-/** GPU name, count and VRAM of an instance type; undefined for CPU-only types. */
+/**
+ * GPU name (the table in ../gpus), count and VRAM of an instance type `gpu_{N}x_{gpu}[_{suffix}]` (lambda.md §2);
+ * undefined for CPU-only types. The description ("A100 (40 GB SXM4)") names the card and its memory; the type
+ * name's token stands in when it is missing.
+ */
 export function gpuInfo(typeName: string, gpuDescription = '', gpus?: number): GpuInfo | undefined {
   const m = TYPE_NAME.exec(typeName);
   if (!m) return undefined;
-  const gpuCount = gpus ?? Number(m[1]);
-  const rest = m[2];
-  const known = GPU_TOKENS.find(([token]) => rest === token || rest.startsWith(`${token}_`));
-  const describedVram = /\((\d+)\s*GB/i.exec(gpuDescription);
-  if (known) {
-    const vramGb = describedVram ? Number(describedVram[1]) : known[2];
-    // Names that carry the memory ("A100 40GB") follow the description when Lambda says otherwise.
-    const gpu = /\d+GB$/.test(known[1]) && vramGb !== known[2] ? known[1].replace(/\d+GB$/, `${vramGb}GB`) : known[1];
-    return { gpu, gpuCount, vramGb };
-  }
-  // A type this table does not know yet: take the GPU part of its description, e.g. "L40S (48 GB PCIe)".
-  const described = gpuDescription.replace(/\(.*\)/, '').replace(/^NVIDIA\s+/i, '').trim();
-  if (!described || !describedVram) return undefined;
-  return { gpu: described, gpuCount, vramGb: Number(describedVram[1]) };
+  const described = /\((\d+)\s*GB/i.exec(gpuDescription);
+  const raw = gpuDescription.replace(/\(.*\)/, '').trim() || m[2];
+  const gpu = normalizeGpuName(raw, described ? Number(described[1]) : undefined);
+  const vramGb = described ? Number(described[1]) : gpuModel(gpu)?.vramGb;
+  if (vramGb === undefined) return undefined;
+  return { gpu, gpuCount: gpus ?? Number(m[1]), vramGb };
 }
 
 /** `InstanceStatus` (lambda.md §4) onto the one lifecycle. `ready` is the caller's probe's verdict, never ours. */

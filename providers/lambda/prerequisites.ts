@@ -1,12 +1,13 @@
 /**
- * What a launch needs besides the instance itself (lambda.md §3, §5):
+ * Lambda-specific, and a file of its own because no other provider has it: what a launch needs to exist beforehand,
+ * besides the instance itself (lambda.md §3, §5):
  * - exactly one account SSH key by name: found, or created once (Lambda generates the pair when we send no public
  *   key; the private key it returns once is dropped: gpuburst reaches the VM over HTTP, not SSH);
  * - a firewall ruleset (per region, reused by name) that opens ComfyUI's port, because the default inbound policy
  *   is taken to be 22/tcp + ICMP only. Rulesets attach only at launch. us-south-1 has no firewall control.
  */
 import crypto from 'crypto';
-import { BadInputError, GpuburstError } from '../errors';
+import { GpuburstError } from '../errors';
 import type { LambdaApi, LambdaFirewallRule } from './api';
 
 export interface PrerequisiteOptions {
@@ -82,19 +83,4 @@ export class Prerequisites {
     const created = await this.api.createFirewallRuleset({ name, region, rules: this.rules() }, signal);
     return created.id;
   }
-}
-
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
-
-/** Comma-separated IPv4 networks ("0.0.0.0/0", "203.0.113.7/32", a bare IP means /32). */
-export function parseCidrs(value: string): string[] {
-  const cidrs = value.split(',').map((s) => s.trim()).filter(Boolean);
-  const bad = cidrs.find((c) => {
-    const m = CIDR.exec(c);
-    return !m || m.slice(1, 5).some((o) => Number(o) > 255) || (m[6] !== undefined && Number(m[6]) > 32);
-  });
-  if (bad !== undefined || cidrs.length === 0) {
-    throw new BadInputError(`lambda: GPUBURST_LAMBDA_ALLOW_CIDR "${bad ?? value}" is not an IPv4 network; expected e.g. 0.0.0.0/0 or 203.0.113.7/32`, { provider: 'lambda' });
-  }
-  return cidrs;
 }

@@ -3,10 +3,12 @@
  * gpuburst does not own them: "create" claims a server, "terminate" releases the claim, nothing is ever stopped,
  * and a sweep never lists them. Offers cost $0/h.
  */
+import { BILLING } from '../billing';
 import { HttpClient } from '../http';
 import { BadInputError, TransientError, UnsupportedError } from '../errors';
 import { waitUntilReady } from '../wait';
-import type { Capabilities, CreateMachineOptions, KillSwitch, Machine, MachineRef, Offer, Provider, WaitUntilReadyOptions } from '../types';
+import { filterOffers } from '../offer-filter';
+import type { Capabilities, CreateMachineOptions, KillSwitch, Leftover, ListOffersOptions, Machine, MachineRef, Offer, Provider, WaitUntilReadyOptions } from '../types';
 import { gpuFromDevice, SystemStats, vramGbFromStats } from './mapping';
 
 const CAPABILITIES: Capabilities = {
@@ -19,7 +21,7 @@ const CAPABILITIES: Capabilities = {
     reason: 'nothing to terminate: the server is yours',
     withoutRemoteKey: 'nothing to terminate: the server is yours',
   },
-  billing: { incrementSeconds: 1, minimumSeconds: 0, note: 'no rent; electricity only (see estimate --kwh-price)' },
+  billing: BILLING.local,
 };
 
 export class LocalProvider implements Provider {
@@ -38,8 +40,8 @@ export class LocalProvider implements Provider {
     return CAPABILITIES;
   }
 
-  async listOffers(): Promise<Offer[]> {
-    return Promise.all(
+  async listOffers(opts: ListOffersOptions = {}): Promise<Offer[]> {
+    const offers = await Promise.all(
       this.urls.map(async (url) => {
         const stats = await this.stats(url).catch(() => undefined);
         return {
@@ -56,6 +58,7 @@ export class LocalProvider implements Provider {
         };
       }),
     );
+    return filterOffers(offers, opts);
   }
 
   async createMachine({ spec }: CreateMachineOptions): Promise<Machine> {
@@ -98,6 +101,11 @@ export class LocalProvider implements Provider {
   }
 
   async listMachines(): Promise<Machine[]> {
+    return [];
+  }
+
+  /** gpuburst creates nothing on your servers. */
+  async sweepLeftovers(): Promise<Leftover[]> {
     return [];
   }
 

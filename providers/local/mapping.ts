@@ -1,10 +1,11 @@
-/** Local ComfyUI servers report their GPU as a torch device string; turn it into the normalized GPU name. */
+/** Local ComfyUI servers report their GPU as a torch device string; turn it into a name of the table (../gpus). */
+import { normalizeGpuName } from '../gpus';
 
 /** "cuda:0 NVIDIA GeForce RTX 3060 : cudaMallocAsync" → "RTX 3060". */
 export function gpuFromDevice(device: string | undefined): string {
   if (!device) return 'unknown GPU';
   const name = device.replace(/^cuda:\d+\s+/i, '').replace(/\s*:\s*\w+$/, '').replace(/\s*\([^)]*\)\s*$/, '').trim();
-  return name.replace(/^NVIDIA\s+/i, '').replace(/^GeForce\s+/i, '').replace(/\s+/g, ' ') || 'unknown GPU';
+  return name ? normalizeGpuName(name) : 'unknown GPU';
 }
 
 export interface SystemStats {

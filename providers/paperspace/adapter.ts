@@ -3,129 +3,108 @@
  * startup script installs and starts the ComfyUI container; the endpoint is the machine's dynamic public IP.
  * No tags exist, so the `gpuburst-` name prefix marks our machines and the name carries the session id.
  */
-import { vmBootstrapScript } from '../bootstrap';
+import { BILLING } from '../billing';
 import { createOnce } from '../create-once';
 import { BadInputError, CapacityError, GpuburstError, NotFoundError, UnsupportedError } from '../errors';
 import { HttpClient } from '../http';
-import type { ProviderConfig } from '../config';
+import { filterOffers } from '../offer-filter';
 import { registerSecret } from '../redact';
 import type {
   Capabilities,
   CreateMachineOptions,
   KillSwitch,
   KillSwitchOptions,
+  Leftover,
   ListMachinesOptions,
   ListOffersOptions,
   Machine,
   MachineRef,
-  MachineSpec,
   Offer,
   Provider,
+  SweepLeftoversOptions,
   WaitUntilReadyOptions,
 } from '../types';
 import { waitUntilReady } from '../wait';
-import { CreateMachineBody, PaperspaceApi, PsMachine, PsScript } from './api';
-import { PaperspaceSettings, readSettings } from './config';
-import { goneMachine, judgeOff, LIFECYCLE_EVENTS, MachineView, toMachine } from './machine';
+import { PaperspaceApi, PsMachine } from './api';
+import { createBody, goneMachine, judgeOff, LIFECYCLE_EVENTS, MachineView, NAME_VAR, startupScript, toMachine } from './machine';
 import { isOurs, parseMachineName, providerMachineName, translate } from './mapping';
 import { listOffers, parseOfferId } from './offers';
+import type { PaperspaceSettings } from './settings';
 
-/** Env var of the kill switch that names the machine; create rewrites it when Paperspace stores another name. */
-const NAME_VAR = 'GPUBURST_MACHINE_NAME';
-/** 8-GPU A100/H100 types need NVLink enabled (SkyPilot constants, paperspace.md §2). */
-const NVLINK_TYPES = /^(H100|A100-80G)x8$/;
-/** Auto-shutdown accepts 1 hour to 1 week (paperspace.md §8, [I]). */
-const AUTO_SHUTDOWN_HOURS = { min: 1, max: 168 };
+export const CAPABILITIES: Capabilities = {
+  stop: {
+    supported: true,
+    reason: 'Paperspace machines can be powered off; `off` is the only state without hourly compute fees.',
+    billsWhileStopped: 'disk storage and public IPs (static ones until released) keep billing while the machine is off',
+  },
+  interruptible: { supported: false, reason: 'Paperspace has no spot or preemptible machines.' },
+  selfTerminate: {
+    supported: true,
+    reason: 'Paperspace has no machine-scoped key: the watchdog deletes its machine with a team-scoped account key.',
+    via: 'account-key',
+    needsRemoteKey: true,
+    withoutRemoteKey:
+      "Paperspace's own auto-shutdown (from maxLifetimeHours) only powers the machine off — it does not delete it, so the disk keeps billing — plus client-side teardown.",
+  },
+  billing: BILLING.paperspace,
+};
 
 export class PaperspaceProvider implements Provider {
   readonly name = 'paperspace' as const;
-  private readonly settings: PaperspaceSettings;
   private readonly api: PaperspaceApi;
   private readonly view: MachineView;
   private readonly templateIds = new Map<string, Promise<string>>();
 
-  constructor(private readonly config: ProviderConfig) {
-    this.settings = readSettings(config);
-    registerSecret(config.apiKey);
-    const translateFn = (f: Parameters<typeof translate>[0]) => translate(f, { capacityPattern: this.settings.capacityPattern });
+  constructor(private readonly settings: PaperspaceSettings) {
+    registerSecret(settings.apiKey);
+    const translateFn = (f: Parameters<typeof translate>[0]) => translate(f, { capacityPattern: settings.capacityPattern });
     const http = new HttpClient({
       provider: 'paperspace',
-      baseUrl: config.baseUrl,
-      headers: { Authorization: `Bearer ${config.apiKey}` },
-      timeoutMs: config.timeoutMs,
-      maxRetries: this.settings.maxRetries,
+      baseUrl: settings.baseUrl,
+      headers: { Authorization: `Bearer ${settings.apiKey}` },
+      timeoutMs: settings.timeoutMs,
+      maxRetries: settings.maxRetries,
       translate: translateFn,
-      log: config.log,
+      log: settings.log,
     });
-    this.api = new PaperspaceApi(http, { pageLimit: this.settings.pageLimit, templatesPath: this.settings.templatesPath, translate: translateFn });
-    this.view = { comfyPort: this.settings.comfyPort, usdPerHour: this.settings.usdPerHour, capacityPattern: this.settings.capacityPattern };
+    this.api = new PaperspaceApi(http, { pageLimit: settings.pageLimit, templatesPath: settings.templatesPath, translate: translateFn });
+    this.view = { comfyPort: settings.comfyPort, usdPerHour: settings.usdPerHour, capacityPattern: settings.capacityPattern };
   }
 
   capabilities(): Capabilities {
-    return {
-      stop: {
-        supported: true,
-        reason: 'Paperspace machines can be powered off; `off` is the only state without hourly compute fees.',
-        billsWhileStopped: 'disk storage and public IPs (static ones until released) keep billing while the machine is off',
-      },
-      interruptible: { supported: false, reason: 'Paperspace has no spot or preemptible machines.' },
-      selfTerminate: {
-        supported: true,
-        reason: 'Paperspace has no machine-scoped key: the watchdog deletes its machine with a team-scoped account key.',
-        via: 'account-key',
-        needsRemoteKey: true,
-        withoutRemoteKey:
-          "Paperspace's own auto-shutdown (from maxLifetimeHours) only powers the machine off — it does not delete it, so the disk keeps billing — plus client-side teardown.",
-      },
-      billing: {
-        incrementSeconds: this.settings.billingIncrementSeconds,
-        minimumSeconds: 0,
-        note:
-          'Granularity is unclear in the sources (legacy docs: destroy "prorated to the hour"; a third-party summary: per second); assumed per second, set GPUBURST_PAPERSPACE_BILLING_INCREMENT_SECONDS=3600 for hourly. Storage is billed until the machine is deleted.',
-      },
-    };
+    return CAPABILITIES;
   }
 
-  listOffers(opts: ListOffersOptions): Promise<Offer[]> {
-    return listOffers(this.api, this.settings, opts, this.config.log);
+  async listOffers(opts: ListOffersOptions): Promise<Offer[]> {
+    // Paperspace has no spot or preemptible machines.
+    if (opts.interruptible === true) return [];
+    return filterOffers(await listOffers(this.api, this.settings, opts, this.settings.log), opts);
   }
-
   async createMachine({ spec, signal }: CreateMachineOptions): Promise<Machine> {
     const { machineType, region } = parseOfferId(spec.offerId);
     const name = providerMachineName(spec.name, spec.sessionId);
-    const diskSize = this.diskSizeFor(spec.diskGb);
+    // Built (and checked: disk size) before anything is created; the script id is filled in once it exists.
+    const body = createBody(spec, { name, machineType, region, templateId: '', startupScriptId: '', diskSizesGb: this.settings.diskSizesGb });
     // A listing is not a reservation, but a "no" now saves a create that would only land in `off`.
     if (!(await this.api.isAvailable(machineType, region, signal))) {
       throw new CapacityError(`paperspace: no ${machineType} available in ${region} right now`, { provider: 'paperspace' });
     }
-    const templateId = await this.templateFor(machineType, signal);
+    body.templateId = await this.templateFor(machineType, signal);
     const script = await createOnce({
-      send: () => this.api.createScript({ name, script: this.bootstrap(spec, name), isRunOnce: true }, signal),
+      send: () => this.api.createScript({ name, script: startupScript(spec, name), isRunOnce: true }, signal),
       lookup: async () => (await this.api.listScripts(name, signal)).find((s) => s.name === name),
       settleMs: this.settings.createSettleMs,
       signal,
-      log: this.config.log,
+      log: this.settings.log,
     });
-    const body: CreateMachineBody = {
-      name,
-      machineType,
-      templateId,
-      diskSize,
-      region,
-      publicIpType: 'dynamic',
-      startOnCreate: true,
-      startupScriptId: script.id,
-      emailPassword: false,
-      ...(NVLINK_TYPES.test(machineType) ? { enableNvlink: true } : {}),
-      ...this.autoShutdown(spec.maxLifetimeHours),
-    };
+    body.startupScriptId = script.id;
     try {
       const created = await createOnce<PsMachine>({
         send: async () => (await this.api.createMachine(body, signal)).data,
         lookup: () => this.findByName(name, signal),
         settleMs: this.settings.createSettleMs,
         signal,
-        log: this.config.log,
+        log: this.settings.log,
       });
       return toMachine(created, this.view);
     } catch (err) {
@@ -185,7 +164,7 @@ export class PaperspaceProvider implements Provider {
   }
 
   killSwitch({ name, remoteKey }: KillSwitchOptions): KillSwitch {
-    const caps = this.capabilities().selfTerminate;
+    const caps = CAPABILITIES.selfTerminate;
     if (!remoteKey) {
       throw new UnsupportedError(`paperspace: a watchdog cannot end its machine without a remote key: ${caps.reason} Without one: ${caps.withoutRemoteKey}`, {
         provider: 'paperspace',
@@ -194,22 +173,34 @@ export class PaperspaceProvider implements Provider {
     registerSecret(remoteKey);
     const headers = { Authorization: 'Bearer ${GPUBURST_REMOTE_KEY}' };
     return {
-      env: { GPUBURST_API_URL: this.config.baseUrl.replace(/\/+$/, ''), GPUBURST_REMOTE_KEY: remoteKey, [NAME_VAR]: name },
+      env: { GPUBURST_API_URL: this.settings.baseUrl, GPUBURST_REMOTE_KEY: remoteKey, [NAME_VAR]: name },
       lookup: { url: '${GPUBURST_API_URL}/machines?name=${GPUBURST_MACHINE_NAME}', headers, listPath: 'items', nameField: 'name', idField: 'id' },
       terminate: { method: 'DELETE', url: '${GPUBURST_API_URL}/machines/${MACHINE_ID}', headers },
     };
   }
 
   /**
-   * Startup scripts of ours whose machine no longer exists (Paperspace-specific; not part of the Provider contract).
-   * Scripts of live machines are kept: a machine still provisioning needs its script at first boot.
+   * Startup scripts of ours whose machine no longer exists. Scripts of live machines are kept: a machine still
+   * provisioning needs its script at first boot.
    */
-  async sweepStartupScripts(opts: { dryRun?: boolean; signal?: AbortSignal } = {}): Promise<PsScript[]> {
+  async sweepLeftovers(opts: SweepLeftoversOptions): Promise<Leftover[]> {
     const [scripts, machines] = await Promise.all([this.api.listScripts(undefined, opts.signal), this.api.listMachines(opts.signal)]);
     const live = new Set(machines.map((m) => m.name));
-    const leftovers = scripts.filter((s) => isOurs(s.name) && !live.has(s.name));
-    if (!opts.dryRun) for (const s of leftovers) await this.api.deleteScript(s.id, opts.signal).catch((err) => this.ignoreGone(err));
-    return leftovers;
+    const out: Leftover[] = [];
+    for (const s of scripts.filter((x) => isOurs(x.name) && !live.has(x.name))) {
+      const row: Leftover = { kind: 'startup-script', id: s.id, name: s.name, deleted: false };
+      if (!opts.dryRun) {
+        try {
+          await this.api.deleteScript(s.id, opts.signal);
+          row.deleted = true;
+        } catch (err) {
+          if (err instanceof NotFoundError) row.deleted = true;
+          else row.message = (err as Error).message;
+        }
+      }
+      out.push(row);
+    }
+    return out;
   }
 
   /** The machine plus, when it is `off`, the verdict of its latest lifecycle event (capacity failure or stop). */
@@ -258,34 +249,13 @@ export class PaperspaceProvider implements Provider {
     );
   }
 
-  /** The first-boot script, with the kill switch's machine name set to the name Paperspace actually stores. */
-  private bootstrap(spec: MachineSpec, storedName: string): string {
-    const env = spec.env[NAME_VAR] === spec.name ? { ...spec.env, [NAME_VAR]: storedName } : spec.env;
-    return vmBootstrapScript({ ...spec, env }, { sshUser: 'paperspace' });
-  }
-
-  /** Paperspace takes fixed disk sizes (paperspace.md §3): round up to the next accepted one. */
-  private diskSizeFor(diskGb: number): number {
-    const sizes = this.settings.diskSizesGb;
-    const size = sizes.find((s) => s >= diskGb);
-    if (size === undefined) throw new BadInputError(`paperspace: disk of ${diskGb} GB is larger than the largest accepted size (${sizes.join(', ')} GB)`, { provider: 'paperspace' });
-    return size;
-  }
-
-  /** Auto-shutdown only powers the machine off (it never deletes): a last resort, not a teardown. */
-  private autoShutdown(hours: number | undefined): Partial<CreateMachineBody> {
-    if (hours === undefined || !(hours > 0)) return {};
-    const timeout = Math.min(AUTO_SHUTDOWN_HOURS.max, Math.max(AUTO_SHUTDOWN_HOURS.min, Math.ceil(hours)));
-    return { autoShutdownEnabled: true, autoShutdownTimeout: timeout, autoShutdownForce: true };
-  }
-
   private async deleteScriptsNamed(name: string, signal?: AbortSignal): Promise<void> {
     try {
       const scripts = (await this.api.listScripts(name, signal)).filter((s) => s.name === name);
       for (const s of scripts) await this.api.deleteScript(s.id, signal).catch((err) => this.ignoreGone(err));
     } catch (err) {
       // The machine is what bills; a leftover script costs nothing and the sweep removes it.
-      this.config.log?.(`paperspace: could not delete startup script ${name}: ${(err as Error).message}`);
+      this.settings.log?.(`paperspace: could not delete startup script ${name}: ${(err as Error).message}`);
     }
   }
 

@@ -2,8 +2,10 @@
  * Thin typed client of the Paperspace v1 API (paperspace.md §1–§4, §6). Envelopes differ per call: get is a bare
  * Machine, mutations are `{data, event}`, lists are `{hasMore, items, nextPage}` followed with `?after=`.
  */
+import { z } from 'zod';
 import { ProviderError, type GpuburstError } from '../errors';
 import type { HttpClient, HttpFailure, HttpMethod, HttpRequest } from '../http';
+import { shapeCheck } from '../response';
 import { isErrorBody, STATUS_OF_CODE } from './mapping';
 
 export interface PsMachine {
@@ -76,6 +78,17 @@ interface Page<T> {
 
 type Signal = AbortSignal | undefined;
 
+/** What the adapter reads of each answer (paperspace.md §3, §4, §6); other fields pass unchecked. */
+const MACHINE = z.looseObject({ id: z.string(), name: z.string(), state: z.string(), machineType: z.string() });
+const NAMED = z.looseObject({ id: z.string(), name: z.string() });
+const SHAPES = {
+  machine: MACHINE,
+  action: z.looseObject({ data: MACHINE }),
+  page: z.looseObject({ hasMore: z.boolean(), items: z.array(z.looseObject({})), nextPage: z.string().nullish() }),
+  availability: z.looseObject({ available: z.boolean() }),
+  script: NAMED,
+};
+
 export class PaperspaceApi {
   constructor(
     private readonly http: HttpClient,
@@ -83,7 +96,7 @@ export class PaperspaceApi {
   ) {}
 
   getMachine(id: string, signal: Signal): Promise<PsMachine> {
-    return this.call<PsMachine>({ method: 'GET', path: `/machines/${encodeURIComponent(id)}`, signal });
+    return this.call<PsMachine>({ method: 'GET', path: `/machines/${encodeURIComponent(id)}`, signal }, SHAPES.machine);
   }
 
   listMachines(signal: Signal): Promise<PsMachine[]> {
@@ -92,32 +105,31 @@ export class PaperspaceApi {
 
   /** Sent once: a lost answer is resolved by a look-up by name (providers/create-once.ts), never by a resend. */
   createMachine(body: CreateMachineBody, signal: Signal): Promise<MachineAction> {
-    return this.call<MachineAction>({ method: 'POST', path: '/machines', body, retry: false, signal });
+    return this.call<MachineAction>({ method: 'POST', path: '/machines', body, retry: false, signal }, SHAPES.action, true);
   }
 
   /** Like stop; starting a machine that is already starting answers "This machine is currently starting." */
   startMachine(id: string, signal: Signal): Promise<MachineAction> {
-    return this.call<MachineAction>({ method: 'PATCH', path: `/machines/${encodeURIComponent(id)}/start`, body: {}, retry: true, signal });
+    return this.call<MachineAction>({ method: 'PATCH', path: `/machines/${encodeURIComponent(id)}/start`, body: {}, retry: true, signal }, SHAPES.action);
   }
 
   /** The CLI sends "{}" on parameterless PATCH calls. Stopping twice is a no-op, so retrying is safe. */
   stopMachine(id: string, signal: Signal): Promise<MachineAction> {
-    return this.call<MachineAction>({ method: 'PATCH', path: `/machines/${encodeURIComponent(id)}/stop`, body: {}, retry: true, signal });
+    return this.call<MachineAction>({ method: 'PATCH', path: `/machines/${encodeURIComponent(id)}/stop`, body: {}, retry: true, signal }, SHAPES.action);
   }
 
   deleteMachine(id: string, signal: Signal): Promise<MachineAction> {
-    return this.call<MachineAction>({ method: 'DELETE', path: `/machines/${encodeURIComponent(id)}`, signal });
+    return this.call<MachineAction>({ method: 'DELETE', path: `/machines/${encodeURIComponent(id)}`, signal }, SHAPES.action);
   }
 
   /** Newest events of one machine first: the create/start outcome tells a capacity failure from a stop. */
   async recentEvents(machineId: string, limit: number, signal: Signal): Promise<PsEvent[]> {
-    const page = await this.call<Page<PsEvent>>({ method: 'GET', path: '/machine-events', query: { machineId, orderBy: 'dtCreated', order: 'desc', limit }, signal });
-    return checkPage(page, '/machine-events').items;
+    const page = await this.call<Page<PsEvent>>({ method: 'GET', path: '/machine-events', query: { machineId, orderBy: 'dtCreated', order: 'desc', limit }, signal }, SHAPES.page);
+    return page.items;
   }
 
   async isAvailable(machineType: string, region: string, signal: Signal): Promise<boolean> {
-    const res = await this.call<{ available?: unknown }>({ method: 'GET', path: '/machine-availability', query: { machineType, region }, signal });
-    if (typeof res?.available !== 'boolean') throw unexpected('/machine-availability');
+    const res = await this.call<{ available: boolean }>({ method: 'GET', path: '/machine-availability', query: { machineType, region }, signal }, SHAPES.availability);
     return res.available;
   }
 
@@ -126,7 +138,7 @@ export class PaperspaceApi {
   }
 
   createScript(body: { name: string; script: string; isRunOnce: boolean }, signal: Signal): Promise<PsScript> {
-    return this.call<PsScript>({ method: 'POST', path: '/startup-scripts', body, retry: false, signal });
+    return this.call<PsScript>({ method: 'POST', path: '/startup-scripts', body, retry: false, signal }, SHAPES.script, true);
   }
 
   /** Exact vs substring matching of `?name=` is unknown (paperspace.md §9): callers filter the result themselves. */
@@ -142,7 +154,7 @@ export class PaperspaceApi {
     const items: T[] = [];
     let after: string | undefined;
     for (let pages = 0; pages < 1000; pages++) {
-      const page = checkPage(await this.call<Page<T>>({ method: 'GET', path, query: { ...query, limit: this.opts.pageLimit, after }, signal }), path);
+      const page = await this.call<Page<T>>({ method: 'GET', path, query: { ...query, limit: this.opts.pageLimit, after }, signal }, SHAPES.page);
       items.push(...page.items);
       if (!page.hasMore || !page.nextPage) return items;
       after = page.nextPage;
@@ -150,8 +162,10 @@ export class PaperspaceApi {
     throw new ProviderError(`paperspace: ${path} kept returning more pages; giving up after 1000`, { provider: 'paperspace' });
   }
 
-  private async call<T>(req: HttpRequest): Promise<T> {
-    const res = await this.http.request<T>({ ...req, check: (data) => this.errorIn(data, req.method, req.path) });
+  /** A 2xx error body first (it is the provider speaking), then the shape the caller reads. */
+  private async call<T>(req: HttpRequest, schema?: z.ZodType, create = false): Promise<T> {
+    const shape = schema && shapeCheck(schema, { provider: 'paperspace', method: req.method, path: req.path, urlVar: 'GPUBURST_PAPERSPACE_API_URL', create });
+    const res = await this.http.request<T>({ ...req, check: (data, status) => this.errorIn(data, req.method, req.path) ?? shape?.(data, status) });
     return res.data;
   }
 
@@ -162,13 +176,4 @@ export class PaperspaceApi {
     const status = STATUS_OF_CODE[code] ?? 500;
     return this.opts.translate({ status, headers: {}, data, method, path });
   }
-}
-
-function checkPage<T>(page: Page<T> | undefined, path: string): Page<T> {
-  if (!page || typeof page !== 'object' || !Array.isArray(page.items)) throw unexpected(path);
-  return page;
-}
-
-function unexpected(path: string): ProviderError {
-  return new ProviderError(`paperspace: unexpected response shape from ${path}`, { provider: 'paperspace' });
 }

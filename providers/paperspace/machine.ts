@@ -1,10 +1,66 @@
 /**
- * Paperspace machine (+ its latest lifecycle event) → gpuburst Machine. Capacity failures are asynchronous
- * (paperspace.md §4): create answers 200, then the machine lands in `off` and/or its create event ends in `error`.
+ * gpuburst's machine ↔ Paperspace's: MachineSpec → the create body and its run-once startup script (paperspace.md
+ * §3, §5, §8), and a Paperspace machine (+ its latest lifecycle event) → Machine. Capacity failures are asynchronous
+ * (§4): create answers 200, then the machine lands in `off` and/or its create event ends in `error`.
  */
-import type { Machine } from '../types';
-import type { PsEvent, PsMachine } from './api';
+import { vmBootstrapScript } from '../bootstrap';
+import { BadInputError } from '../errors';
+import type { Machine, MachineSpec } from '../types';
+import type { CreateMachineBody, PsEvent, PsMachine } from './api';
 import { gpuOfMachineType, machineStatus, parseMachineName } from './mapping';
+
+/** Env var of the kill switch that names the machine; create rewrites it when Paperspace stores another name. */
+export const NAME_VAR = 'GPUBURST_MACHINE_NAME';
+/** 8-GPU A100/H100 types need NVLink enabled (SkyPilot constants, paperspace.md §2). */
+const NVLINK_TYPES = /^(H100|A100-80G)x8$/;
+/** Auto-shutdown accepts 1 hour to 1 week (paperspace.md §8, [I]). */
+const AUTO_SHUTDOWN_HOURS = { min: 1, max: 168 };
+
+export interface CreatePlacement {
+  /** The name Paperspace stores (mapping.providerMachineName). */
+  name: string;
+  machineType: string;
+  region: string;
+  templateId: string;
+  startupScriptId: string;
+  diskSizesGb: number[];
+}
+
+export function createBody(spec: MachineSpec, p: CreatePlacement): CreateMachineBody {
+  return {
+    name: p.name,
+    machineType: p.machineType,
+    templateId: p.templateId,
+    diskSize: diskSizeFor(spec.diskGb, p.diskSizesGb),
+    region: p.region,
+    publicIpType: 'dynamic',
+    startOnCreate: true,
+    startupScriptId: p.startupScriptId,
+    emailPassword: false,
+    ...(NVLINK_TYPES.test(p.machineType) ? { enableNvlink: true } : {}),
+    ...autoShutdown(spec.maxLifetimeHours),
+  };
+}
+
+/** The first-boot script, with the kill switch's machine name set to the name Paperspace actually stores. */
+export function startupScript(spec: MachineSpec, storedName: string): string {
+  const env = spec.env[NAME_VAR] === spec.name ? { ...spec.env, [NAME_VAR]: storedName } : spec.env;
+  return vmBootstrapScript({ ...spec, env }, { sshUser: 'paperspace' });
+}
+
+/** Paperspace takes fixed disk sizes (paperspace.md §3): round up to the next accepted one. */
+export function diskSizeFor(diskGb: number, sizes: number[]): number {
+  const size = sizes.find((s) => s >= diskGb);
+  if (size === undefined) throw new BadInputError(`paperspace: disk of ${diskGb} GB is larger than the largest accepted size (${sizes.join(', ')} GB)`, { provider: 'paperspace' });
+  return size;
+}
+
+/** Auto-shutdown only powers the machine off (it never deletes): a last resort, not a teardown. */
+function autoShutdown(hours: number | undefined): Partial<CreateMachineBody> {
+  if (hours === undefined || !(hours > 0)) return {};
+  const timeout = Math.min(AUTO_SHUTDOWN_HOURS.max, Math.max(AUTO_SHUTDOWN_HOURS.min, Math.ceil(hours)));
+  return { autoShutdownEnabled: true, autoShutdownTimeout: timeout, autoShutdownForce: true };
+}
 
 export interface MachineView {
   comfyPort: number;

@@ -1,5 +1,5 @@
 /**
- * Paperspace words → gpuburst words: machine states, machine-type labels → normalized GPU names, the name format
+ * Paperspace words → gpuburst words: machine states, machine-type labels → the GPU name table (../gpus), the name format
  * that carries the session id (Paperspace machines have no tags, paperspace.md §9), and error translation.
  */
 import {
@@ -12,7 +12,9 @@ import {
   RateLimitError,
   TransientError,
 } from '../errors';
+import { normalizeGpuName } from '../gpus';
 import type { HttpFailure } from '../http';
+import { errorText } from '../response';
 import { MACHINE_NAME_PREFIX, MachineStatus } from '../types';
 
 /** v1 `state` enum (paperspace.md §4); case is normalized because older clients spell `serviceReady`. */
@@ -38,30 +40,30 @@ interface GpuInfo {
   vramGb: number;
 }
 
-/** Base machine-type labels (paperspace.md §2) → the GPU name every provider uses for the same card. */
-export const GPU_BY_TYPE: Record<string, GpuInfo> = {
-  'GPU+': { gpu: 'Quadro M4000', vramGb: 8 },
-  P4000: { gpu: 'Quadro P4000', vramGb: 8 },
-  P5000: { gpu: 'Quadro P5000', vramGb: 16 },
-  P6000: { gpu: 'Quadro P6000', vramGb: 24 },
-  RTX4000: { gpu: 'Quadro RTX 4000', vramGb: 8 },
-  RTX5000: { gpu: 'Quadro RTX 5000', vramGb: 16 },
-  A4000: { gpu: 'RTX A4000', vramGb: 16 },
-  A5000: { gpu: 'RTX A5000', vramGb: 24 },
-  A6000: { gpu: 'RTX A6000', vramGb: 48 },
-  V100: { gpu: 'V100 16GB', vramGb: 16 },
-  'V100-32G': { gpu: 'V100 32GB', vramGb: 32 },
-  A100: { gpu: 'A100 40GB', vramGb: 40 },
-  'A100-80G': { gpu: 'A100 80GB', vramGb: 80 },
-  H100: { gpu: 'H100 80GB', vramGb: 80 },
+/** Base machine-type labels (paperspace.md §2) → GPU memory, GB; the label itself names the card. */
+const VRAM_GB_BY_TYPE: Record<string, number> = {
+  'GPU+': 8,
+  P4000: 8,
+  P5000: 16,
+  P6000: 24,
+  RTX4000: 8,
+  RTX5000: 16,
+  A4000: 16,
+  A5000: 24,
+  A6000: 48,
+  V100: 16,
+  'V100-32G': 32,
+  A100: 40,
+  'A100-80G': 80,
+  H100: 80,
 };
 
-/** "A4000x4" → RTX A4000 × 4; CPU types (C5…) and unknown labels → undefined. */
+/** "A4000x4" → RTX A4000 × 4 (names from the one table, ../gpus); CPU types (C5…) and unknown labels → undefined. */
 export function gpuOfMachineType(machineType: string): (GpuInfo & { gpuCount: number }) | undefined {
   const m = /^(.+?)(?:x(\d+))?$/.exec(machineType.trim());
-  const info = m ? GPU_BY_TYPE[m[1]] : undefined;
-  if (!m || !info) return undefined;
-  return { ...info, gpuCount: m[2] ? Number(m[2]) : 1 };
+  const vramGb = m ? VRAM_GB_BY_TYPE[m[1]] : undefined;
+  if (!m || vramGb === undefined) return undefined;
+  return { gpu: normalizeGpuName(m[1], vramGb), vramGb, gpuCount: m[2] ? Number(m[2]) : 1 };
 }
 
 /** Marker used when the spec name does not already carry the session id in the session's own format. */
@@ -102,7 +104,7 @@ export interface TranslateOptions {
 export function translate(f: HttpFailure, opts: TranslateOptions = {}): GpuburstError {
   const body = (typeof f.data === 'object' && f.data !== null ? f.data : {}) as { code?: unknown; message?: unknown };
   const code = typeof body.code === 'string' ? body.code : '';
-  const said = typeof body.message === 'string' ? body.message : typeof f.data === 'string' ? f.data.slice(0, 200) : '';
+  const said = errorText(typeof body.message === 'string' ? body.message : f.data, 200);
   const init = { provider: 'paperspace' as const, status: f.status };
   const text = `paperspace: ${f.method} ${f.path} failed (${f.status}${code ? ' ' + code : ''})${said ? ': ' + said : ''}`.replace(/\s+/g, ' ').trim();
   if (f.status === 401 || f.status === 403 || code === 'UNAUTHORIZED' || code === 'FORBIDDEN') {

@@ -1,14 +1,70 @@
 /**
  * Offers: v1 has no price or machine-type listing (paperspace.md §2). Each configured machine type × region is an
- * offer priced from the configured table (./prices) whose availability is asked live via `GET /machine-availability`.
- * Offers are `live: true` because availability is live; the prices are configured, not read from Paperspace.
+ * offer priced from the dated table below (GPUBURST_PAPERSPACE_PRICES overrides it), whose availability is asked live
+ * via `GET /machine-availability`. Offers are `live: true` because availability is live; prices are configured.
+ * This table is the only copy of Paperspace prices: the catalog (src/catalog) reads it too.
  */
 import { BadInputError, GpuburstError } from '../errors';
 import type { ListOffersOptions, Offer } from '../types';
 import type { PaperspaceApi } from './api';
-import type { PaperspaceSettings } from './config';
+import { offerMatches } from '../offer-filter';
 import { gpuOfMachineType } from './mapping';
-import { regionsOf } from './prices';
+
+/** Where the prices below come from; the catalog (src/catalog) shows Paperspace rows from this table, not its own. */
+export const PRICE_SOURCE = 'skypilot-org/skypilot-catalog catalogs/v6/paperspace/vms.csv @ e5200541 (East Coast (NY2), 2024-era)';
+export const PRICE_DATE = '2024';
+
+/** On-demand USD per hour of the whole machine, by machine-type label. CPU-only types (C5…C9) are left out. */
+export const DEFAULT_USD_PER_HOUR: Record<string, number> = {
+  H100: 5.95,
+  H100x8: 47.6,
+  'A100-80G': 3.18,
+  'A100-80Gx8': 25.44,
+  'V100-32G': 2.3,
+  'V100-32Gx2': 4.6,
+  'V100-32Gx4': 9.2,
+  V100: 2.29,
+  'GPU+': 0.45,
+  P4000: 0.51,
+  P4000x2: 1.02,
+  A4000: 0.76,
+  A4000x2: 1.52,
+  A4000x4: 3.04,
+};
+
+export const NY2 = 'East Coast (NY2)';
+export const CA1 = 'West Coast (CA1)';
+export const AMS1 = 'Europe (AMS1)';
+
+/** Where each base type exists (DO docs "GPU availability by data center", paperspace.md §2); multi-GPU types follow their base. */
+export const REGIONS_BY_BASE_TYPE: Record<string, string[]> = {
+  'GPU+': [NY2, AMS1],
+  P4000: [NY2, AMS1, CA1],
+  P5000: [NY2, AMS1, CA1],
+  P6000: [NY2, AMS1, CA1],
+  RTX4000: [NY2, AMS1, CA1],
+  RTX5000: [NY2],
+  A4000: [NY2, AMS1, CA1],
+  A5000: [NY2, CA1],
+  A6000: [NY2, CA1],
+  V100: [NY2, AMS1],
+  'V100-32G': [NY2],
+  A100: [NY2],
+  'A100-80G': [NY2],
+  H100: [NY2],
+};
+
+export function regionsOf(machineType: string): string[] {
+  return REGIONS_BY_BASE_TYPE[machineType.replace(/x\d+$/, '')] ?? [];
+}
+
+export interface OfferSettings {
+  machineTypes: string[];
+  usdPerHour: Record<string, number>;
+  /** Ask every type in these regions instead of the documented table. */
+  regions?: string[];
+  offerConcurrency: number;
+}
 
 /** "A4000@East Coast (NY2)": machine-type labels and region names never contain '@'. */
 export function offerIdOf(machineType: string, region: string): string {
@@ -23,7 +79,8 @@ export function parseOfferId(offerId: string): { machineType: string; region: st
   return { machineType: offerId.slice(0, at), region: offerId.slice(at + 1) };
 }
 
-export async function listOffers(api: PaperspaceApi, s: PaperspaceSettings, opts: ListOffersOptions, log?: (line: string) => void): Promise<Offer[]> {
+/** Every configured type × region with a price and a live availability answer; the caller applies the filter. */
+export async function listOffers(api: PaperspaceApi, s: OfferSettings, opts: ListOffersOptions, log?: (line: string) => void): Promise<Offer[]> {
   // Paperspace has no spot or preemptible machines.
   if (opts.interruptible === true) return [];
   const candidates: Omit<Offer, 'available'>[] = [];
@@ -34,10 +91,9 @@ export async function listOffers(api: PaperspaceApi, s: PaperspaceSettings, opts
       log?.(`paperspace: skipping machine type ${machineType}: ${gpu ? 'no configured price' : 'not a known GPU type'}`);
       continue;
     }
-    if (opts.gpu && opts.gpu.toLowerCase() !== gpu.gpu.toLowerCase()) continue;
-    if (opts.minVramGb !== undefined && gpu.vramGb < opts.minVramGb) continue;
-    if (opts.maxUsdPerHour !== undefined && usdPerHour > opts.maxUsdPerHour) continue;
-    if (opts.gpuCount !== undefined && gpu.gpuCount !== opts.gpuCount) continue;
+    // Narrowed before asking availability (one request per type and region); the shared filter runs after.
+    const draft = { provider: 'paperspace' as const, offerId: '', ...gpu, usdPerHour, interruptible: false, region: '', live: true, available: true };
+    if (!offerMatches(draft, { ...opts, interruptible: undefined })) continue;
     for (const region of s.regions ?? regionsOf(machineType)) {
       candidates.push({
         provider: 'paperspace',

@@ -7,19 +7,17 @@
  * - Spot pods cannot be created over v2 (§1): their prices are listed, creating one is unsupported.
  * - Stop works but keeps billing the volume disk, and a stopped pod may not resume (§6).
  * - The watchdog terminates its own pod with the pod-scoped key RunPod injects (§8), over v2 since v1 retires.
- *
- * Settings (GPUBURST_RUNPOD_*): PROXY_URL (endpoint template with {podId} and {port}), TIMEOUT_MS, MAX_RETRIES,
- * CREATE_SETTLE_MS (wait before looking up a create that failed ambiguously), CAPACITY_MATCH (regex of capacity
- * wording in 400 details).
  */
+import { BILLING } from '../billing';
 import { createOnce } from '../create-once';
-import { BadInputError, GpuburstError, NotFoundError, ProviderError, UnsupportedError } from '../errors';
-import type { ProviderConfig } from '../config';
+import { GpuburstError, NotFoundError, ProviderError, UnsupportedError } from '../errors';
+import { filterOffers } from '../offer-filter';
 import type {
   Capabilities,
   CreateMachineOptions,
   KillSwitch,
   KillSwitchOptions,
+  Leftover,
   ListMachinesOptions,
   ListOffersOptions,
   Machine,
@@ -30,15 +28,13 @@ import type {
 } from '../types';
 import { MACHINE_NAME_PREFIX } from '../types';
 import { waitUntilReady } from '../wait';
-import { Pod, RunpodApi, SpotPrice } from './api';
-import { DEFAULT_CAPACITY_MATCH, gpuName, graphqlError, machineStatus, translate } from './mapping';
-import { CatalogByCloud, filterOffers, onDemandOffers, parseOfferId, spotOffers } from './offers';
-import { buildCreateRequest, SESSION_ENV } from './pod-spec';
+import { RunpodApi, SpotPrice } from './api';
+import { buildCreateRequest, goneMachine, toMachine } from './machine';
+import { graphqlError, translate } from './mapping';
+import { CatalogByCloud, onDemandOffers, parseOfferId, spotOffers } from './offers';
+import type { RunpodSettings } from './settings';
 
-export const DEFAULT_PROXY_URL = 'https://{podId}-{port}.proxy.runpod.net';
-export const COMFY_PORT = 8188;
-
-const CAPABILITIES: Capabilities = {
+export const CAPABILITIES: Capabilities = {
   stop: {
     supported: true,
     reason: 'RunPod can stop a pod, which releases the GPU and ends compute billing.',
@@ -58,35 +54,23 @@ const CAPABILITIES: Capabilities = {
     needsRemoteKey: false,
     withoutRemoteKey: 'Nothing is lost: the watchdog uses the pod-scoped key RunPod injects, never your account key.',
   },
-  billing: {
-    incrementSeconds: 1,
-    minimumSeconds: 0,
-    note: 'Compute and storage are billed per second; an on-demand deploy needs at least one hour of credit in the balance.',
-  },
+  billing: BILLING.runpod,
 };
 
 export class RunpodProvider implements Provider {
   readonly name = 'runpod' as const;
   private readonly api: RunpodApi;
-  private readonly proxyUrl: string;
-  private readonly settleMs: number;
-  private readonly log?: (line: string) => void;
 
-  constructor(private readonly config: ProviderConfig) {
-    const extra = config.extra;
-    const capacityMatch = extra.CAPACITY_MATCH ? pattern(extra.CAPACITY_MATCH) : DEFAULT_CAPACITY_MATCH;
-    this.log = config.log;
-    this.proxyUrl = extra.PROXY_URL?.trim() || DEFAULT_PROXY_URL;
-    this.settleMs = numberOr(extra.CREATE_SETTLE_MS, 1000);
+  constructor(private readonly settings: RunpodSettings) {
+    const capacityMatch = settings.capacityMatch;
     this.api = new RunpodApi({
-      baseUrl: config.baseUrl,
-      apiKey: config.apiKey,
-      timeoutMs: config.timeoutMs ?? numberOr(extra.TIMEOUT_MS, 30_000),
-      // Enough for the usual mix of 429, 5xx, a reset and a slow answer in one read.
-      maxRetries: numberOr(extra.MAX_RETRIES, 5),
+      baseUrl: settings.baseUrl,
+      apiKey: settings.apiKey,
+      timeoutMs: settings.timeoutMs,
+      maxRetries: settings.maxRetries,
       translate: (f) => translate(f, { capacityMatch }),
       graphqlError: (errors) => graphqlError(errors, { capacityMatch }),
-      log: config.log,
+      log: settings.log,
     });
   }
 
@@ -117,7 +101,7 @@ export class RunpodProvider implements Provider {
       return await this.api.spotPrices(opts.signal);
     } catch (err) {
       if (opts.interruptible === true || !(err instanceof GpuburstError)) throw err;
-      this.log?.(`runpod: spot prices unavailable (${err.code}): ${err.message}`);
+      this.settings.log?.(`runpod: spot prices unavailable (${err.code}): ${err.message}`);
       return [];
     }
   }
@@ -130,19 +114,18 @@ export class RunpodProvider implements Provider {
     const pod = await createOnce({
       send: () => this.api.createPod(body, signal),
       lookup: async () => (await this.api.listPods(signal)).find((p) => p.name === spec.name),
-      settleMs: this.settleMs,
+      settleMs: this.settings.createSettleMs,
       signal,
-      log: this.log,
+      log: this.settings.log,
     });
-    return this.toMachine(pod);
+    return toMachine(pod, this.settings.proxyUrl);
   }
 
   async getMachine(opts: MachineRef): Promise<Machine> {
     try {
-      return this.toMachine(await this.api.getPod(opts.id, opts.signal));
+      return toMachine(await this.api.getPod(opts.id, opts.signal), this.settings.proxyUrl);
     } catch (err) {
-      // v2 forgets a deleted pod: 404 (runpod.md §7.3).
-      if (err instanceof NotFoundError) return { provider: 'runpod', id: opts.id, name: '', status: 'terminated', providerStatus: 'TERMINATED' };
+      if (err instanceof NotFoundError) return goneMachine(opts.id);
       throw err;
     }
   }
@@ -185,7 +168,7 @@ export class RunpodProvider implements Provider {
     const pods = await this.api.listPods(opts.signal);
     return pods
       .filter((p) => p.name.startsWith(MACHINE_NAME_PREFIX) && (opts.name === undefined || p.name === opts.name))
-      .map((p) => this.toMachine(p));
+      .map((p) => toMachine(p, this.settings.proxyUrl));
   }
 
   /**
@@ -194,7 +177,7 @@ export class RunpodProvider implements Provider {
    */
   killSwitch(_opts: KillSwitchOptions): KillSwitch {
     return {
-      env: { GPUBURST_API_URL: this.config.baseUrl.replace(/\/+$/, '') },
+      env: { GPUBURST_API_URL: this.settings.baseUrl },
       terminate: {
         method: 'DELETE',
         url: '${GPUBURST_API_URL}/v2/pods/${RUNPOD_POD_ID}',
@@ -203,46 +186,8 @@ export class RunpodProvider implements Provider {
     };
   }
 
-  private toMachine(pod: Pod): Machine {
-    const status = machineStatus(pod.status);
-    const machine: Machine = {
-      provider: 'runpod',
-      id: pod.id,
-      name: pod.name,
-      sessionId: pod.env?.[SESSION_ENV],
-      status,
-      providerStatus: pod.status,
-      gpu: pod.gpu ? gpuName(pod.gpu.id) : undefined,
-      gpuCount: pod.gpu?.count,
-      usdPerHour: pod.cost,
-      region: pod.dataCenterId ?? undefined,
-      createdAt: pod.createdAt,
-    };
-    if (status === 'running' && this.comfyPublished(pod)) machine.endpoint = this.endpointOf(pod.id);
-    if (pod.status === 'ERROR') machine.message = 'RunPod reports the container in an unrecoverable error state';
-    return machine;
-  }
-
-  /** RunPod publishes port mappings only once the container runs, sometimes a while after RUNNING (§4.4). */
-  private comfyPublished(pod: Pod): boolean {
-    return Boolean(pod.runtime?.ports?.some((p) => p.private === COMFY_PORT));
-  }
-
-  private endpointOf(podId: string): string {
-    return this.proxyUrl.replace(/\{podId\}/g, podId).replace(/\{port\}/g, String(COMFY_PORT)).replace(/\/+$/, '');
+  /** A pod is all gpuburst creates on RunPod. */
+  async sweepLeftovers(): Promise<Leftover[]> {
+    return [];
   }
 }
-
-function pattern(source: string): RegExp {
-  try {
-    return new RegExp(source, 'i');
-  } catch {
-    throw new BadInputError(`runpod: GPUBURST_RUNPOD_CAPACITY_MATCH is not a valid regular expression: ${source}`, { provider: 'runpod' });
-  }
-}
-
-function numberOr(value: string | undefined, fallback: number): number {
-  const n = Number(value);
-  return value !== undefined && value.trim() !== '' && Number.isFinite(n) && n >= 0 ? n : fallback;
-}
-

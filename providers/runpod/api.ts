@@ -2,8 +2,10 @@
  * Thin typed client of the RunPod API: REST v2 under `${baseUrl}/v2/...` for everything it offers, and GraphQL
  * (`${baseUrl}/graphql`) only for spot prices, which v2 lacks (runpod.md §1, §2.2). REST v1 is never used.
  */
-import { HttpClient, HttpFailure } from '../http';
+import { z } from 'zod';
+import { HttpClient, HttpFailure, HttpMethod } from '../http';
 import type { GpuburstError } from '../errors';
+import { shapeCheck } from '../response';
 
 export type Cloud = 'SECURE' | 'COMMUNITY';
 export type PodStatus = 'PROVISIONING' | 'STARTING' | 'RUNNING' | 'EXITED' | 'ERROR' | 'TERMINATED';
@@ -78,6 +80,16 @@ export interface SpotPrice {
 export const SPOT_PRICES_QUERY =
   'query GpuTypes { gpuTypes { id displayName memoryInGb secureCloud communityCloud secureSpotPrice communitySpotPrice } }';
 
+/** What the adapter reads of each answer; anything else is passed through unchecked (runpod.md §2.1, §4.1). */
+const POD = z.looseObject({ id: z.string(), name: z.string(), status: z.string() });
+const GPU_TYPE = z.looseObject({ id: z.string(), memory: z.number(), price: z.looseObject({}), maxCount: z.looseObject({}) });
+const SHAPES = {
+  pod: POD,
+  pods: z.looseObject({ pods: z.array(POD) }),
+  gpus: z.looseObject({ gpus: z.array(GPU_TYPE) }),
+  spot: z.looseObject({ data: z.looseObject({ gpuTypes: z.array(z.looseObject({ id: z.string() })) }).nullish() }),
+};
+
 export interface RunpodApiOptions {
   baseUrl: string;
   apiKey: string;
@@ -111,8 +123,9 @@ export class RunpodApi {
       path: '/v2/catalog/gpus',
       query: { include: 'AVAILABILITY', product: 'POD', count: q.count, cloud: q.cloud },
       signal,
+      check: this.shape('GET', '/v2/catalog/gpus', SHAPES.gpus),
     });
-    return res.data?.gpus ?? [];
+    return res.data.gpus;
   }
 
   async spotPrices(signal?: AbortSignal): Promise<SpotPrice[]> {
@@ -123,35 +136,41 @@ export class RunpodApi {
       // A read, so retrying it is safe even though it is a POST.
       retry: true,
       signal,
-      check: (data) => {
+      check: (data, status) => {
         const errors = (data as { errors?: unknown[] } | undefined)?.errors;
-        return Array.isArray(errors) && errors.length > 0 ? this.opts.graphqlError(errors) : undefined;
+        if (Array.isArray(errors) && errors.length > 0) return this.opts.graphqlError(errors);
+        return this.shape('POST', '/graphql', SHAPES.spot)(data, status);
       },
     });
-    return res.data?.data?.gpuTypes ?? [];
+    return res.data.data?.gpuTypes ?? [];
   }
 
   /** Sent exactly once: `createOnce` decides about any retry after a look-up by name. */
   async createPod(body: CreatePodRequest, signal?: AbortSignal): Promise<Pod> {
-    return (await this.http.request<Pod>({ method: 'POST', path: '/v2/pods', body, retry: false, signal })).data;
+    return (await this.http.request<Pod>({ method: 'POST', path: '/v2/pods', body, retry: false, signal, check: this.shape('POST', '/v2/pods', SHAPES.pod, true) })).data;
   }
 
   async getPod(id: string, signal?: AbortSignal): Promise<Pod> {
-    return (await this.http.request<Pod>({ method: 'GET', path: `/v2/pods/${encodeURIComponent(id)}`, signal })).data;
+    const path = `/v2/pods/${encodeURIComponent(id)}`;
+    return (await this.http.request<Pod>({ method: 'GET', path, signal, check: this.shape('GET', path, SHAPES.pod) })).data;
   }
 
   async listPods(signal?: AbortSignal): Promise<Pod[]> {
-    return (await this.http.request<{ pods: Pod[] }>({ method: 'GET', path: '/v2/pods', signal })).data?.pods ?? [];
+    return (await this.http.request<{ pods: Pod[] }>({ method: 'GET', path: '/v2/pods', signal, check: this.shape('GET', '/v2/pods', SHAPES.pods) })).data.pods;
   }
 
   /** stop/start/restart answer 200 with the pod. Retried: repeating a stop at worst meets a 409 the caller reads. */
   async podAction(id: string, action: Exclude<PodAction, 'terminate'>, signal?: AbortSignal): Promise<Pod> {
     const path = `/v2/pods/${encodeURIComponent(id)}/action`;
-    return (await this.http.request<Pod>({ method: 'POST', path, body: { action }, retry: true, signal })).data;
+    return (await this.http.request<Pod>({ method: 'POST', path, body: { action }, retry: true, signal, check: this.shape('POST', path, SHAPES.pod) })).data;
   }
 
   /** 204 on success; 404 once the pod is gone. */
   async deletePod(id: string, signal?: AbortSignal): Promise<void> {
     await this.http.request({ method: 'DELETE', path: `/v2/pods/${encodeURIComponent(id)}`, signal });
+  }
+
+  private shape(method: HttpMethod, path: string, schema: z.ZodType, create = false) {
+    return shapeCheck(schema, { provider: 'runpod', method, path, urlVar: 'GPUBURST_RUNPOD_API_URL', create });
   }
 }

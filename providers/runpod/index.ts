@@ -2,9 +2,10 @@
 import type { ProviderConfig } from '../config';
 import type { Provider } from '../types';
 import { RunpodProvider } from './adapter';
+import { runpodSettings } from './settings';
 
 export function createProvider(config: ProviderConfig): Provider {
-  return new RunpodProvider(config);
+  return new RunpodProvider(runpodSettings(config));
 }
 
 export { RunpodProvider };

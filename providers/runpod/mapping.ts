@@ -1,5 +1,5 @@
 /**
- * RunPod's words → gpuburst's: pod status → MachineStatus, GPU type ids → normalized GPU names, and error responses
+ * RunPod's words → gpuburst's: pod status → MachineStatus, GPU type ids → the GPU name table (../gpus), and error responses
  * (v2 problem+json, GraphQL `errors`, bare text) → the typed error family (runpod.md §4, §7).
  */
 import {
@@ -12,7 +12,9 @@ import {
   RateLimitError,
   TransientError,
 } from '../errors';
+import { normalizeGpuName } from '../gpus';
 import type { HttpFailure } from '../http';
+import { errorText } from '../response';
 import type { MachineStatus } from '../types';
 import type { PodStatus } from './api';
 
@@ -37,46 +39,9 @@ export function machineStatus(status: PodStatus | string): MachineStatus {
   }
 }
 
-/** Ids whose normalized name the generic rules below would get wrong (runpod.md §2.3, v1 `gpuTypeIds` enum). */
-const GPU_NAMES: Record<string, string> = {
-  'NVIDIA H100 PCIe': 'H100 80GB',
-  'NVIDIA H100 80GB HBM3': 'H100 80GB',
-  'NVIDIA H100 NVL': 'H100 NVL',
-  'NVIDIA H200 NVL': 'H200 NVL',
-  'NVIDIA A100 80GB PCIe': 'A100 80GB',
-  'NVIDIA A100-SXM4-80GB': 'A100 80GB',
-  'NVIDIA A100-SXM4-40GB': 'A100 40GB',
-  'NVIDIA A100-PCIE-40GB': 'A100 40GB',
-  'NVIDIA RTX A30': 'A30',
-  'NVIDIA GeForce RTX 3080TI': 'RTX 3080 Ti',
-  'NVIDIA RTX 4000 SFF Ada Generation': 'RTX 4000 SFF Ada',
-  'NVIDIA A5000 Ada': 'RTX 5000 Ada',
-  'NVIDIA RTX PRO 6000 Blackwell Server Edition': 'RTX PRO 6000',
-  'NVIDIA RTX PRO 6000 Blackwell Workstation Edition': 'RTX PRO 6000',
-  'NVIDIA RTX PRO 6000 Blackwell Max-Q Workstation Edition': 'RTX PRO 6000 Max-Q',
-  'AMD Instinct MI300X OAM': 'MI300X',
-};
-
-/**
- * "NVIDIA GeForce RTX 4090" → "RTX 4090", "NVIDIA RTX 6000 Ada Generation" → "RTX 6000 Ada",
- * "Tesla V100-SXM2-32GB" → "V100 32GB". Ids are compared with whitespace collapsed ("NVIDIA  RTX A4500").
- */
+/** GPU type id → the one GPU name table ("NVIDIA A100-SXM4-80GB" → "A100 80GB"); ids may carry doubled spaces. */
 export function gpuName(id: string, memoryGb?: number): string {
-  const clean = id.replace(/\s+/g, ' ').trim();
-  const known = GPU_NAMES[clean];
-  if (known) return known;
-  let name = clean
-    .replace(/^(NVIDIA|AMD|Tesla)\s+/i, '')
-    .replace(/^(GeForce|Instinct)\s+/i, '')
-    .replace(/\s+Generation$/i, '')
-    .replace(/\bSUPER\b/, 'Super');
-  // Tesla-style ids carry form factor and memory in dashes: "V100-PCIE-16GB".
-  const dashed = /^([A-Z]\d+)-(?:PCIE|SXM\d?|FHHL)-(\d+GB)$/i.exec(name);
-  if (dashed) return `${dashed[1]} ${dashed[2].toUpperCase()}`;
-  name = name.replace(/\s+(PCIe|SXM\d?|HBM3|OAM)$/i, '');
-  // A100 comes in 40 and 80 GB: the normalized name carries the memory, as on every other provider.
-  if (/^A100$/.test(name) && memoryGb) return `A100 ${memoryGb}GB`;
-  return name;
+  return normalizeGpuName(id, memoryGb);
 }
 
 /** Capacity wording in each API generation (runpod.md §7.1, §7.3). Overridable with GPUBURST_RUNPOD_CAPACITY_MATCH. */
@@ -97,7 +62,7 @@ interface Problem {
 /** One line of text from whatever the response body was. */
 function describe(data: unknown): string {
   if (data === undefined || data === null || data === '') return '';
-  if (typeof data === 'string') return data.replace(/\s+/g, ' ').trim().slice(0, 300);
+  if (typeof data === 'string') return errorText(data);
   const p = data as Problem & { message?: string };
   const gqlMessage = Array.isArray(p.errors) ? (p.errors[0] as { message?: string } | undefined)?.message : undefined;
   const parts = [p.detail ?? p.message ?? gqlMessage, ...(Array.isArray(p.errors) && p.detail ? p.errors.filter((e) => typeof e === 'string') : [])];

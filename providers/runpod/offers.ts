@@ -4,7 +4,7 @@
  * `<gpuTypeId>|<SECURE|COMMUNITY>|<count>` with `|spot` appended for interruptible offers.
  */
 import { BadInputError } from '../errors';
-import type { ListOffersOptions, Offer } from '../types';
+import type { Offer } from '../types';
 import type { Cloud, GpuType, SpotPrice } from './api';
 import { gpuName } from './mapping';
 
@@ -96,17 +96,6 @@ function fromSpot(s: SpotPrice): GpuType {
     price: { secure: 0, community: 0 },
     maxCount: { secure: 0, community: 0 },
   };
-}
-
-export function filterOffers(offers: Offer[], opts: ListOffersOptions): Offer[] {
-  const gpu = opts.gpu?.toLowerCase();
-  return offers.filter(
-    (o) =>
-      (gpu === undefined || o.gpu.toLowerCase() === gpu) &&
-      (opts.minVramGb === undefined || o.vramGb >= opts.minVramGb) &&
-      (opts.maxUsdPerHour === undefined || o.usdPerHour <= opts.maxUsdPerHour) &&
-      (opts.interruptible === undefined || o.interruptible === opts.interruptible),
-  );
 }
 
 /** Cents-and-below noise from multiplying float prices. */

@@ -3,14 +3,17 @@
  * `PUT /asks/{id}/`, labelled with its unique name and carrying the session id in an env marker; ComfyUI is
  * reached on the host's mapped port. Reference: ../../../shared/reference/vast.md.
  */
+import { BILLING } from '../billing';
 import { createOnce } from '../create-once';
 import { BadInputError, GpuburstError, NotFoundError } from '../errors';
+import { filterOffers } from '../offer-filter';
 import { registerSecret } from '../redact';
 import type {
   Capabilities,
   CreateMachineOptions,
   KillSwitch,
   KillSwitchOptions,
+  Leftover,
   ListMachinesOptions,
   ListOffersOptions,
   Machine,
@@ -22,12 +25,11 @@ import type {
 import { MACHINE_NAME_PREFIX } from '../types';
 import { waitUntilReady } from '../wait';
 import type { VastApi, VastInstance } from './api';
-import { buildCreateBody, labelFor } from './create-body';
-import { toMachine } from './mapping';
+import { buildCreateBody, labelFor, toMachine } from './machine';
 import { buildOfferQuery, parseOfferId, toOffers } from './offers';
 import type { VastSettings } from './settings';
 
-const CAPABILITIES: Capabilities = {
+export const CAPABILITIES: Capabilities = {
   stop: {
     supported: true,
     reason: 'Vast can stop an instance and start it again later on the same host.',
@@ -45,11 +47,7 @@ const CAPABILITIES: Capabilities = {
     withoutRemoteKey: 'Nothing is lost: Vast injects CONTAINER_API_KEY, a key that can only start, stop or destroy its own instance.',
     reason: 'The watchdog destroys its own instance with the per-instance key Vast injects (CONTAINER_ID, CONTAINER_API_KEY).',
   },
-  billing: {
-    incrementSeconds: 1,
-    minimumSeconds: 0,
-    note: 'Compute per second while running; storage per second while the instance exists (stopped too, not while offline); bandwidth per byte.',
-  },
+  billing: BILLING.vast,
 };
 
 /** Most pages the instance list follows (25 per page) before giving up on a runaway cursor. */
@@ -69,7 +67,7 @@ export class VastProvider implements Provider {
 
   async listOffers(opts: ListOffersOptions): Promise<Offer[]> {
     const raw = await this.api.searchOffers(buildOfferQuery(opts, this.settings), opts.signal);
-    return toOffers(raw, opts).sort((a, b) => a.usdPerHour - b.usdPerHour);
+    return filterOffers(toOffers(raw, opts), opts);
   }
 
   async createMachine({ spec, signal }: CreateMachineOptions): Promise<Machine> {
@@ -161,6 +159,11 @@ export class VastProvider implements Provider {
         headers: { Authorization: 'Bearer ${CONTAINER_API_KEY}' },
       },
     };
+  }
+
+  /** An instance is all gpuburst creates on Vast. */
+  async sweepLeftovers(): Promise<Leftover[]> {
+    return [];
   }
 
   /**

@@ -2,8 +2,10 @@
  * Thin typed client of the Vast.ai REST API (v0, plus the v1 paginated instance list). Shapes follow
  * ../../../shared/reference/vast.md; only the fields the adapter reads are typed.
  */
+import { z } from 'zod';
 import { HttpClient, HttpFailure, HttpMethod, RateRule } from '../http';
 import type { GpuburstError } from '../errors';
+import { shapeCheck } from '../response';
 import type { VastEndpoint, VastSettings } from './settings';
 
 export interface VastOffer {
@@ -83,6 +85,20 @@ export interface ListPageParams {
   signal?: AbortSignal;
 }
 
+/** What the adapter reads of each answer (vast.md §2, §4); other fields pass unchecked. */
+const OFFER = z.looseObject({ id: z.number(), gpu_name: z.string(), num_gpus: z.number(), gpu_ram: z.number(), dph_total: z.number() });
+const INSTANCE = z.looseObject({ id: z.number() });
+const SHAPES = {
+  offers: z.looseObject({ offers: z.array(OFFER) }),
+  show: z.looseObject({ instances: INSTANCE.nullish() }),
+  list: z.looseObject({ instances: z.array(INSTANCE), next_token: z.string().nullish() }),
+  create: z.looseObject({ new_contract: z.number() }),
+};
+
+function shape(method: HttpMethod, path: string, schema: z.ZodType, create = false) {
+  return shapeCheck(schema, { provider: 'vast', method, path, urlVar: 'GPUBURST_VAST_API_URL', create });
+}
+
 export class VastApi {
   constructor(
     private readonly v0: HttpClient,
@@ -92,24 +108,30 @@ export class VastApi {
 
   async searchOffers(query: OfferQuery, signal?: AbortSignal): Promise<VastOffer[]> {
     // A search is a read: safe to retry although it is a POST.
-    const res = await this.v0.request<{ offers?: VastOffer[] }>({ method: 'POST', path: '/bundles/', body: query, retry: true, signal });
-    return Array.isArray(res.data?.offers) ? res.data.offers : [];
+    const res = await this.v0.request<{ offers: VastOffer[] }>({ method: 'POST', path: '/bundles/', body: query, retry: true, signal, check: shape('POST', '/bundles/', SHAPES.offers) });
+    return res.data.offers;
   }
 
   /** Sent once: the caller owns the look-up-before-retry rule (providers/create-once.ts). */
   async createInstance(askId: number, body: CreateBody, signal?: AbortSignal): Promise<CreateResponse> {
     const path = `/asks/${askId}/`;
     // A 200 without a contract is still a refusal (some endpoints answer `success: false` with 200).
+    // A page instead of JSON says nothing about whether the contract exists: transient, so create-once looks it up.
     const check = (data: unknown, status: number) =>
-      (data as CreateResponse | undefined)?.new_contract ? undefined : this.translate({ status, headers: {}, data, method: 'PUT', path });
+      typeof data !== 'object' || data === null
+        ? shape('PUT', path, SHAPES.create, true)(data, status)
+        : (data as CreateResponse).new_contract
+          ? undefined
+          : this.translate({ status, headers: {}, data, method: 'PUT', path });
     const res = await this.v0.request<CreateResponse>({ method: 'PUT', path, body, retry: false, signal, check });
     return res.data;
   }
 
   /** `{"instances": {...}}`: one object under a plural key, `null` when the id is unknown (vast.md §4). */
   async showInstance(id: number, signal?: AbortSignal): Promise<VastInstance | null> {
-    const res = await this.v0.request<{ instances?: VastInstance | null }>({ method: 'GET', path: `/instances/${id}/`, query: { owner: 'me' }, signal });
-    return res.data?.instances ?? null;
+    const path = `/instances/${id}/`;
+    const res = await this.v0.request<{ instances?: VastInstance | null }>({ method: 'GET', path, query: { owner: 'me' }, signal, check: shape('GET', path, SHAPES.show) });
+    return res.data.instances ?? null;
   }
 
   /** One page (max 25) of `GET /api/v1/instances/`; query values are JSON strings (vast.md §4). */
@@ -124,8 +146,9 @@ export class VastApi {
         after_token: p.afterToken,
       },
       signal: p.signal,
+      check: shape('GET', '/v1/instances/', SHAPES.list),
     });
-    return { instances: Array.isArray(res.data?.instances) ? res.data.instances : [], next_token: res.data?.next_token ?? null };
+    return { instances: res.data.instances, next_token: res.data.next_token ?? null };
   }
 
   async setState(id: number, state: 'stopped' | 'running', signal?: AbortSignal): Promise<void> {

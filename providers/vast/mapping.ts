@@ -1,18 +1,38 @@
 /**
- * Vast words → gpuburst words: `actual_status` → MachineStatus, instance → Machine, error responses → the typed
- * error family. Reference: ../../../shared/reference/vast.md §4 (lifecycle), §7 (errors, rate limits).
+ * Vast words → gpuburst words: `actual_status` → MachineStatus, `gpu_name` → the GPU name table (../gpus), error
+ * responses → the typed error family. Reference: vast.md §2 (names), §4 (lifecycle), §7 (errors, rate limits).
  */
 import { AuthError, BadInputError, CapacityError, GpuburstError, NotFoundError, ProviderError, RateLimitError, TransientError } from '../errors';
 import type { HttpFailure } from '../http';
-import type { Machine, MachineStatus } from '../types';
+import { GPUS, normalizeGpuName } from '../gpus';
+import { errorText } from '../response';
+import type { MachineStatus } from '../types';
 import { endpointOf, VastInstance } from './api';
-import { normalizeGpuName } from './gpu-names';
 import { DEFAULT_MIN_INTERVAL_SECONDS, VastEndpoint } from './settings';
 
-export { normalizeGpuName, vastNamesFor } from './gpu-names';
+/**
+ * Vast `gpu_name` spellings that differ from the table's names ("A100 SXM4", "RTX 6000Ada", "Tesla V100": spaces, no
+ * vendor, sometimes no memory size, vast.md §2). Only used to widen a search; reading a name needs no list.
+ */
+const VAST_SPELLINGS = [
+  'A100 PCIE', 'A100 SXM4', 'A100 SXM', 'A100X', 'A800 PCIE', 'H100 SXM', 'H100 PCIE', 'H100 NVL', 'H200 NVL',
+  'RTX 6000Ada', 'RTX 5000Ada', 'RTX 4000Ada', 'RTX 2000Ada', 'Q RTX 6000', 'Q RTX 8000',
+  'Tesla V100', 'Tesla T4', 'Tesla P100', 'Tesla P40', 'Tesla P4',
+];
 
-/** Env marker holding the session id; Vast echoes it back in `extra_env` (vast.md §9). */
-export const SESSION_ENV = 'GPUBURST_SESSION';
+/** `gpu_name` + `gpu_ram` (MB) → the table's name; where the name does not tell the memory size, gpu_ram decides. */
+export function gpuName(vastName: string, gpuRamMb = 0): string {
+  return normalizeGpuName(vastName, gpuRamMb > 0 ? Math.round(gpuRamMb / 1024) : undefined);
+}
+
+/** Vast names worth asking the search for, for one normalized name (the name itself included). */
+export function vastNamesFor(normalized: string): string[] {
+  const wanted = normalized.trim().toLowerCase();
+  const sizes = [...new Set(GPUS.map((g) => g.vramGb))];
+  const out = new Set(VAST_SPELLINGS.filter((raw) => sizes.some((gb) => gpuName(raw, gb * 1024).toLowerCase() === wanted)));
+  out.add(normalized.trim());
+  return [...out];
+}
 
 /**
  * `actual_status` when the instance is meant to run. null = provisioning; `exited`/`unknown`/`offline` never
@@ -48,42 +68,6 @@ export function machineStatus(inst: Pick<VastInstance, 'actual_status' | 'intend
   return RUNNING_INTENT[actual] ?? 'booting';
 }
 
-/** ComfyUI base URL: `http://{public_ipaddr.trim()}:{ports["8188/tcp"][0].HostPort}` (vast.md §5). */
-export function endpointOf8188(inst: VastInstance, comfyPort: number): string | undefined {
-  const host = inst.public_ipaddr?.trim();
-  const hostPort = inst.ports?.[`${comfyPort}/tcp`]?.[0]?.HostPort;
-  return host && hostPort ? `http://${host}:${String(hostPort).trim()}` : undefined;
-}
-
-export function envOf(inst: VastInstance): Record<string, string> {
-  const raw = inst.extra_env;
-  if (!raw) return {};
-  if (Array.isArray(raw)) return Object.fromEntries(raw.filter((p) => Array.isArray(p) && p.length >= 2).map(([k, v]) => [String(k), String(v)]));
-  return raw;
-}
-
-export function toMachine(inst: VastInstance, comfyPort: number): Machine {
-  const status = machineStatus(inst);
-  const stopped = status === 'stopped';
-  const storageUsdPerHour = ((inst.disk_space ?? 0) * (inst.storage_cost ?? 0)) / (30 * 24);
-  return {
-    provider: 'vast',
-    id: String(inst.id),
-    name: inst.label ?? '',
-    sessionId: envOf(inst)[SESSION_ENV],
-    status,
-    providerStatus: inst.actual_status ?? 'provisioning',
-    gpu: inst.gpu_name ? normalizeGpuName(inst.gpu_name, inst.gpu_ram) : undefined,
-    gpuCount: inst.num_gpus,
-    // Stopped instances still pay for their disk (vast.md §6).
-    usdPerHour: stopped ? storageUsdPerHour : inst.dph_total,
-    endpoint: status === 'running' ? endpointOf8188(inst, comfyPort) : undefined,
-    region: inst.geolocation?.trim() || undefined,
-    createdAt: inst.start_date ? new Date(inst.start_date * 1000).toISOString() : undefined,
-    message: status === 'failed' ? inst.status_msg?.trim() || undefined : undefined,
-  };
-}
-
 interface VastErrorBody {
   success?: boolean;
   error?: string;
@@ -105,7 +89,7 @@ export const ERROR_TEXT = {
 /** Maps a Vast error response onto the typed family. Messages are one line and start with the provider name. */
 export function translate(f: HttpFailure, minIntervalSeconds: Record<VastEndpoint, number> = DEFAULT_MIN_INTERVAL_SECONDS): GpuburstError {
   const body: VastErrorBody = f.data && typeof f.data === 'object' ? (f.data as VastErrorBody) : {};
-  const text = oneLine(body.msg ?? body.message ?? body.detail ?? (typeof f.data === 'string' ? f.data : '') ?? '');
+  const text = errorText(body.msg ?? body.message ?? body.detail ?? (typeof f.data === 'string' ? f.data : '') ?? '');
   const code = body.error ?? '';
   const init = { provider: 'vast' as const, status: f.status, machineId: body.new_contract ? String(body.new_contract) : undefined };
   const what = `vast: ${f.method} ${f.path} → ${f.status}${code ? ` ${code}` : ''}${text ? `: ${text}` : ''}`;
@@ -134,9 +118,4 @@ export function translate(f: HttpFailure, minIntervalSeconds: Record<VastEndpoin
 
 function endpointOfFailure(f: HttpFailure): VastEndpoint | undefined {
   return f.path.startsWith('/v1/') ? endpointOf('v1', f.method, f.path.slice(3)) : endpointOf('v0', f.method, f.path);
-}
-
-function oneLine(s: string): string {
-  const flat = s.replace(/\s+/g, ' ').trim();
-  return flat.length > 300 ? `${flat.slice(0, 297)}...` : flat;
 }

@@ -6,7 +6,7 @@
 import { BadInputError } from '../errors';
 import type { ListOffersOptions, Offer } from '../types';
 import type { OfferQuery, VastOffer } from './api';
-import { normalizeGpuName, vastNamesFor } from './gpu-names';
+import { gpuName, vastNamesFor } from './mapping';
 import type { VastSettings } from './settings';
 
 export interface ParsedOfferId {
@@ -54,7 +54,7 @@ export function toOffers(raw: VastOffer[], opts: ListOffersOptions): Offer[] {
   for (const o of raw) {
     const base = {
       provider: 'vast' as const,
-      gpu: normalizeGpuName(o.gpu_name, o.gpu_ram),
+      gpu: gpuName(o.gpu_name, o.gpu_ram),
       gpuCount: o.num_gpus,
       vramGb: Math.round(o.gpu_ram / 1024),
       region: o.geolocation?.trim() || 'unknown',
@@ -72,15 +72,7 @@ export function toOffers(raw: VastOffer[], opts: ListOffersOptions): Offer[] {
       out.push({ ...base, offerId: formatOfferId(o.id, o.min_bid), usdPerHour: round6(o.min_bid + storageUsdPerHour), interruptible: true });
     }
   }
-  return out.filter((o) => keep(o, opts));
-}
-
-function keep(o: Offer, opts: ListOffersOptions): boolean {
-  if (opts.gpu && o.gpu.toLowerCase() !== opts.gpu.trim().toLowerCase()) return false;
-  if (opts.minVramGb !== undefined && o.vramGb < opts.minVramGb) return false;
-  if (opts.maxUsdPerHour !== undefined && o.usdPerHour > opts.maxUsdPerHour) return false;
-  if (opts.gpuCount !== undefined && o.gpuCount !== opts.gpuCount) return false;
-  return true;
+  return out;
 }
 
 function round6(x: number): number {

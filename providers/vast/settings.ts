@@ -1,10 +1,11 @@
 /**
- * Everything about Vast that can change without a code change: URLs, per-endpoint pacing, offer filters,
- * retry counts. Read once from `ProviderConfig` (GPUBURST_VAST_* variables arrive in `config.extra` without
- * the prefix). Reference: ../../../shared/reference/vast.md §1, §2, §7.
+ * Everything about Vast that can change without a code change: URLs, per-endpoint pacing, offer filters, retry
+ * counts, read once through the shared reader (../settings) from GPUBURST_VAST_<NAME>. Reference: vast.md §1, §2, §7.
  */
-import { BadInputError } from '../errors';
+import { z } from 'zod';
 import type { ProviderConfig } from '../config';
+import { BadInputError } from '../errors';
+import { readSettings, settings } from '../settings';
 
 /** The endpoints Vast rate-limits separately ("per endpoint and per identity", vast.md §7). */
 export type VastEndpoint = 'search' | 'create' | 'show' | 'manage' | 'destroy' | 'list';
@@ -22,48 +23,78 @@ export const DEFAULT_MIN_INTERVAL_SECONDS: Record<VastEndpoint, number> = {
   list: 1,
 };
 
+const NO_PACING: Record<VastEndpoint, number> = { search: 0, create: 0, show: 0, manage: 0, destroy: 0, list: 0 };
+
+/** `off`, or JSON like {"create":4.5,"show":2} (seconds) overriding the defaults. */
+export function parseRateLimits(raw: string): Record<VastEndpoint, number> | undefined {
+  if (raw === 'off') return { ...NO_PACING };
+  try {
+    const parsed = z.strictObject(Object.fromEntries(Object.keys(NO_PACING).map((k) => [k, z.number().nonnegative().optional()]))).safeParse(JSON.parse(raw));
+    return parsed.success ? { ...DEFAULT_MIN_INTERVAL_SECONDS, ...(parsed.data as Partial<Record<VastEndpoint, number>>) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const SHAPE = {
+  /** v1 base for the paginated instance list; derived from the v0 URL when unset. */
+  API_V1_URL: settings.url(undefined),
+  RATE_LIMITS: settings.custom(
+    `expected "off" or JSON seconds per endpoint such as {"create":4.5} (endpoints: ${Object.keys(NO_PACING).join(', ')})`,
+    { ...DEFAULT_MIN_INTERVAL_SECONDS },
+    parseRateLimits,
+  ),
+  MAX_RETRIES: settings.number(6, { min: 0, max: 20, integer: true }),
+  /** Wait before looking a create up by label after an ambiguous failure. */
+  CREATE_SETTLE_MS: settings.number(1000),
+  /** Port ComfyUI's auth proxy listens on inside the container. */
+  COMFY_PORT: settings.number(8188, { min: 1, max: 65535, integer: true }),
+  /** Disk (GB) the offer prices include (`allocated_storage`); ComfyUI templates use ~40 GB. */
+  OFFER_DISK_GB: settings.number(40, { min: 1 }),
+  OFFER_LIMIT: settings.number(64, { min: 1, integer: true }),
+  /** Host download floor (`inet_down`), 0 to leave out: slow hosts can pull an image for hours (vast.md §10.2). */
+  MIN_INET_DOWN: settings.number(100),
+  MIN_RELIABILITY: settings.number(0.95, { min: 0, max: 1 }),
+  /** Runtype when a boot script must run: one whose (Vast) entrypoint runs `onstart` (vast.md §3). */
+  BOOT_RUNTYPE: settings.text('ssh'),
+};
+
 export interface VastSettings {
   /** v0 base, e.g. https://console.vast.ai/api/v0. */
   v0Url: string;
-  /** v1 base for the paginated instance list; derived from v0Url unless API_V1_URL is set. */
   v1Url: string;
   apiKey: string;
   timeoutMs?: number;
   log?: (line: string) => void;
   minIntervalSeconds: Record<VastEndpoint, number>;
   maxRetries: number;
-  /** Wait before looking a create up by label after an ambiguous failure. */
   createSettleMs: number;
-  /** Port ComfyUI's auth proxy listens on inside the container. */
   comfyPort: number;
-  /** Disk (GB) the offer prices include (`allocated_storage`); ComfyUI templates use ~40 GB. */
   offerDiskGb: number;
   offerLimit: number;
-  /** Host download floor (`inet_down`), 0 to leave out: slow hosts can pull an image for hours (vast.md §10.2). */
   minInetDown: number;
   minReliability: number;
-  /** Runtype when a boot script must run: one whose (Vast) entrypoint runs `onstart` (vast.md §3). */
   bootRuntype: string;
 }
 
 export function settingsFromConfig(config: ProviderConfig): VastSettings {
-  const extra = config.extra ?? {};
+  const s = readSettings('vast', config.extra ?? {}, SHAPE);
   const v0Url = config.baseUrl.replace(/\/+$/, '');
   return {
     v0Url,
-    v1Url: (extra.API_V1_URL?.trim() || deriveV1Url(v0Url)).replace(/\/+$/, ''),
+    v1Url: s.API_V1_URL ?? deriveV1Url(v0Url),
     apiKey: config.apiKey,
-    timeoutMs: config.timeoutMs,
+    timeoutMs: config.timeoutMs ?? s.TIMEOUT_MS,
     log: config.log,
-    minIntervalSeconds: parseRateLimits(extra.RATE_LIMITS),
-    maxRetries: num(extra.MAX_RETRIES, 6, 'MAX_RETRIES'),
-    createSettleMs: num(extra.CREATE_SETTLE_MS, 1000, 'CREATE_SETTLE_MS'),
-    comfyPort: num(extra.COMFY_PORT, 8188, 'COMFY_PORT'),
-    offerDiskGb: num(extra.OFFER_DISK_GB, 40, 'OFFER_DISK_GB'),
-    offerLimit: num(extra.OFFER_LIMIT, 64, 'OFFER_LIMIT'),
-    minInetDown: num(extra.MIN_INET_DOWN, 100, 'MIN_INET_DOWN'),
-    minReliability: num(extra.MIN_RELIABILITY, 0.95, 'MIN_RELIABILITY'),
-    bootRuntype: extra.BOOT_RUNTYPE?.trim() || 'ssh',
+    minIntervalSeconds: s.RATE_LIMITS,
+    maxRetries: s.MAX_RETRIES,
+    createSettleMs: s.CREATE_SETTLE_MS,
+    comfyPort: s.COMFY_PORT,
+    offerDiskGb: s.OFFER_DISK_GB,
+    offerLimit: s.OFFER_LIMIT,
+    minInetDown: s.MIN_INET_DOWN,
+    minReliability: s.MIN_RELIABILITY,
+    bootRuntype: s.BOOT_RUNTYPE,
   };
 }
 
@@ -73,34 +104,6 @@ export function deriveV1Url(v0Url: string): string {
   try {
     return `${new URL(v0Url).origin}/api/v1`;
   } catch {
-    throw new BadInputError(`vast: GPUBURST_VAST_API_URL is not a URL: ${v0Url}`, { provider: 'vast' });
+    throw new BadInputError(`vast: GPUBURST_VAST_API_URL="${v0Url}" is not accepted; expected an http(s) URL`, { provider: 'vast' });
   }
-}
-
-/** `off`, or JSON like {"create":4.5,"show":2} (seconds) overriding the defaults. */
-export function parseRateLimits(raw: string | undefined): Record<VastEndpoint, number> {
-  const value = raw?.trim();
-  if (!value) return { ...DEFAULT_MIN_INTERVAL_SECONDS };
-  if (value === 'off') return { search: 0, create: 0, show: 0, manage: 0, destroy: 0, list: 0 };
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    throw new BadInputError('vast: GPUBURST_VAST_RATE_LIMITS must be "off" or JSON such as {"create":4.5}', { provider: 'vast' });
-  }
-  const out = { ...DEFAULT_MIN_INTERVAL_SECONDS };
-  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
-    if (!(k in out) || typeof v !== 'number' || v < 0) {
-      throw new BadInputError(`vast: GPUBURST_VAST_RATE_LIMITS: "${k}" must be one of ${Object.keys(out).join(', ')} with seconds >= 0`, { provider: 'vast' });
-    }
-    out[k as VastEndpoint] = v;
-  }
-  return out;
-}
-
-function num(raw: string | undefined, fallback: number, name: string): number {
-  if (raw === undefined || raw.trim() === '') return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new BadInputError(`vast: GPUBURST_VAST_${name} must be a number >= 0, got "${raw}"`, { provider: 'vast' });
-  return n;
 }

@@ -151,9 +151,8 @@ export async function sweep(o: { stateDir: string; env: NodeJS.ProcessEnv; apply
         }
         orphans.push(row);
       }
-      // Paperspace leaves startup scripts behind when a machine vanished without us: they go too.
-      const scripts = (provider as { sweepStartupScripts?: (o: { dryRun?: boolean }) => Promise<unknown> }).sweepStartupScripts;
-      if (o.apply && scripts) await scripts.call(provider, { dryRun: false }).catch(() => undefined);
+      // What machines left behind besides themselves (Paperspace startup scripts) goes too.
+      if (o.apply) await provider.sweepLeftovers({}).catch(() => undefined);
     }),
   );
   // The owning journals learn what the sweep ended, so status and resume do not chase those machines.

@@ -5,7 +5,7 @@ import nock from 'nock';
 import { vmBootstrapScript } from '../../../providers/bootstrap';
 import { GpuburstError } from '../../../providers/errors';
 import { createProvider } from '../../../providers/lambda';
-import { lambdaName } from '../../../providers/lambda/machines';
+import { lambdaName } from '../../../providers/lambda/machine';
 import type { MachineSpec } from '../../../providers/types';
 import { offlineWithNock } from '../support/nock';
 
@@ -230,7 +230,7 @@ describe('createMachine', () => {
   test('an offer listed without a region takes the first region with capacity', async () => {
     const scope = api()
       .get('/api/v1/instance-types')
-      .reply(200, { data: { gpu_1x_a10: { instance_type: { name: 'gpu_1x_a10' }, regions_with_capacity_available: [{ name: 'us-south-1', description: '' }] } } })
+      .reply(200, { data: { gpu_1x_a10: { instance_type: { name: 'gpu_1x_a10', price_cents_per_hour: 75 }, regions_with_capacity_available: [{ name: 'us-south-1', description: '' }] } } })
       .get('/api/v1/ssh-keys')
       .reply(200, { data: [{ id: 'k1', name: 'gpuburst', public_key: 'ssh-ed25519 AAAA' }] })
       .post('/api/v1/instance-operations/launch', (body) => body.region_name === 'us-south-1')

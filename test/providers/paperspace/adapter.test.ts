@@ -116,9 +116,9 @@ test('the sweep removes scripts whose machine is gone and keeps those of live ma
   // Deleted behind the adapter's back (console, watchdog): its script stays.
   await call(sim, 'DELETE', `/machines/${orphanMachine.id}`);
   expect(await scriptsNamed(orphan.name)).toHaveLength(1);
-  expect((await provider.sweepStartupScripts({ dryRun: true })).map((s) => s.name)).toEqual([orphan.name]);
+  expect((await provider.sweepLeftovers({ dryRun: true })).map((s) => [s.kind, s.name, s.deleted])).toEqual([['startup-script', orphan.name, false]]);
   expect(await scriptsNamed(orphan.name)).toHaveLength(1);
-  await provider.sweepStartupScripts();
+  expect((await provider.sweepLeftovers({})).map((s) => s.deleted)).toEqual([true]);
   expect(await scriptsNamed(orphan.name)).toEqual([]);
   expect(await scriptsNamed(live.name)).toHaveLength(1);
   await provider.terminateMachine({ id: liveMachine.id });

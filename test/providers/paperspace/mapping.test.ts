@@ -10,7 +10,7 @@ import {
   translate,
 } from '../../../providers/paperspace/mapping';
 import { parseOfferId } from '../../../providers/paperspace/offers';
-import { parsePriceOverride } from '../../../providers/paperspace/prices';
+import { readPaperspaceSettings } from '../../../providers/paperspace/settings';
 import type { PsEvent, PsMachine } from '../../../providers/paperspace/api';
 
 test.each([
@@ -115,10 +115,11 @@ test('offer ids are "<machineType>@<region>"', () => {
 });
 
 test('price overrides must be a JSON object of positive numbers', () => {
-  expect(parsePriceOverride('{"A4000":0.8}')).toEqual({ A4000: 0.8 });
-  expect(parsePriceOverride(undefined)).toEqual({});
-  expect(() => parsePriceOverride('{"A4000":-1}')).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
-  expect(() => parsePriceOverride('nope')).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+  const prices = (PRICES?: string) => readPaperspaceSettings({ baseUrl: 'http://x/v1', apiKey: 'k', extra: { PRICES } }).usdPerHour;
+  expect(prices('{"A4000":0.8}').A4000).toBe(0.8);
+  expect(prices(undefined).A4000).toBe(0.76);
+  expect(() => prices('{"A4000":-1}')).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+  expect(() => prices('nope')).toThrow(/GPUBURST_PAPERSPACE_PRICES="nope" is not accepted; expected a JSON object/);
 });
 
 describe('machine view', () => {

@@ -268,6 +268,6 @@ test('sweep: deletes gpuburst- startup scripts whose machine is gone, keeps the 
     .reply(200, { hasMore: false, items: [SCRIPT, { ...SCRIPT, id: 'scold', name: 'gpuburst-old-1' }, { ...SCRIPT, id: 'scmine', name: 'my-own-script' }] });
   api().get('/machines').query(true).reply(200, { hasMore: false, items: [MACHINE] });
   api().delete('/startup-scripts/scold').reply(200, { ...SCRIPT, id: 'scold' });
-  const swept = await provider().sweepStartupScripts();
-  expect(swept.map((s) => s.id)).toEqual(['scold']);
+  const swept = await provider().sweepLeftovers({});
+  expect(swept.map((s) => [s.id, s.deleted])).toEqual([['scold', true]]);
 });

@@ -5,7 +5,7 @@ import os from 'os';
 import path from 'path';
 import { gpuName, graphqlError, machineStatus, translate } from '../../../providers/runpod/mapping';
 import { encodeOfferId, parseOfferId } from '../../../providers/runpod/offers';
-import { buildCreateRequest, containerArgs } from '../../../providers/runpod/pod-spec';
+import { buildCreateRequest, containerArgs } from '../../../providers/runpod/machine';
 import type { HttpFailure } from '../../../providers/http';
 
 test.each([
@@ -31,7 +31,7 @@ test.each([
   ['NVIDIA A100-SXM4-80GB', 80, 'A100 80GB'],
   ['NVIDIA H100 80GB HBM3', 80, 'H100 80GB'],
   ['NVIDIA H100 PCIe', 80, 'H100 80GB'],
-  ['NVIDIA GeForce RTX 4080 SUPER', 16, 'RTX 4080 Super'],
+  ['NVIDIA GeForce RTX 4080 SUPER', 16, 'RTX 4080 SUPER'],
   ['Tesla V100-SXM2-32GB', 32, 'V100 32GB'],
   ['Tesla T4', 16, 'T4'],
   ['AMD Instinct MI300X OAM', 192, 'MI300X'],

@@ -1,7 +1,7 @@
 import { GpuburstError } from '../../../providers/errors';
 import type { MachineSpec } from '../../../providers/types';
 import { createProvider } from '../../../providers/vast';
-import { buildCreateBody, labelFor, VAST_LIMITS } from '../../../providers/vast/create-body';
+import { buildCreateBody, labelFor, VAST_LIMITS } from '../../../providers/vast/machine';
 import { formatOfferId, parseOfferId } from '../../../providers/vast/offers';
 import { offlineWithNock } from '../support/nock';
 

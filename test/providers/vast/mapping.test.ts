@@ -1,7 +1,8 @@
 import type { HttpFailure } from '../../../providers/http';
 import type { VastInstance } from '../../../providers/vast/api';
-import { machineStatus, normalizeGpuName, toMachine, translate, vastNamesFor } from '../../../providers/vast/mapping';
-import { deriveV1Url, parseRateLimits, settingsFromConfig } from '../../../providers/vast/settings';
+import { toMachine } from '../../../providers/vast/machine';
+import { gpuName as normalizeGpuName, machineStatus, translate, vastNamesFor } from '../../../providers/vast/mapping';
+import { DEFAULT_MIN_INTERVAL_SECONDS, deriveV1Url, parseRateLimits, settingsFromConfig } from '../../../providers/vast/settings';
 
 describe('GPU names', () => {
   test.each([
@@ -15,7 +16,8 @@ describe('GPU names', () => {
     ['H100 PCIE', 81559, 'H100 80GB'],
     ['H100 NVL', 95830, 'H100 NVL'],
     ['RTX 6000Ada', 49140, 'RTX 6000 Ada'],
-    ['Tesla V100', 16384, 'V100'],
+    ['Tesla V100', 16384, 'V100 16GB'],
+    ['Tesla V100', 32768, 'V100 32GB'],
     ['Q RTX 8000', 49152, 'Quadro RTX 8000'],
     ['L40S', 46068, 'L40S'],
     ['A10', 24576, 'A10'],
@@ -127,9 +129,9 @@ describe('translate', () => {
   test('429 without Retry-After: wait the threshold named in the body, else the endpoint\'s known interval', () => {
     const fromBody = translate(f(429, { detail: 'API requests too frequent endpoint threshold=4.5' }, 'PUT', '/asks/3/')) as unknown as { retryAfterSeconds?: number };
     expect(fromBody.retryAfterSeconds).toBe(4.5);
-    const fromTable = translate(f(429, 'API requests too frequent', 'DELETE', '/instances/9/'), { ...parseRateLimits(undefined), destroy: 7 }) as unknown as { retryAfterSeconds?: number };
+    const fromTable = translate(f(429, 'API requests too frequent', 'DELETE', '/instances/9/'), { ...DEFAULT_MIN_INTERVAL_SECONDS, destroy: 7 }) as unknown as { retryAfterSeconds?: number };
     expect(fromTable.retryAfterSeconds).toBe(7);
-    const v1 = translate(f(429, 'API requests too frequent', 'GET', '/v1/instances/'), { ...parseRateLimits(undefined), list: 1.5 }) as unknown as { retryAfterSeconds?: number };
+    const v1 = translate(f(429, 'API requests too frequent', 'GET', '/v1/instances/'), { ...DEFAULT_MIN_INTERVAL_SECONDS, list: 1.5 }) as unknown as { retryAfterSeconds?: number };
     expect(v1.retryAfterSeconds).toBe(1.5);
     const header = translate(f(429, 'x', 'GET', '/instances/1/', 9)) as unknown as { retryAfterSeconds?: number };
     expect(header.retryAfterSeconds).toBe(9);
@@ -149,11 +151,13 @@ describe('settings', () => {
   });
 
   test('rate limits: documented defaults, off, or overrides; bad values are refused', () => {
-    expect(parseRateLimits(undefined)).toEqual({ search: 6, create: 4.5, show: 2, manage: 1, destroy: 3, list: 1 });
-    expect(Object.values(parseRateLimits('off')).every((v) => v === 0)).toBe(true);
-    expect(parseRateLimits('{"create":9}').create).toBe(9);
-    expect(() => parseRateLimits('{"nope":1}')).toThrow(/RATE_LIMITS/);
-    expect(() => parseRateLimits('fast')).toThrow(/RATE_LIMITS/);
+    const read = (RATE_LIMITS?: string) => settingsFromConfig({ baseUrl: 'http://x/api/v0', apiKey: 'k', extra: { RATE_LIMITS } }).minIntervalSeconds;
+    expect(read()).toEqual({ search: 6, create: 4.5, show: 2, manage: 1, destroy: 3, list: 1 });
+    expect(Object.values(read('off')).every((v) => v === 0)).toBe(true);
+    expect(read('{"create":9}').create).toBe(9);
+    expect(parseRateLimits('{"nope":1}')).toBeUndefined();
+    expect(() => read('{"nope":1}')).toThrow(/GPUBURST_VAST_RATE_LIMITS="\{"nope":1\}" is not accepted; expected "off" or JSON/);
+    expect(() => read('fast')).toThrow(/RATE_LIMITS/);
     expect(() => settingsFromConfig({ baseUrl: 'http://x/api/v0', apiKey: 'k', extra: { MAX_RETRIES: 'many' } })).toThrow(/MAX_RETRIES/);
   });
 });

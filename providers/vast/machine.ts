@@ -1,5 +1,5 @@
 /**
- * MachineSpec → the body of `PUT /asks/{id}/` (vast.md §3), checked against Vast's input limits so a spec that
+ * gpuburst's machine ↔ Vast's instance. MachineSpec → the body of `PUT /asks/{id}/` (vast.md §3), checked against Vast's input limits so a spec that
  * cannot fit fails here with a clear message instead of being cut short on the machine.
  *
  * How ComfyUI and the boot script both run: the image's own start is what runs ComfyUI behind its auth proxy.
@@ -10,9 +10,12 @@
  *   `spec.imageStartCommand`; without it we refuse rather than start a machine whose ComfyUI never comes up.
  */
 import { BadInputError } from '../errors';
-import type { MachineSpec } from '../types';
-import type { CreateBody } from './api';
-import { SESSION_ENV } from './mapping';
+import type { Machine, MachineSpec } from '../types';
+import type { CreateBody, VastInstance } from './api';
+import { gpuName, machineStatus } from './mapping';
+
+/** Env marker holding the session id; Vast echoes it back in `extra_env` (vast.md §9). */
+export const SESSION_ENV = 'GPUBURST_SESSION';
 
 /** `x-input-validation` of create_instance.yaml (vast.md §3). */
 export const VAST_LIMITS = {
@@ -91,4 +94,40 @@ export function buildCreateBody(spec: MachineSpec, opts: CreateBodyOptions): Cre
 /** The boot script in a subshell (its `exit` or `set -e` cannot stop the hand-over), then the image's start. */
 export function onstartScript(bootScript: string, imageStartCommand: string): string {
   return `(\n${bootScript.trim()}\n)\nexec ${imageStartCommand.trim()}\n`;
+}
+
+/** ComfyUI base URL: `http://{public_ipaddr.trim()}:{ports["8188/tcp"][0].HostPort}` (vast.md §5). */
+function endpointOf8188(inst: VastInstance, comfyPort: number): string | undefined {
+  const host = inst.public_ipaddr?.trim();
+  const hostPort = inst.ports?.[`${comfyPort}/tcp`]?.[0]?.HostPort;
+  return host && hostPort ? `http://${host}:${String(hostPort).trim()}` : undefined;
+}
+
+export function envOf(inst: VastInstance): Record<string, string> {
+  const raw = inst.extra_env;
+  if (!raw) return {};
+  if (Array.isArray(raw)) return Object.fromEntries(raw.filter((p) => Array.isArray(p) && p.length >= 2).map(([k, v]) => [String(k), String(v)]));
+  return raw;
+}
+
+export function toMachine(inst: VastInstance, comfyPort: number): Machine {
+  const status = machineStatus(inst);
+  const stopped = status === 'stopped';
+  const storageUsdPerHour = ((inst.disk_space ?? 0) * (inst.storage_cost ?? 0)) / (30 * 24);
+  return {
+    provider: 'vast',
+    id: String(inst.id),
+    name: inst.label ?? '',
+    sessionId: envOf(inst)[SESSION_ENV],
+    status,
+    providerStatus: inst.actual_status ?? 'provisioning',
+    gpu: inst.gpu_name ? gpuName(inst.gpu_name, inst.gpu_ram) : undefined,
+    gpuCount: inst.num_gpus,
+    // Stopped instances still pay for their disk (vast.md §6).
+    usdPerHour: stopped ? storageUsdPerHour : inst.dph_total,
+    endpoint: status === 'running' ? endpointOf8188(inst, comfyPort) : undefined,
+    region: inst.geolocation?.trim() || undefined,
+    createdAt: inst.start_date ? new Date(inst.start_date * 1000).toISOString() : undefined,
+    message: status === 'failed' ? inst.status_msg?.trim() || undefined : undefined,
+  };
 }

@@ -1,5 +1,5 @@
 /**
- * MachineSpec → v2 `CreatePodRequest` (runpod.md §3.1). The body carries only fields the v2 schema knows:
+ * gpuburst's machine ↔ RunPod's pod: MachineSpec → v2 `CreatePodRequest` (runpod.md §3.1) and Pod → Machine. The body carries only fields the v2 schema knows:
  * it sets `unevaluatedProperties: false`, so anything else is a 422.
  *
  * How the boot script runs before the image's own start: v2 `args` are the "arguments passed to the container
@@ -12,9 +12,12 @@
  * from starting (`;`, not `&&`): the client still tears the pod down.
  */
 import { BadInputError } from '../errors';
-import { MACHINE_NAME_PREFIX, MachineSpec } from '../types';
-import type { CreatePodRequest } from './api';
+import { Machine, MACHINE_NAME_PREFIX, MachineSpec } from '../types';
+import type { CreatePodRequest, Pod } from './api';
+import { gpuName, machineStatus } from './mapping';
 import type { OfferRef } from './offers';
+
+export const COMFY_PORT = 8188;
 
 /** Env marker holding the session id: RunPod has no labels, and `env` is returned by every read (runpod.md §9). */
 export const SESSION_ENV = 'GPUBURST_SESSION';
@@ -61,4 +64,35 @@ export function containerArgs(spec: Pick<MachineSpec, 'bootScript' | 'imageStart
 /** POSIX single-quoting: the one character that needs care inside '…' is ' itself. */
 export function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `proxyUrl` is the endpoint template with {podId} and {port}. */
+export function toMachine(pod: Pod, proxyUrl: string): Machine {
+  const status = machineStatus(pod.status);
+  const machine: Machine = {
+    provider: 'runpod',
+    id: pod.id,
+    name: pod.name,
+    sessionId: pod.env?.[SESSION_ENV],
+    status,
+    providerStatus: pod.status,
+    gpu: pod.gpu ? gpuName(pod.gpu.id) : undefined,
+    gpuCount: pod.gpu?.count,
+    usdPerHour: pod.cost,
+    region: pod.dataCenterId ?? undefined,
+    createdAt: pod.createdAt,
+  };
+  // RunPod publishes port mappings only once the container runs, sometimes a while after RUNNING (§4.4).
+  if (status === 'running' && pod.runtime?.ports?.some((p) => p.private === COMFY_PORT)) machine.endpoint = endpointOf(pod.id, proxyUrl);
+  if (pod.status === 'ERROR') machine.message = 'RunPod reports the container in an unrecoverable error state';
+  return machine;
+}
+
+/** What getMachine returns once v2 forgets a deleted pod (404, runpod.md §7.3). */
+export function goneMachine(id: string): Machine {
+  return { provider: 'runpod', id, name: '', status: 'terminated', providerStatus: 'TERMINATED' };
+}
+
+function endpointOf(podId: string, proxyUrl: string): string {
+  return proxyUrl.replace(/\{podId\}/g, podId).replace(/\{port\}/g, String(COMFY_PORT)).replace(/\/+$/, '');
 }

@@ -1,12 +1,44 @@
 /**
- * How a gpuburst machine looks on Lambda: its name (≤ 64 chars), the tags that mark it as ours (lambda.md §9),
- * and the mapping of a Lambda instance onto `Machine`.
+ * How a gpuburst machine looks on Lambda: the launch request built from a MachineSpec (a VM whose `user_data` runs
+ * the ComfyUI container, providers/bootstrap.ts), its name (≤ 64 chars), the tags that mark it as ours (lambda.md
+ * §3, §9), and the mapping of a Lambda instance onto `Machine`.
  */
 import crypto from 'crypto';
+import { vmBootstrapScript } from '../bootstrap';
 import { BadInputError } from '../errors';
-import { Machine, MACHINE_LABEL, MACHINE_NAME_PREFIX } from '../types';
-import type { LambdaInstance, LambdaTag } from './api';
+import { Machine, MACHINE_LABEL, MACHINE_NAME_PREFIX, MachineSpec } from '../types';
+import type { LambdaInstance, LambdaTag, LaunchRequest } from './api';
 import { gpuInfo, machineStatus } from './mapping';
+
+/** `user_data` "cannot exceed 1MB in size" (lambda.md §3). */
+const USER_DATA_MAX_BYTES = 1024 * 1024;
+/** Lambda's images log in as `ubuntu` (lambda.md §5). */
+const SSH_USER = 'ubuntu';
+
+export interface LaunchPlacement {
+  type: string;
+  region: string;
+  sshKeyName: string;
+  firewallRulesets?: { id: string }[];
+  imageFamily?: string;
+}
+
+export function launchRequest(spec: MachineSpec, p: LaunchPlacement): LaunchRequest {
+  const userData = vmBootstrapScript(spec, { sshUser: SSH_USER });
+  const bytes = Buffer.byteLength(userData, 'utf8');
+  if (bytes > USER_DATA_MAX_BYTES) throw new BadInputError(`lambda: the boot script is ${bytes} bytes; user_data holds at most 1 MB`, { provider: 'lambda' });
+  const body: LaunchRequest = {
+    region_name: p.region,
+    instance_type_name: p.type,
+    ssh_key_names: [p.sshKeyName],
+    name: lambdaName(spec.name),
+    tags: machineTags(spec.sessionId),
+    user_data: userData,
+  };
+  if (p.firewallRulesets) body.firewall_rulesets = p.firewallRulesets;
+  if (p.imageFamily) body.image = { family: p.imageFamily };
+  return body;
+}
 
 /** Launch `name`: "Must be 64 characters or fewer." (lambda.md §3). */
 export const NAME_MAX_CHARS = 64;
