@@ -58,6 +58,22 @@ export function regionsOf(machineType: string): string[] {
   return REGIONS_BY_BASE_TYPE[machineType.replace(/x\d+$/, '')] ?? [];
 }
 
+export interface PriceRow {
+  machineType: string;
+  gpu: string;
+  gpuCount: number;
+  vramGb: number;
+  usdPerHour: number;
+}
+
+/** The dated table as rows, for the catalog (src/catalog), so Paperspace prices exist in one place only. */
+export function priceTable(): PriceRow[] {
+  return Object.entries(DEFAULT_USD_PER_HOUR).flatMap(([machineType, usdPerHour]) => {
+    const gpu = gpuOfMachineType(machineType);
+    return gpu ? [{ machineType, ...gpu, usdPerHour }] : [];
+  });
+}
+
 export interface OfferSettings {
   machineTypes: string[];
   usdPerHour: Record<string, number>;

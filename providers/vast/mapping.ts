@@ -4,7 +4,7 @@
  */
 import { AuthError, BadInputError, CapacityError, GpuburstError, NotFoundError, ProviderError, RateLimitError, TransientError } from '../errors';
 import type { HttpFailure } from '../http';
-import { GPUS, normalizeGpuName } from '../gpus';
+import { gpuModel, GPUS, normalizeGpuName } from '../gpus';
 import { errorText } from '../response';
 import type { MachineStatus } from '../types';
 import { endpointOf, VastInstance } from './api';
@@ -30,7 +30,8 @@ export function vastNamesFor(normalized: string): string[] {
   const wanted = normalized.trim().toLowerCase();
   const sizes = [...new Set(GPUS.map((g) => g.vramGb))];
   const out = new Set(VAST_SPELLINGS.filter((raw) => sizes.some((gb) => gpuName(raw, gb * 1024).toLowerCase() === wanted)));
-  out.add(normalized.trim());
+  // The table's own spelling: the search compares names as written ("rtx 4090" finds nothing).
+  out.add(gpuModel(normalized)?.name ?? normalized.trim());
   return [...out];
 }
 

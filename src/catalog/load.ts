@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { BILLING } from '../../providers/billing';
 import { BadInputError } from '../../providers/errors';
 import { Catalog, catalogSchema } from './schema';
 
@@ -74,6 +75,7 @@ function crossCheck(c: Catalog): string | undefined {
   for (const [i, o] of c.offers.entries()) {
     if (!gpus.includes(o.gpu)) return `offers.${i}.gpu: "${o.gpu}" is not in gpus (${gpus.join(', ')})`;
     if (!c.providers[o.provider]) return `offers.${i}.provider: "${o.provider}" has no entry in providers`;
+    if (o.provider === 'paperspace') return `offers.${i}: Paperspace prices come from the adapter's table (providers/paperspace/offers.ts); change them with --price or GPUBURST_PAPERSPACE_PRICES`;
     const key = `${o.provider}|${o.gpu}|${o.variant ?? ''}|${o.interruptible}`;
     if (seenOffers.has(key)) return `offers.${i}: a second row for ${o.provider} ${o.gpu}${o.variant ? ' ' + o.variant : ''} (${o.interruptible ? 'interruptible' : 'on-demand'})`;
     seenOffers.add(key);
@@ -87,6 +89,9 @@ function crossCheck(c: Catalog): string | undefined {
   }
   for (const [name, terms] of Object.entries(c.providers)) {
     if (terms && !terms.provisionable && !terms.reason) return `providers.${name}.reason: required when provisionable is false`;
+    const fixed = name in BILLING;
+    if (terms?.billing && fixed) return `providers.${name}.billing: ${name} compute billing comes from providers/billing.ts (see docs/billing.md); remove it from the catalog`;
+    if (terms && !terms.billing && !fixed) return `providers.${name}.billing: required for a provider gpuburst has no adapter for`;
   }
   return undefined;
 }

@@ -1,4 +1,5 @@
 /** Catalog rows and live provider offers in one shape, for `offers` and the estimator. */
+import { PRICE_DATE, PRICE_SOURCE, priceTable } from '../../providers/paperspace/offers';
 import type { Offer } from '../../providers/types';
 import { canonicalGpu } from './gpu-names';
 import type { Catalog, CatalogProvider } from './schema';
@@ -31,7 +32,7 @@ export interface PricedOffer {
 }
 
 export function catalogOffers(catalog: Catalog): PricedOffer[] {
-  return catalog.offers.map((o) => ({
+  return [...catalog.offers.map((o) => ({
     provider: o.provider,
     gpu: o.gpu,
     ...(o.variant ? { variant: o.variant } : {}),
@@ -46,7 +47,31 @@ export function catalogOffers(catalog: Catalog): PricedOffer[] {
     live: false,
     date: o.date,
     source: o.source,
-  }));
+  })), ...paperspaceOffers(catalog)];
+}
+
+/**
+ * Paperspace has no price API, so its adapter keeps the one dated price table (providers/paperspace/offers.ts); the
+ * catalog shows its single-GPU rows for the cards the catalog knows, instead of a second copy of the prices.
+ */
+function paperspaceOffers(catalog: Catalog): PricedOffer[] {
+  if (!catalog.providers.paperspace) return [];
+  return priceTable()
+    .filter((r) => r.gpuCount === 1 && catalog.gpus[r.gpu])
+    .map((r) => ({
+      provider: 'paperspace' as const,
+      gpu: r.gpu,
+      gpuCount: 1,
+      vramGb: catalog.gpus[r.gpu].vramGb,
+      usdPerHour: r.usdPerHour,
+      interruptible: false,
+      region: null,
+      available: null,
+      offerId: catalogOfferId('paperspace', r.gpu, undefined, false),
+      live: false,
+      date: PRICE_DATE,
+      source: `${PRICE_SOURCE}; machine type ${r.machineType}`,
+    }));
 }
 
 function catalogOfferId(provider: string, gpu: string, variant: string | undefined, interruptible: boolean): string {

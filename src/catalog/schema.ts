@@ -23,7 +23,11 @@ const providerTerms = z.object({
   reason: z.string().optional(),
   /** The model is already on the machine's disk (your own ComfyUI): no download. */
   modelPreinstalled: z.boolean().default(false),
-  billing: billingRule,
+  /**
+   * Compute billing of a provider gpuburst has no adapter for (Colab). Adapter providers' rules live in the one table
+   * providers/billing.ts, which the estimator reads; a catalog may not restate them.
+   */
+  billing: billingRule.optional(),
   storage: z.object({
     usdPerGbMonthRunning: z.number().nonnegative(),
     usdPerGbMonthStopped: z.number().nonnegative(),

@@ -2,7 +2,8 @@
  * The estimator: for a batch and a list of offers (catalog or live) plus the local RTX 3060, how long, how much,
  * and why. Pure: every input (catalog, offers, calibration, overrides) is passed in.
  */
-import type { Catalog, CatalogProvider } from '../catalog/schema';
+import { BILLING } from '../../providers/billing';
+import type { Catalog, CatalogProvider, ProviderTerms } from '../catalog/schema';
 import type { PricedOffer } from '../catalog/offers';
 import { catalogOffers } from '../catalog/offers';
 import { billedSeconds, computeCostUsd, electricityCostUsd, storageCostUsd } from './billing';
@@ -119,6 +120,8 @@ function rowFor(offer: PricedOffer, input: EstimateInput, local: EstimateRow | u
   const terms = catalog.providers[offer.provider];
   const skip = (reason: string) => void skipped.push({ provider: offer.provider, gpu: offer.gpu, interruptible: offer.interruptible, reason });
   if (!terms) return skip(`no billing terms for ${offer.provider} in the catalog`);
+  const billing = billingRuleOf(offer.provider, terms);
+  if (!billing) return skip(`no billing rule for ${offer.provider}`);
   const speed = resolveSpeed({
     provider: offer.provider,
     gpu: offer.gpu,
@@ -138,7 +141,7 @@ function rowFor(offer: PricedOffer, input: EstimateInput, local: EstimateRow | u
   const { parts: overhead, wallSeconds: overheadSeconds, billedSeconds: billedOverhead } = overheadFor(terms, profile, offer, input.includeOverhead !== false);
   const renderSeconds = batch.images * speed.secondsPerImage;
   const totalSeconds = overheadSeconds + renderSeconds;
-  const computeCost = computeCostUsd(renderSeconds + billedOverhead, usdPerHour, terms.billing);
+  const computeCost = computeCostUsd(renderSeconds + billedOverhead, usdPerHour, billing);
   const storageCost = storageCostUsd(totalSeconds, input.diskGb ?? catalog.defaults.diskGb, terms.storage.usdPerGbMonthRunning, terms.storage.incrementSeconds);
   const watts = input.localWatts ?? catalog.gpus[offer.gpu]?.power?.boardWatts;
   const electricity =
@@ -167,7 +170,7 @@ function rowFor(offer: PricedOffer, input: EstimateInput, local: EstimateRow | u
     renderSeconds,
     overheadSeconds,
     overhead,
-    billedSeconds: billedSeconds(renderSeconds + billedOverhead, terms.billing),
+    billedSeconds: billedSeconds(renderSeconds + billedOverhead, billing),
     computeCostUsd: computeCost,
     storageCostUsd: storageCost,
     ...(electricity !== undefined ? { electricityCostUsd: electricity } : {}),
@@ -182,6 +185,11 @@ function rowFor(offer: PricedOffer, input: EstimateInput, local: EstimateRow | u
     speedSource,
     source: `price: ${priceSource}; speed: ${speedSource}`,
   };
+}
+
+/** The one table (providers/billing.ts) for providers with an adapter; the catalog's rule for the others (Colab). */
+function billingRuleOf(provider: CatalogProvider, terms: ProviderTerms): { incrementSeconds: number; minimumSeconds: number } | undefined {
+  return provider in BILLING ? BILLING[provider as keyof typeof BILLING] : terms.billing;
 }
 
 function withSpeedup(row: EstimateRow, local: EstimateRow | undefined): EstimateRow {

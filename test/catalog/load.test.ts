@@ -26,7 +26,7 @@ describe('bundled catalog', () => {
       ...catalog.offers,
       ...catalog.throughput,
       ...Object.values(catalog.gpus).map((g) => g.precision),
-      ...Object.values(catalog.providers).flatMap((p) => [p!.billing, p!.storage, p!.timing, p!.download]),
+      ...Object.values(catalog.providers).flatMap((p) => [p!.billing, p!.storage, p!.timing, p!.download]).filter((r) => r !== undefined),
     ];
     expect(rows.length).toBeGreaterThan(100);
     for (const r of rows) {
@@ -44,7 +44,7 @@ describe('bundled catalog', () => {
   });
 
   test('has the four clouds, the local RTX 3060 with its board power, and Colab as estimate-only', () => {
-    const providers = new Set(catalog.offers.map((o) => o.provider));
+    const providers = new Set(catalogOffers(catalog).map((o) => o.provider));
     expect([...providers].sort()).toEqual(['colab', 'lambda', 'local', 'paperspace', 'runpod', 'vast']);
     expect(catalog.offers.filter((o) => o.provider === 'local').map((o) => o.gpu)).toEqual(['RTX 3060']);
     expect(catalog.gpus['RTX 3060'].power?.boardWatts).toBe(170);

@@ -6,9 +6,10 @@ const src = { date: '2026-11', source: 'test fixture', tag: 'I' };
 const timing = (boot: number, bootBilled: boolean, pull: number, pullBilled: boolean, teardown: number, teardownBilled: boolean) => ({
   bootSeconds: boot, bootBilled, imagePullSeconds: pull, imagePullBilled: pullBilled, teardownSeconds: teardown, teardownBilled, ...src,
 });
-const terms = (incrementSeconds: number, storageUsd: number, t: ReturnType<typeof timing>, megabytesPerSecond: number, extra = {}) => ({
+/** `incrementSeconds` only for providers without an adapter (Colab); the others bill by providers/billing.ts. */
+const terms = (incrementSeconds: number | undefined, storageUsd: number, t: ReturnType<typeof timing>, megabytesPerSecond: number, extra = {}) => ({
   provisionable: true,
-  billing: { incrementSeconds, minimumSeconds: 0, ...src },
+  ...(incrementSeconds !== undefined ? { billing: { incrementSeconds, minimumSeconds: 0, ...src } } : {}),
   storage: { usdPerGbMonthRunning: storageUsd, usdPerGbMonthStopped: storageUsd, incrementSeconds: 1, ...src },
   timing: t,
   download: { megabytesPerSecond, ...src },
@@ -26,10 +27,10 @@ export function fixtureCatalog(): Catalog {
       catalogDate: '2026-11-25',
       defaults: { diskGb: 50, ...src },
       providers: {
-        runpod: terms(1, 0.1, timing(60, true, 120, true, 10, true), 25),
-        vast: terms(1, 0.1, timing(60, false, 100, false, 5, false), 50),
-        lambda: terms(60, 0, timing(240, false, 200, true, 30, false), 50),
-        local: terms(1, 0, timing(0, false, 0, false, 0, false), 50, { modelPreinstalled: true }),
+        runpod: terms(undefined, 0.1, timing(60, true, 120, true, 10, true), 25),
+        vast: terms(undefined, 0.1, timing(60, false, 100, false, 5, false), 50),
+        lambda: terms(undefined, 0, timing(240, false, 200, true, 30, false), 50),
+        local: terms(undefined, 0, timing(0, false, 0, false, 0, false), 50, { modelPreinstalled: true }),
         colab: terms(2592000, 0, timing(60, true, 300, true, 0, false), 50, { provisionable: false, reason: 'no API' }),
       },
       gpus: { 'RTX 3060': gpu(12, 2, 170), 'RTX 4090': gpu(24, 1.5), A10: gpu(24, 2), Tiny: gpu(6, 2) },
