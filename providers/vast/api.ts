@@ -90,7 +90,8 @@ const OFFER = z.looseObject({ id: z.number(), gpu_name: z.string(), num_gpus: z.
 const INSTANCE = z.looseObject({ id: z.number() });
 const SHAPES = {
   offers: z.looseObject({ offers: z.array(OFFER) }),
-  show: z.looseObject({ instances: INSTANCE.nullish() }),
+  // The key must be there: `null` means "no such instance", a missing key means we are not reading Vast's answer.
+  show: z.looseObject({ instances: INSTANCE.nullable() }),
   list: z.looseObject({ instances: z.array(INSTANCE), next_token: z.string().nullish() }),
   create: z.looseObject({ new_contract: z.number() }),
 };
