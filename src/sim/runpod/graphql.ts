@@ -1,27 +1,84 @@
 /**
  * The GraphQL subset of the RunPod simulator: the `gpuTypes` query with prices (including spot) and stock
- * (runpod.md §2.2). Errors follow RunPod's habit of HTTP 200 with an `errors` array (§7.1); unknown fields fail
- * validation the way a GraphQL server does. Other RunPod queries and mutations exist on the real API but are not
- * simulated here, and say so.
+ * (runpod.md §2.2), parsed, validated and executed by graphql-js against the schema below. Errors follow RunPod's
+ * habit of HTTP 200 with an `errors` array (§7.1). Other RunPod queries and mutations exist on the real API but are
+ * not simulated here, and say so.
  */
+import { buildSchema, execute, GraphQLError, Kind, OperationDefinitionNode, parse, validate, type DocumentNode } from 'graphql';
 import type { Capacity, SimCloud, SimGpuType } from './catalog';
-import { Field, GraphqlSyntaxError, parseOperation } from './graphql-parse';
 
-type Resolver = (t: SimGpuType, args: Record<string, unknown>, capacity: Capacity) => unknown;
+/** The types and fields the reference shows in use (runpod-python, the docs, gpuhunt; runpod.md §2.2). */
+const SCHEMA = buildSchema(`
+  type Query {
+    gpuTypes(input: GpuTypeFilter): [GpuType]
+  }
+  input GpuTypeFilter {
+    id: String
+    cluster: Boolean
+  }
+  input GpuLowestPriceInput {
+    gpuCount: Int
+    secureCloud: Boolean
+    dataCenterId: String
+    countryCode: String
+    minDisk: Int
+    minMemoryInGb: Int
+    minVcpuCount: Int
+    minCudaVersion: String
+    compliance: [String]
+  }
+  type GpuType {
+    id: String!
+    displayName: String
+    manufacturer: String
+    memoryInGb: Int
+    cudaCores: Int
+    secureCloud: Boolean
+    communityCloud: Boolean
+    securePrice: Float
+    communityPrice: Float
+    secureSpotPrice: Float
+    communitySpotPrice: Float
+    oneWeekPrice: Float
+    oneMonthPrice: Float
+    threeMonthPrice: Float
+    sixMonthPrice: Float
+    clusterPrice: Float
+    maxGpuCount: Int
+    maxGpuCountSecureCloud: Int
+    maxGpuCountCommunityCloud: Int
+    minPodGpuCount: Int
+    lowestPrice(input: GpuLowestPriceInput): LowestPrice
+  }
+  type LowestPrice {
+    minimumBidPrice: Float
+    uninterruptablePrice: Float
+    stockStatus: String
+    availableGpuCounts: [Int]
+    minVcpu: Float
+    minMemory: Float
+    countryCode: String
+    compliance: [String]
+  }
+`);
 
+const SIMULATED_QUERY_FIELDS = new Set(['gpuTypes', '__typename', '__schema', '__type']);
 const STOCK: Record<string, string | null> = { NONE: null, LOW: 'Low', MEDIUM: 'Medium', HIGH: 'High' };
 
+interface LowestPriceInput {
+  gpuCount?: number | null;
+  secureCloud?: boolean | null;
+}
+
 /** One cloud, or the cheaper of both when `secureCloud` is not given. */
-function lowestPrice(t: SimGpuType, args: Record<string, unknown>, capacity: Capacity): Record<string, unknown> {
-  const input = (args.input ?? {}) as { gpuCount?: number; secureCloud?: boolean };
+function lowestPrice(t: SimGpuType, input: LowestPriceInput, capacity: Capacity): Record<string, unknown> {
   const count = input.gpuCount ?? 1;
   const clouds: SimCloud[] = input.secureCloud === true ? ['SECURE'] : input.secureCloud === false ? ['COMMUNITY'] : ['SECURE', 'COMMUNITY'];
   const key = (c: SimCloud) => (c === 'SECURE' ? 'secure' : 'community');
   const offered = clouds.filter((c) => t.usdPerHour[key(c)] !== null);
   const best = offered.sort((a, b) => (t.usdPerHour[key(a)] ?? 0) - (t.usdPerHour[key(b)] ?? 0))[0];
   if (!best) return { minimumBidPrice: null, uninterruptablePrice: null, stockStatus: null, availableGpuCounts: [], minVcpu: null, minMemory: null, countryCode: null, compliance: null };
-  const free = capacity.freeGpus(t.id, best);
-  const max = Math.min(free, t.maxCount[key(best)]);
+  const max = Math.min(capacity.freeGpus(t.id, best), t.maxCount[key(best)]);
   return {
     minimumBidPrice: t.spotUsdPerHour[key(best)],
     uninterruptablePrice: t.usdPerHour[key(best)],
@@ -34,97 +91,69 @@ function lowestPrice(t: SimGpuType, args: Record<string, unknown>, capacity: Cap
   };
 }
 
-const GPU_TYPE: Record<string, Resolver> = {
-  id: (t) => t.id,
-  displayName: (t) => t.name,
-  manufacturer: (t) => (t.manufacturer === 'NVIDIA' ? 'Nvidia' : 'AMD'),
-  memoryInGb: (t) => t.memoryGb,
-  cudaCores: () => 0,
-  secureCloud: (t) => t.usdPerHour.secure !== null,
-  communityCloud: (t) => t.usdPerHour.community !== null,
-  securePrice: (t) => t.usdPerHour.secure,
-  communityPrice: (t) => t.usdPerHour.community,
-  secureSpotPrice: (t) => t.spotUsdPerHour.secure,
-  communitySpotPrice: (t) => t.spotUsdPerHour.community,
-  oneWeekPrice: () => null,
-  oneMonthPrice: () => null,
-  threeMonthPrice: () => null,
-  sixMonthPrice: () => null,
-  clusterPrice: () => null,
-  maxGpuCount: (t) => Math.max(t.maxCount.secure, t.maxCount.community),
-  maxGpuCountSecureCloud: (t) => t.maxCount.secure,
-  maxGpuCountCommunityCloud: (t) => t.maxCount.community,
-  minPodGpuCount: () => 1,
-  lowestPrice,
-};
-const OBJECT_FIELDS = new Set(['lowestPrice']);
-const LOWEST_PRICE_FIELDS = new Set(['minimumBidPrice', 'uninterruptablePrice', 'stockStatus', 'availableGpuCounts', 'minVcpu', 'minMemory', 'countryCode', 'compliance']);
+function gpuType(t: SimGpuType, capacity: Capacity): Record<string, unknown> {
+  return {
+    id: t.id,
+    displayName: t.name,
+    manufacturer: t.manufacturer === 'NVIDIA' ? 'Nvidia' : 'AMD',
+    memoryInGb: t.memoryGb,
+    cudaCores: 0,
+    secureCloud: t.usdPerHour.secure !== null,
+    communityCloud: t.usdPerHour.community !== null,
+    securePrice: t.usdPerHour.secure,
+    communityPrice: t.usdPerHour.community,
+    secureSpotPrice: t.spotUsdPerHour.secure,
+    communitySpotPrice: t.spotUsdPerHour.community,
+    oneWeekPrice: null,
+    oneMonthPrice: null,
+    threeMonthPrice: null,
+    sixMonthPrice: null,
+    clusterPrice: null,
+    maxGpuCount: Math.max(t.maxCount.secure, t.maxCount.community),
+    maxGpuCountSecureCloud: t.maxCount.secure,
+    maxGpuCountCommunityCloud: t.maxCount.community,
+    minPodGpuCount: 1,
+    lowestPrice: (args: { input?: LowestPriceInput | null }) => lowestPrice(t, args.input ?? {}, capacity),
+  };
+}
 
 export interface GraphqlResult {
   data?: Record<string, unknown> | null;
-  errors?: { message: string; path?: string[]; extensions?: { code: string } }[];
+  errors?: { message: string; path?: readonly (string | number)[]; extensions?: Record<string, unknown> }[];
 }
 
-function validation(message: string): GraphqlResult {
-  return { errors: [{ message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } }] };
-}
+const withCode = (errors: readonly GraphQLError[], code: string): GraphqlResult => ({
+  errors: errors.map((e) => ({ message: e.message, ...(e.path ? { path: e.path } : {}), extensions: { code } })),
+});
 
-/** Validation of a selection against the simulated schema; the first problem, or undefined. */
-function checkSelection(fields: Field[] | undefined, typeName: string, known: Set<string>, objectFields: Set<string>): string | undefined {
-  for (const f of fields ?? []) {
-    if (f.name === '__typename') continue;
-    if (!known.has(f.name)) return `Cannot query field "${f.name}" on type "${typeName}".`;
-    const isObject = objectFields.has(f.name);
-    if (isObject && !f.selections) return `Field "${f.name}" of type "LowestPrice" must have a selection of subfields.`;
-    if (!isObject && f.selections) return `Field "${f.name}" must not have a selection since its type has no subfields.`;
-    if (isObject) {
-      const problem = checkSelection(f.selections, 'LowestPrice', LOWEST_PRICE_FIELDS, new Set());
-      if (problem) return problem;
-    }
-  }
-  return undefined;
-}
-
-function pick(source: Record<string, unknown>, fields: Field[], typeName: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of fields) out[f.alias] = f.name === '__typename' ? typeName : source[f.name];
-  return out;
-}
-
-export function execute(query: string, variables: Record<string, unknown>, capacity: Capacity): GraphqlResult {
-  let op;
+export function executeQuery(query: string, variables: Record<string, unknown>, capacity: Capacity, operationName?: string): GraphqlResult {
+  let document: DocumentNode;
   try {
-    op = parseOperation(query, variables);
+    document = parse(query);
   } catch (err) {
-    if (err instanceof GraphqlSyntaxError) return { errors: [{ message: err.message, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }] };
+    if (err instanceof GraphQLError) return withCode([err], 'GRAPHQL_PARSE_FAILED');
     throw err;
   }
-  if (op.type !== 'query') return { errors: [{ message: `simulator: ${op.type} operations are not simulated (only query gpuTypes)` }], data: null };
-  for (const top of op.selections) {
-    if (top.name !== 'gpuTypes' && top.name !== '__typename') return { errors: [{ message: `simulator: query field "${top.name}" is not simulated (only gpuTypes)`, path: [top.alias] }], data: null };
-    if (top.name === 'gpuTypes') {
-      if (!top.selections) return validation('Field "gpuTypes" of type "[GpuType]" must have a selection of subfields.');
-      const problem = checkSelection(top.selections, 'GpuType', new Set(Object.keys(GPU_TYPE)), OBJECT_FIELDS);
-      if (problem) return validation(problem);
-    }
-  }
-  const data: Record<string, unknown> = {};
-  for (const top of op.selections) {
-    if (top.name === '__typename') {
-      data[top.alias] = 'Query';
-      continue;
-    }
-    const id = ((top.args.input ?? {}) as { id?: string }).id;
-    const types = capacity.types.filter((t) => id === undefined || t.id === id);
-    data[top.alias] = types.map((t) => {
-      const row: Record<string, unknown> = {};
-      for (const f of top.selections ?? []) {
-        if (f.name === '__typename') row[f.alias] = 'GpuType';
-        else if (OBJECT_FIELDS.has(f.name)) row[f.alias] = pick(lowestPrice(t, f.args, capacity), f.selections ?? [], 'LowestPrice');
-        else row[f.alias] = GPU_TYPE[f.name](t, f.args, capacity);
-      }
-      return row;
-    });
-  }
-  return { data };
+  const notSimulated = unsimulated(document, operationName);
+  if (notSimulated) return { errors: [{ message: `simulator: ${notSimulated} (only query gpuTypes)` }], data: null };
+  const problems = validate(SCHEMA, document);
+  if (problems.length) return withCode(problems, 'GRAPHQL_VALIDATION_FAILED');
+  const rootValue = { gpuTypes: (args: { input?: { id?: string | null } | null }) => capacity.types.filter((t) => args.input?.id == null || t.id === args.input.id).map((t) => gpuType(t, capacity)) };
+  const result = execute({ schema: SCHEMA, document, rootValue, variableValues: variables, operationName });
+  if ('then' in result) throw new Error('simulator: GraphQL resolvers must be synchronous');
+  return {
+    ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
+    data: (result.data as Record<string, unknown> | null | undefined) ?? null,
+  };
 }
+
+/** What the real API has but this simulator does not: mutations, subscriptions and other top-level query fields. */
+function unsimulated(document: DocumentNode, operationName?: string): string | undefined {
+  const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
+  if (!op) return undefined;
+  if (op.operation !== 'query') return `${op.operation} operations are not simulated`;
+  const field = op.selectionSet.selections.find((s) => s.kind === Kind.FIELD && !SIMULATED_QUERY_FIELDS.has(s.name.value));
+  return field && field.kind === Kind.FIELD ? `query field "${field.name.value}" is not simulated` : undefined;
+}
+

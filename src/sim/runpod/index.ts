@@ -16,7 +16,7 @@ import { SimServer, bearerToken } from '../common/server';
 import type { SimResponse } from '../common/server';
 import { DEFAULT_TIMINGS, ProviderSim, SimOptions } from '../common/types';
 import { Capacity, DEFAULT_GPU_TYPES, SimCloud, SimGpuType } from './catalog';
-import { execute } from './graphql';
+import { executeQuery } from './graphql';
 import { PodStore, StorageRates } from './pods';
 import { problem, RateLimiter } from './problem';
 import { attachProxy } from './proxy';
@@ -64,9 +64,10 @@ export async function start(opts: RunpodSimOptions = {}): Promise<ProviderSim> {
   function graphql(key: string | undefined, body: unknown, bodyError?: string): SimResponse {
     if (key !== undefined && !auth.accountKeys.has(key) && !auth.podKeys.has(key)) return { status: 401, body: { errors: [{ message: 'Unauthorized' }] } };
     if (key !== undefined && auth.podKeys.has(key)) return { status: 200, body: { errors: [{ message: 'Unauthorized' }], data: null } };
-    const q = body as { query?: unknown; variables?: unknown } | undefined;
+    const q = body as { query?: unknown; variables?: unknown; operationName?: unknown } | undefined;
     if (bodyError !== undefined || typeof q?.query !== 'string') return { status: 400, body: { errors: [{ message: 'POST body must be JSON with a "query" string' }] } };
-    return { status: 200, body: execute(q.query, (q.variables ?? {}) as Record<string, unknown>, capacity) };
+    const operationName = typeof q.operationName === 'string' ? q.operationName : undefined;
+    return { status: 200, body: executeQuery(q.query, (q.variables ?? {}) as Record<string, unknown>, capacity, operationName) };
   }
 
   server.route('GET', '/_sim/capacity', () => ({ status: 200, body: { capacity: capacity.snapshot() } }));

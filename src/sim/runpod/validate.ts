@@ -1,94 +1,44 @@
 /**
- * Schema checks of the v2 request bodies, as the real API runs them before any handler logic: a violation is a
- * 422 whose `errors` list each one ("$: additional properties 'bogus' not allowed", runpod.md §7.3).
- * `CreatePodRequest` and `CreateGpuConfig` set `unevaluatedProperties: false`; `Mounts`, `PersistentMount` and
- * `PodActionRequest` set `additionalProperties: false` (docs v2 openapi).
+ * Schema checks of the v2 request bodies, as the real API runs them before any handler logic: a violation is a 422
+ * whose `errors` list each one ("$: additional properties 'bogus' not allowed", runpod.md §7.3). The schemas are
+ * RunPod's own v2 OpenAPI (`CreatePodRequest` with `unevaluatedProperties: false`, `PodActionRequest`), validated by
+ * ajv from the snapshot in ../api-schemas.
  */
-type Check = (value: unknown, path: string, errors: string[]) => void;
+import { checkRequest, SchemaProblem } from '../api-schemas';
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-const str = (minLength = 0, pattern?: RegExp): Check => (v, path, errors) => {
-  if (typeof v !== 'string') return void errors.push(`${path}: expected string`);
-  if (v.length < minLength) errors.push(`${path}: length must be >= ${minLength}`);
-  if (pattern && !pattern.test(v)) errors.push(`${path}: does not match pattern '${pattern.source}'`);
-};
-const int = (minimum: number): Check => (v, path, errors) => {
-  if (typeof v !== 'number' || !Number.isInteger(v)) return void errors.push(`${path}: expected integer`);
-  if (v < minimum) errors.push(`${path}: must be >= ${minimum}`);
-};
-const bool: Check = (v, path, errors) => void (typeof v !== 'boolean' && errors.push(`${path}: expected boolean`));
-const oneOf = (...values: string[]): Check => (v, path, errors) => {
-  if (typeof v !== 'string' || !values.includes(v)) errors.push(`${path}: value must be one of ${values.map((x) => `'${x}'`).join(', ')}`);
-};
-const nullable = (inner: Check): Check => (v, path, errors) => (v === null ? undefined : inner(v, path, errors));
-const array = (item: Check, maxItems = Infinity): Check => (v, path, errors) => {
-  if (!Array.isArray(v)) return void errors.push(`${path}: expected array`);
-  if (v.length > maxItems) errors.push(`${path}: expected at most ${maxItems} items`);
-  v.forEach((x, i) => item(x, `${path}[${i}]`, errors));
-};
-const stringMap: Check = (v, path, errors) => {
-  if (!isObject(v)) return void errors.push(`${path}: expected object`);
-  for (const [k, x] of Object.entries(v)) if (typeof x !== 'string') errors.push(`${path}.${k}: expected string`);
-};
-const object = (props: Record<string, Check>, required: string[] = []): Check => (v, path, errors) => {
-  if (!isObject(v)) return void errors.push(`${path}: expected object`);
-  for (const r of required) if (!(r in v)) errors.push(`${path}: missing property '${r}'`);
-  const extra = Object.keys(v).filter((k) => !(k in props));
-  if (extra.length) errors.push(`${path}: additional properties ${extra.map((k) => `'${k}'`).join(', ')} not allowed`);
-  for (const [k, check] of Object.entries(props)) if (k in v) check(v[k], `${path}.${k}`, errors);
-};
-
-const CUDA = /^\d+\.\d+$/;
-
-const createPod = object(
-  {
-    name: str(1),
-    image: str(),
-    args: str(),
-    disk: int(1),
-    env: stringMap,
-    ports: array(str()),
-    registry: nullable(str()),
-    cloud: oneOf('SECURE', 'COMMUNITY'),
-    cpu: object({ id: str(1), vcpuCount: int(2) }, ['id']),
-    dataCenterIds: array(str()),
-    globalNetworking: bool,
-    gpu: object({ id: str(1), count: int(1), allowedCudaVersions: array(str(0, CUDA)), minCudaVersion: str(0, CUDA) }, ['id']),
-    mounts: object({ persistent: object({ size: int(10), path: str(1) }, ['size', 'path']), network: array(object({ volumeId: str(1), path: str(1) }, ['volumeId', 'path']), 1) }),
-    startJupyter: bool,
-    startSsh: bool,
-    templateId: str(1),
-  },
-  ['name'],
-);
-
-export function validateCreatePod(body: unknown): string[] {
-  const errors: string[] = [];
-  createPod(body, '$', errors);
-  // `image` is required unless `templateId` is set (the schema's if/then).
-  if (isObject(body) && !('templateId' in body) && !('image' in body)) errors.push(`$: missing property 'image'`);
-  return errors;
+/** RunPod's wording: unknown properties at one place are listed together; a missing one is named. */
+function describe(problems: SchemaProblem[]): string[] {
+  const extra = new Map<string, string[]>();
+  const out: string[] = [];
+  for (const p of problems) {
+    if (p.keyword === 'unevaluatedProperties' || p.keyword === 'additionalProperties') {
+      extra.set(p.path, [...(extra.get(p.path) ?? []), ...p.properties]);
+    } else if (p.keyword === 'required') {
+      out.push(`${p.path}: missing property '${p.properties[0]}'`);
+    } else {
+      out.push(`${p.path}: ${p.message}`);
+    }
+  }
+  for (const [path, names] of extra) out.unshift(`${path}: additional properties ${[...new Set(names)].map((n) => `'${n}'`).join(', ')} not allowed`);
+  return [...new Set(out)];
 }
 
-const podAction = object({ action: oneOf('start', 'stop', 'restart', 'terminate') }, ['action']);
+export function validateCreatePod(body: unknown): string[] {
+  return describe(checkRequest('runpod', 'createPod', body));
+}
 
 export function validatePodAction(body: unknown): string[] {
-  const errors: string[] = [];
-  podAction(body, '$', errors);
-  return errors;
+  return describe(checkRequest('runpod', 'podAction', body));
 }
 
 /** Query parameters of `GET /v2/catalog/gpus` whose enums fail validation (422). */
 export function validateCatalogQuery(q: URLSearchParams): string[] {
+  const ENUMS: Record<string, string[]> = { include: ['AVAILABILITY'], product: ['POD', 'CLUSTER', 'SERVERLESS'], cloud: ['SECURE', 'COMMUNITY'] };
   const errors: string[] = [];
-  const enumParam = (name: string, values: string[]) => {
+  for (const [name, values] of Object.entries(ENUMS)) {
     const v = q.get(name);
-    if (v !== null) oneOf(...values)(v, `query.${name}`, errors);
-  };
-  enumParam('include', ['AVAILABILITY']);
-  enumParam('product', ['POD', 'CLUSTER', 'SERVERLESS']);
-  enumParam('cloud', ['SECURE', 'COMMUNITY']);
+    if (v !== null && !values.includes(v)) errors.push(`query.${name}: value must be one of ${values.map((x) => `'${x}'`).join(', ')}`);
+  }
   const count = q.get('count');
   if (count !== null && !(/^\d+$/.test(count) && Number(count) >= 1)) errors.push('query.count: expected integer >= 1');
   return errors;

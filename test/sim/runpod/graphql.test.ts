@@ -67,3 +67,13 @@ test('a pod-scoped key gets GraphQL "Unauthorized" (200 + errors)', async () => 
 test('a body without a query string is HTTP 400', async () => {
   expect((await call(sim, 'POST', '/graphql', { key, body: { variables: {} } })).status).toBe(400);
 });
+
+test('fragments work, and an input field the schema does not know is a validation error (as on a real GraphQL server)', async () => {
+  const frag = await gql('query { gpuTypes(input: {id: "NVIDIA L40S"}) { ...Price } } fragment Price on GpuType { id securePrice }', { key });
+  expect(frag.body.data.gpuTypes).toEqual([{ id: 'NVIDIA L40S', securePrice: 0.86 }]);
+  const bad = await gql('{ gpuTypes(input: {gpuName: "x"}) { id } }', { key });
+  expect(bad.status).toBe(200);
+  expect(bad.body.errors[0]).toMatchObject({ message: 'Field "gpuName" is not defined by type "GpuTypeFilter".', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+  const wrongType = await gql('query Q($n: Int) { gpuTypes { lowestPrice(input: {gpuCount: $n}) { stockStatus } } }', { key, variables: { n: 'two' } });
+  expect(wrongType.body.errors[0].message).toMatch(/Variable "\$n" got invalid value "two"/);
+});
