@@ -56,18 +56,25 @@ function findOperation(doc, method, route) {
   return schema;
 }
 
-/** A copy without prose, with component refs pointing into $defs; `seen` collects the components referenced. */
-function clean(node, seen) {
+/**
+ * A copy without prose, with component refs pointing into $defs; `seen` collects the components referenced. Inside
+ * `properties` the keys are field names (a field may be called "description"), so none is dropped there.
+ */
+function clean(node, seen, names = false) {
   if (Array.isArray(node)) return node.map((x) => clean(x, seen));
   if (!node || typeof node !== 'object') return node;
   const out = {};
   for (const [k, v] of Object.entries(node)) {
+    if (names) {
+      out[k] = clean(v, seen);
+      continue;
+    }
     if (PROSE.has(k) || k.startsWith('x-')) continue;
     if (k === '$ref' && typeof v === 'string') {
       const name = v.replace('#/components/schemas/', '');
       seen.add(name);
       out.$ref = `#/$defs/${name}`;
-    } else out[k] = clean(v, seen);
+    } else out[k] = clean(v, seen, k === 'properties' || k === 'patternProperties');
   }
   return out;
 }

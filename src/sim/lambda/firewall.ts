@@ -5,6 +5,7 @@
  */
 import crypto from 'crypto';
 import { regionByName, SimRegion } from './catalog';
+import { checkLambdaRequest } from './launch-request';
 import { invalidParameters, rulesetInUse, rulesetNotFound } from './errors';
 import { parseCidr, SimFirewallRule } from './network';
 
@@ -16,7 +17,6 @@ export interface SimRuleset {
   created: string;
 }
 
-const PROTOCOLS = new Set(['tcp', 'udp', 'icmp', 'all']);
 
 export class FirewallStore {
   readonly globalRules: SimFirewallRule[] = [
@@ -29,9 +29,8 @@ export class FirewallStore {
   constructor(private readonly instanceIds: (rulesetId: string) => string[]) {}
 
   create(body: Record<string, unknown>): SimRuleset {
-    const { name, region, rules } = body;
-    if (typeof name !== 'string' || name.length > 64) throw invalidParameters('name: must be a string of at most 64 characters.');
-    if (typeof region !== 'string') throw invalidParameters('region: field required.');
+    checkLambdaRequest('createFirewallRuleset', body);
+    const { name, region, rules } = body as { name: string; region: string; rules: unknown };
     const r = regionByName(region);
     if (!r) throw invalidParameters(`Region ${region} does not exist.`);
     const ruleset: SimRuleset = { id: crypto.randomBytes(16).toString('hex'), name, region: r, rules: parseRules(rules), created: new Date().toISOString() };
@@ -69,23 +68,23 @@ export class FirewallStore {
   }
 }
 
-/** FirewallRule validation (lambda.md §5): port_range required except for icmp, where it is not allowed. */
+/**
+ * FirewallRule beyond its schema (lambda.md §5): the network must parse as IPv4 CIDR, and port_range is required
+ * except for icmp, where it is not allowed. Types, enums and lengths are the schema's (checked on create).
+ */
 export function parseRules(value: unknown): SimFirewallRule[] {
   if (!Array.isArray(value)) throw invalidParameters('rules: must be a list of firewall rules.');
   return value.map((raw, i) => {
-    const rule = (raw ?? {}) as Record<string, unknown>;
+    const rule = raw as SimFirewallRule;
     const where = `rules[${i}]`;
-    if (typeof rule.protocol !== 'string' || !PROTOCOLS.has(rule.protocol)) throw invalidParameters(`${where}.protocol: must be one of tcp, udp, icmp, all.`);
-    if (typeof rule.source_network !== 'string' || !parseCidr(rule.source_network)) throw invalidParameters(`${where}.source_network: must be an IPv4 network in CIDR notation.`);
-    if (typeof rule.description !== 'string' || rule.description.length > 128) throw invalidParameters(`${where}.description: must be a string of at most 128 characters.`);
-    const out: SimFirewallRule = { protocol: rule.protocol as SimFirewallRule['protocol'], source_network: rule.source_network, description: rule.description };
+    if (!parseCidr(rule.source_network)) throw invalidParameters(`${where}.source_network: must be an IPv4 network in CIDR notation.`);
+    const out: SimFirewallRule = { protocol: rule.protocol, source_network: rule.source_network, description: rule.description };
     if (rule.protocol === 'icmp') {
       if (rule.port_range !== undefined) throw invalidParameters(`${where}.port_range: not allowed for icmp.`);
       return out;
     }
     const range = rule.port_range;
-    const valid = Array.isArray(range) && range.length === 2 && range.every((p) => Number.isInteger(p) && p >= 1 && p <= 65535) && range[0] <= range[1];
-    if (!valid) throw invalidParameters(`${where}.port_range: must be [min, max] with 1 <= min <= max <= 65535.`);
+    if (!range || range[0] > range[1]) throw invalidParameters(`${where}.port_range: must be [min, max] with 1 <= min <= max <= 65535.`);
     out.port_range = [range[0], range[1]];
     return out;
   });

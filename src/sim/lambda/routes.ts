@@ -10,7 +10,7 @@ import { invalidApiKey, invalidParameters, LambdaApiError, launchResourceNotFoun
 import type { FirewallStore } from './firewall';
 import type { Fleet } from './fleet';
 import { instanceJson } from './instance-json';
-import { parseLaunch } from './launch-request';
+import { checkLambdaRequest, parseLaunch } from './launch-request';
 import type { RateLimiter } from './rate-limit';
 import type { SshKeyStore } from './ssh-keys';
 
@@ -54,9 +54,12 @@ export function registerRoutes(server: SimServer, ctx: RouteContext): void {
   });
   api('POST', '/instance-operations/launch', (req) => launch(ctx, objectBody(req)), true);
   api('POST', '/instance-operations/terminate', async (req) => {
-    const ids = objectBody(req).instance_ids;
-    if (!Array.isArray(ids) || ids.length === 0 || !ids.every((id) => typeof id === 'string')) throw invalidParameters('instance_ids: field required.');
-    return { terminated_instances: (await ctx.fleet.terminate(ids as string[])).map(instanceJson) };
+    const body = objectBody(req);
+    checkLambdaRequest('terminate', body);
+    const ids = body.instance_ids as string[];
+    // The schema allows an empty list; Lambda's terminate needs at least one id.
+    if (ids.length === 0) throw invalidParameters('instance_ids: field required.');
+    return { terminated_instances: (await ctx.fleet.terminate(ids)).map(instanceJson) };
   });
 
   api('GET', '/ssh-keys', () => ctx.sshKeys.list());

@@ -5,6 +5,7 @@
  */
 import crypto from 'crypto';
 import { invalidParameters, LambdaApiError } from './errors';
+import { checkLambdaRequest } from './launch-request';
 
 export interface SimSshKey {
   id: string;
@@ -24,11 +25,8 @@ export class SshKeyStore {
   }
 
   add(body: Record<string, unknown>): SimSshKey & { private_key?: string } {
-    const { name, public_key: publicKey } = body;
-    if (typeof name !== 'string' || name.length < 1 || name.length > 64) throw invalidParameters('name: must be a string of 1 to 64 characters.');
-    if (publicKey !== undefined && (typeof publicKey !== 'string' || publicKey.length < 1 || publicKey.length > 4096)) {
-      throw invalidParameters('public_key: must be a string of 1 to 4096 characters.');
-    }
+    checkLambdaRequest('addSshKey', body);
+    const { name, public_key: publicKey } = body as { name: string; public_key?: string };
     // BREV matches this text when a name is taken (lambda.md §3); the code is not documented.
     if (this.hasName(name)) throw invalidParameters('SSH key name must be unique.');
     const key: SimSshKey = { id: crypto.randomBytes(16).toString('hex'), name, public_key: publicKey ?? `ssh-ed25519 ${crypto.randomBytes(51).toString('base64')} ${name}` };

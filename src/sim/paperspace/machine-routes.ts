@@ -7,32 +7,26 @@ import { z } from 'zod';
 import type { SimRequest, SimResponse } from '../common/server';
 import { MACHINE_TYPES, REGIONS, TEMPLATES } from './catalog';
 import { eventJson, machineJson, SimMachine } from './model';
-import { fail, ok, page, parseBody } from './protocol';
+import { fail, ok, page, parseBody, parseRequest } from './protocol';
 import type { World } from './world';
 
-const createSchema = z.strictObject({
-  name: z.string().min(1),
-  machineType: z.string().min(1),
-  templateId: z.string().min(1),
-  diskSize: z.number(),
-  region: z.string().min(1),
-  networkId: z.string().optional(),
-  publicIpType: z.enum(['static', 'dynamic', 'none']).optional(),
-  startOnCreate: z.boolean().optional(),
-  startupScriptId: z.string().optional(),
-  autoShutdownEnabled: z.boolean().optional(),
-  autoShutdownTimeout: z.number().optional(),
-  autoShutdownForce: z.boolean().optional(),
-  autoSnapshotEnabled: z.boolean().optional(),
-  autoSnapshotFrequency: z.enum(['hourly', 'daily', 'weekly', 'monthly']).optional(),
-  autoSnapshotSaveCount: z.number().optional(),
-  takeInitialSnapshot: z.boolean().optional(),
-  restorePointEnabled: z.boolean().optional(),
-  restorePointFrequency: z.enum(['shutdown']).optional(),
-  enableNvlink: z.boolean().optional(),
-  emailPassword: z.boolean().optional(),
-  accessorIds: z.array(z.string()).optional(),
-});
+/** The fields of POST /machines this simulator reads (Paperspace's v1 description; checked in parseRequest). */
+interface CreateBody {
+  name: string;
+  machineType: string;
+  templateId: string;
+  diskSize: number;
+  region: string;
+  publicIpType?: 'static' | 'dynamic' | 'none';
+  startOnCreate?: boolean;
+  startupScriptId?: string;
+  autoShutdownEnabled?: boolean;
+  autoShutdownTimeout?: number;
+  autoShutdownForce?: boolean;
+  enableNvlink?: boolean;
+  networkId?: string;
+  accessorIds?: string[];
+}
 
 /** Parameterless PATCH calls: the CLI sends "{}", SkyPilot sends nothing (paperspace.md §1). */
 const emptySchema = z.strictObject({});
@@ -50,7 +44,7 @@ export function machineRoutes(world: World, opts: MachineRouteOptions) {
   const notFound = (id: string) => fail('NOT_FOUND', `Machine ${id} not found`);
 
   function create(req: SimRequest): SimResponse {
-    const parsed = parseBody(req, createSchema);
+    const parsed = parseRequest<CreateBody>(req, 'createMachine');
     if ('error' in parsed) return parsed.error;
     const b = parsed.value;
     const type = MACHINE_TYPES[b.machineType];

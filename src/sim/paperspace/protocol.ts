@@ -3,6 +3,7 @@
  * bodies with TRPC-style codes, and `{hasMore, items, nextPage}` pages walked with `limit` and `after`.
  */
 import type { z } from 'zod';
+import { checkRequest } from '../api-schemas';
 import { bearerToken, Handler, SimRequest, SimResponse } from '../common/server';
 
 export type ErrorCode =
@@ -53,6 +54,29 @@ export function parseBody<T>(req: SimRequest, schema: z.ZodType<T>, emptyAs?: un
   if (result.success) return { value: result.data };
   const issues = result.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   return { error: fail('BAD_REQUEST', `Invalid input: ${issues.map((i) => (i.path ? `${i.path}: ` : '') + i.message).join('; ')}`, { issues }) };
+}
+
+/**
+ * Parse a JSON body against the request schema of Paperspace's v1 description (ajv, ../api-schemas). Unknown fields
+ * are refused as well [I]: the description is derived from the CLI's own request types, and a field v1 does not
+ * know (the legacy `size`) silently doing nothing would hide a client bug.
+ */
+export function parseRequest<T>(req: SimRequest, request: 'createMachine' | 'createStartupScript'): { value: T } | { error: SimResponse } {
+  if (req.bodyError) return { error: fail('PARSE_ERROR', `Malformed JSON body: ${req.bodyError}`) };
+  const issues = checkRequest('paperspace', request, req.body).map((p) => ({ path: p.path.replace(/^\$\.?/, ''), message: p.message, properties: p.properties }));
+  const known = knownFields(request);
+  const body = req.body as Record<string, unknown> | undefined;
+  if (body && typeof body === 'object' && !Array.isArray(body)) {
+    for (const k of Object.keys(body)) if (!known.has(k)) issues.push({ path: '', message: `Unrecognized key: "${k}"`, properties: [k] });
+  }
+  if (issues.length === 0) return { value: req.body as T };
+  const text = issues.map((i) => (i.path ? `${i.path}: ` : '') + (i.message.startsWith('must have required') ? `${i.properties[0]} is required` : i.message));
+  return { error: fail('BAD_REQUEST', `Invalid input: ${text.join('; ')}`, { issues: issues.map(({ path, message }) => ({ path, message })) }) };
+}
+
+function knownFields(request: string): Set<string> {
+  const doc = require('../api-schemas/paperspace.json') as { requests: Record<string, { properties: Record<string, unknown> }> };
+  return new Set(Object.keys(doc.requests[request].properties));
 }
 
 export interface PageQuery {

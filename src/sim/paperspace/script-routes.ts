@@ -2,18 +2,12 @@
  * Startup scripts and OS templates of the simulated v1 API (paperspace.md §2, §3). Scripts are stored with their
  * text; a machine reads its script when it first boots, so deleting it before then leaves the VM without ComfyUI.
  */
-import { z } from 'zod';
 import type { SimRequest, SimResponse } from '../common/server';
 import { SimTemplate, TEMPLATES } from './catalog';
 import { scriptJson, SimScript } from './model';
-import { fail, ok, page, parseBody } from './protocol';
+import { fail, ok, page, parseRequest } from './protocol';
 import type { World } from './world';
 
-const createSchema = z.strictObject({
-  name: z.string().min(1),
-  script: z.string(),
-  isRunOnce: z.boolean().optional(),
-});
 
 export function scriptRoutes(world: World, opts: { defaultPageLimit: number }) {
   const live = (id: string): SimScript | undefined => {
@@ -23,7 +17,7 @@ export function scriptRoutes(world: World, opts: { defaultPageLimit: number }) {
   const notFound = (id: string) => fail('NOT_FOUND', `Startup script ${id} not found`);
 
   function create(req: SimRequest): SimResponse {
-    const parsed = parseBody(req, createSchema);
+    const parsed = parseRequest<{ name: string; script: string; isRunOnce?: boolean }>(req, 'createStartupScript');
     if ('error' in parsed) return parsed.error;
     const s: SimScript = {
       id: world.id('sc'),

@@ -1,19 +1,17 @@
 /**
- * Validation of `PUT /api/v0/asks/{id}/` bodies against create_instance.yaml (fields, enums, `x-input-validation`
- * limits). Unknown fields are accepted: the official CLI and dstack send fields the spec does not list
- * (`client_id`, `extra`, `create_from`) and Vast takes them (vast.md §3).
+ * Validation of `PUT /api/v0/asks/{id}/` bodies against Vast's own create_instance description (fields, types,
+ * enums and its `x-input-validation` limits, checked by ajv from the snapshot in ../api-schemas). Unknown fields are
+ * accepted, as the description does not forbid them: the official CLI and dstack send `client_id`, `extra`,
+ * `create_from` and Vast takes them (vast.md §3). Two things Vast accepts that the description leaves out are let
+ * through on purpose: `null` for unset fields and `env` as a dict, both what Vast's own CLI sends (vast.md §3).
+ * The limits the schema cannot say (args + onstart together, each env entry) are checked here.
  */
-export const RUNTYPES = ['ssh', 'jupyter', 'args', 'ssh_proxy', 'ssh_direct', 'jupyter_proxy', 'jupyter_direct'] as const;
+import { checkRequest } from '../api-schemas';
 
 export const CREATE_LIMITS = {
-  imageChars: 1024,
   argsOnstartChars: 4096,
-  labelChars: 256,
   envEntryChars: 256,
   envTotalChars: 32768,
-  minDiskGb: 8,
-  minPrice: 0.001,
-  maxPrice: 128,
 };
 
 export interface CreateRequest {
@@ -32,44 +30,35 @@ export interface CreateRequest {
 
 type Body = Record<string, unknown>;
 
+const isObject = (v: unknown): v is Body => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 /** A checked request, or the `msg` of a 400 invalid_args. */
 export function parseCreate(raw: unknown): CreateRequest | string {
-  if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return 'Invalid args: the body must be a JSON object';
-  const b = raw as Body;
-  if (typeof b.image !== 'string' || b.image.trim() === '') {
-    return typeof b.template_hash_id === 'string' ? 'Invalid args: template_hash_id is not known to this simulator' : "Invalid args: 'image' is required";
-  }
-  if (b.image.length > CREATE_LIMITS.imageChars) return `Invalid args: image longer than ${CREATE_LIMITS.imageChars}`;
-  if (b.label != null && (typeof b.label !== 'string' || b.label.length > CREATE_LIMITS.labelChars)) return 'Invalid args: label_too_long';
-  const disk = b.disk ?? 8;
-  if (typeof disk !== 'number' || disk < CREATE_LIMITS.minDiskGb) return `Invalid args: disk must be a number >= ${CREATE_LIMITS.minDiskGb}`;
-  const args = b.args == null ? null : b.args;
-  if (args !== null && (!Array.isArray(args) || args.some((a) => typeof a !== 'string'))) return 'Invalid args: args must be a list of strings';
-  for (const k of ['onstart', 'args_str'] as const) if (b[k] != null && typeof b[k] !== 'string') return `Invalid args: ${k} must be a string`;
+  if (!isObject(raw)) return 'Invalid args: the body must be a JSON object';
+  if (raw.image == null && typeof raw.template_hash_id === 'string') return 'Invalid args: template_hash_id is not known to this simulator';
+  const described: Body = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null));
+  if (isObject(described.env)) described.env = '';
+  const problems = checkRequest('vast', 'createInstance', described);
+  if (problems.length) return `Invalid args: ${problems.map((p) => `${p.path === '$' ? '' : `${p.path.slice(2)} `}${p.message}`).join('; ')}`;
+  const b = described as Body & { image: string };
+  if (b.image.trim() === '') return "Invalid args: 'image' is required";
+  const args = (b.args as string[] | undefined) ?? null;
   const scriptChars = String(b.onstart ?? '').length + String(b.args_str ?? '').length + (args ?? []).join(' ').length;
   if (scriptChars > CREATE_LIMITS.argsOnstartChars) return `Invalid args: args + args_str + onstart longer than ${CREATE_LIMITS.argsOnstartChars}`;
-  const hasArgs = args !== null || typeof b.args_str === 'string';
-  const runtype = b.runtype ?? (hasArgs ? 'args' : 'ssh');
-  if (!(RUNTYPES as readonly string[]).includes(String(runtype))) return `Invalid args: runtype must be one of ${RUNTYPES.join(', ')}`;
-  const env = parseEnv(b.env);
+  const env = parseEnv(raw.env);
   if (typeof env === 'string') return env;
-  if (b.price != null && (typeof b.price !== 'number' || b.price < CREATE_LIMITS.minPrice || b.price > CREATE_LIMITS.maxPrice)) {
-    return `Invalid args: price must be between ${CREATE_LIMITS.minPrice} and ${CREATE_LIMITS.maxPrice}`;
-  }
-  if (b.cancel_unavail != null && typeof b.cancel_unavail !== 'boolean') return 'Invalid args: cancel_unavail must be a boolean';
-  const target = b.target_state ?? 'running';
-  if (target !== 'running' && target !== 'stopped') return 'Invalid args: target_state must be running or stopped';
+  const hasArgs = args !== null || typeof b.args_str === 'string';
   return {
     image: b.image,
-    label: (b.label as string | null | undefined) ?? null,
-    diskGb: disk,
-    runtype: String(runtype),
-    onstart: (b.onstart as string | null | undefined) ?? null,
-    args: args as string[] | null,
+    label: (b.label as string | undefined) ?? null,
+    diskGb: (b.disk as number | undefined) ?? 8,
+    runtype: (b.runtype as string | undefined) ?? (hasArgs ? 'args' : 'ssh'),
+    onstart: (b.onstart as string | undefined) ?? null,
+    args,
     env,
-    price: b.price == null ? undefined : (b.price as number),
+    price: b.price as number | undefined,
     cancelUnavail: b.cancel_unavail as boolean | undefined,
-    targetState: target,
+    targetState: (b.target_state as 'running' | 'stopped' | undefined) ?? 'running',
   };
 }
 

@@ -4,6 +4,7 @@
  * per-endpoint rate limit, then the request itself.
  */
 import type { Handler, SimRequest, SimResponse, SimServer } from '../common/server';
+import { checkRequest } from '../api-schemas';
 import { parseCreate } from './create-request';
 import { AUTH_ERROR, callerOf, Caller, RateLimiter, SCOPE_ERROR, SimEndpoint } from './guard';
 import { search, VastHost } from './inventory';
@@ -88,17 +89,20 @@ export function registerRoutes(server: SimServer, ctx: RouteContext): void {
 
   server.route('PUT', '/api/v0/instances/:id/', guard('manage', 'instance-control', (req, caller) =>
     instanceOr(req, (inst) => {
-      const body = (req.body ?? {}) as { state?: unknown; label?: unknown };
+      // Checked against Vast's description of this body (state enum, label length); "at least one" is Vast's rule.
+      const problems = checkRequest('vast', 'manageInstance', req.body ?? {});
+      const body = (req.body ?? {}) as { state?: 'stopped' | 'running'; label?: string };
+      if (problems.length) {
+        const labelProblem = problems.some((p) => p.path === '$.label');
+        return bad(problems.map((p) => `${p.path.slice(2) || 'body'} ${p.message}`).join('; '), labelProblem ? 'label_too_long' : undefined);
+      }
       if (body.label !== undefined) {
         if (caller.kind !== 'account') return SCOPE_ERROR;
-        if (typeof body.label !== 'string' || body.label.length > 1024) return bad('label too long', 'label_too_long');
         inst.label = body.label;
       }
-      if (body.state !== undefined) {
-        if (body.state === 'stopped') ctx.store.stop(inst);
-        else if (body.state === 'running') ctx.store.start(inst);
-        else return bad('state must be running or stopped');
-      } else if (body.label === undefined) return bad('nothing to change: send state or label');
+      if (body.state === 'stopped') ctx.store.stop(inst);
+      else if (body.state === 'running') ctx.store.start(inst);
+      else if (body.label === undefined) return bad('nothing to change: send state or label');
       return { status: 200, body: { success: true } };
     })));
 
