@@ -5,9 +5,10 @@
 import { AuthError, BadInputError } from './errors';
 import { registerSecret } from './redact';
 import { ProviderConfig, PROVIDER_ENV, settingsPrefix } from './config';
-import { CLOUD_PROVIDERS, CloudProviderName, Provider, ProviderName } from './types';
+import { Capabilities, CLOUD_PROVIDERS, CloudProviderName, Provider, ProviderName } from './types';
 
 export { PROVIDER_ENV, settingsPrefix };
+export { BILLING, billingRule } from './billing';
 export type { ProviderConfig, ProviderEnvNames } from './config';
 
 export function isProviderName(x: string): x is ProviderName {
@@ -38,6 +39,15 @@ export function configFromEnv(name: CloudProviderName, env: NodeJS.ProcessEnv = 
 }
 
 type Factory = (config: ProviderConfig) => Provider;
+
+/**
+ * What a provider can do (stop, interruptible, how a machine ends itself, billing) without a key or a network call:
+ * for plans and notes made before any adapter is configured. Loads the adapter module, like createProvider.
+ */
+export function capabilitiesOf(name: ProviderName): Capabilities {
+  const folder = name === 'local' ? './local/adapter' : `./${name}/adapter`;
+  return (require(folder) as { CAPABILITIES: Capabilities }).CAPABILITIES;
+}
 
 /** Loads one adapter module on demand. */
 function factoryFor(name: ProviderName): Factory {

@@ -11,7 +11,7 @@ import { filterOffers } from '../offer-filter';
 import type { Capabilities, CreateMachineOptions, KillSwitch, Leftover, ListOffersOptions, Machine, MachineRef, Offer, Provider, WaitUntilReadyOptions } from '../types';
 import { gpuFromDevice, SystemStats, vramGbFromStats } from './mapping';
 
-const CAPABILITIES: Capabilities = {
+export const CAPABILITIES: Capabilities = {
   stop: { supported: false, reason: 'local ComfyUI servers belong to you; gpuburst never stops them', billsWhileStopped: 'nothing: local servers cost no rent' },
   interruptible: { supported: false, reason: 'local servers are not rented' },
   selfTerminate: {

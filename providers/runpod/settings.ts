@@ -10,7 +10,9 @@ export const DEFAULT_PROXY_URL = 'https://{podId}-{port}.proxy.runpod.net';
 
 const SHAPE = {
   /** Endpoint template with {podId} and {port} (the simulator serves its proxy under its own URL). */
-  PROXY_URL: settings.text(DEFAULT_PROXY_URL),
+  PROXY_URL: settings.custom('expected an http(s) URL template with {podId}, e.g. https://{podId}-{port}.proxy.runpod.net', DEFAULT_PROXY_URL, (t) =>
+    /^https?:\/\/\S+$/.test(t) && t.includes('{podId}') ? t : undefined,
+  ),
   /** Retries of reads: enough for the usual mix of 429, 5xx, a reset and a slow answer in one read. */
   MAX_RETRIES: settings.number(5, { min: 0, max: 20, integer: true }),
   /** Wait before looking up a create that failed ambiguously. */

@@ -30,3 +30,14 @@ test('live names with a form factor map onto the catalog name; unknown ones do n
   expect(canonicalGpu('RTX 4070', KNOWN)).toBeUndefined();
   expect(gpuKey('NVIDIA RTX A4000')).toBe('rtxa4000');
 });
+
+test('the bundled catalog names every GPU as the provider table does, so live offers match catalog rows exactly', () => {
+  const { GPU_NAMES, normalizeGpuName } = require('../../providers/gpus') as typeof import('../../providers/gpus');
+  const { loadCatalog } = require('../../src/catalog/load') as typeof import('../../src/catalog/load');
+  const known = Object.keys(loadCatalog({ env: {} }).catalog.gpus);
+  for (const name of known) {
+    expect(GPU_NAMES).toContain(name);
+    expect(normalizeGpuName(name)).toBe(name);
+    expect(canonicalGpu(name, known)).toBe(name);
+  }
+});

@@ -1,6 +1,6 @@
 /** The one billing table: adapters report it, and the estimator's rules are the same rows. */
 import { BILLING } from '../../providers/billing';
-import { createProvider } from '../../providers';
+import { capabilitiesOf, createProvider } from '../../providers';
 import { CLOUD_PROVIDERS } from '../../providers/types';
 import { loadCatalog, parseCatalog } from '../../src/catalog/load';
 import { estimate } from '../../src/estimate/estimator';
@@ -38,4 +38,14 @@ test('a catalog may not restate the billing of a provider with an adapter, nor c
   expect(() => parseCatalog(withBilling, 'x')).toThrow(/providers.runpod.billing: runpod compute billing comes from providers\/billing.ts/);
   const withPrices = { ...catalog, offers: [...catalog.offers, { provider: 'paperspace', gpu: 'RTX A4000', gpuCount: 1, usdPerHour: 0.5, interruptible: false, date: '2026', source: 'somewhere', tag: 'I' }] };
   expect(() => parseCatalog(withPrices, 'x')).toThrow(/Paperspace prices come from the adapter's table/);
+});
+
+test('capabilitiesOf answers without a key, the same as a configured adapter', () => {
+  for (const name of CLOUD_PROVIDERS) {
+    const configured = createProvider(name, { baseUrl: 'http://127.0.0.1:9', apiKey: KEYS[name], extra: {} }).capabilities();
+    expect(capabilitiesOf(name)).toEqual(configured);
+  }
+  expect(capabilitiesOf('lambda').selfTerminate).toMatchObject({ via: 'account-key', needsRemoteKey: true });
+  expect(capabilitiesOf('runpod').selfTerminate).toMatchObject({ via: 'machine-scoped-key', needsRemoteKey: false });
+  expect(capabilitiesOf('local').billing).toEqual(BILLING.local);
 });

@@ -62,3 +62,9 @@ test('local reads its ComfyUI URLs through the same reader', () => {
     /local: GPUBURST_LOCAL_PORT is not a setting of local/,
   );
 });
+
+test('the RunPod proxy template must name the pod', () => {
+  const config = (PROXY_URL: string) => configFromEnv('runpod', { RUNPOD_API_KEY: 'settings-test-key', GPUBURST_RUNPOD_PROXY_URL: PROXY_URL });
+  expect(() => createProvider('runpod', config('https://proxy.example/8188'))).toThrow(/GPUBURST_RUNPOD_PROXY_URL="https:\/\/proxy.example\/8188" is not accepted; expected an http\(s\) URL template with \{podId\}/);
+  expect(() => createProvider('runpod', config('http://127.0.0.1:9/proxy/{podId}-{port}'))).not.toThrow();
+});
