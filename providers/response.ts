@@ -16,7 +16,8 @@ export function describeBody(data: unknown, maxChars = 200): string {
   if (data === undefined || data === null || data === '') return 'an empty body';
   if (typeof data === 'string') {
     if (HTML.test(data)) return 'an HTML page';
-    const flat = data.replace(/\s+/g, ' ').trim();
+    // Only the start matters for a message; a 27 MB body is not worth a pass.
+    const flat = data.slice(0, maxChars * 2).replace(/\s+/g, ' ').trim();
     return flat.length > maxChars ? `text (${flat.slice(0, maxChars)}...)` : `text (${flat})`;
   }
   return Array.isArray(data) ? 'a JSON array' : `JSON ${typeof data}`;
@@ -25,7 +26,7 @@ export function describeBody(data: unknown, maxChars = 200): string {
 /** One line of the provider's own error text, or '' when the body is empty or a page. */
 export function errorText(text: unknown, maxChars = 300): string {
   if (typeof text !== 'string' || text === '' || HTML.test(text)) return '';
-  const flat = text.replace(/\s+/g, ' ').trim();
+  const flat = text.slice(0, maxChars * 2).replace(/\s+/g, ' ').trim();
   return flat.length > maxChars ? `${flat.slice(0, maxChars - 3)}...` : flat;
 }
 

@@ -3,6 +3,7 @@ import type { CloudProviderName, Offer, Provider } from '../../providers/types';
 import { main } from '../../src/cli/index';
 import type { CliContext } from '../../src/cli/context';
 import { loadCatalog } from '../../src/catalog/load';
+import { catalogOffers } from '../../src/catalog/offers';
 import { runCli } from './support/cli';
 
 // The adapters are written elsewhere; the live path is tested with fake providers behind the registry.
@@ -11,7 +12,8 @@ import { providerFromEnv } from '../../providers/index';
 
 const fakeFactory = providerFromEnv as jest.MockedFunction<typeof providerFromEnv>;
 const { catalog } = loadCatalog({ env: {} });
-const catalogCount = (p: string) => catalog.offers.filter((o) => o.provider === p).length;
+// Catalog rows as the CLI shows them (Paperspace's come from its adapter's price table).
+const catalogCount = (p: string) => catalogOffers(catalog).filter((o) => o.provider === p).length;
 
 function offer(provider: CloudProviderName, gpu: string, usdPerHour: number, extra: Partial<Offer> = {}): Offer {
   return { provider, offerId: `${provider}:${gpu}:${usdPerHour}`, gpu, gpuCount: 1, vramGb: 24, usdPerHour, interruptible: false, region: 'EU-RO-1', available: true, live: true, ...extra };

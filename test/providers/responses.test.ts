@@ -14,6 +14,9 @@ interface Answer {
   body: string | Buffer;
 }
 
+// A 27 MB answer per request takes a while on a loaded 2-core machine; the cases are about errors, not speed.
+jest.setTimeout(60_000);
+
 let answer: Answer;
 let server: http.Server;
 let url: string;
