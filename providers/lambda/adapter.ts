@@ -24,7 +24,7 @@ import type {
   WaitUntilReadyOptions,
 } from '../types';
 import type { LambdaApi, LaunchRequest } from './api';
-import { goneMachine, isOurs, lambdaName, launchRequest, toMachine } from './machine';
+import { goneMachine, isOurs, lambdaName, createBody, toMachine } from './machine';
 import { gpuInfo } from './mapping';
 import { offersOf, parseOfferId } from './offers';
 import type { Prerequisites } from './prerequisites';
@@ -65,7 +65,7 @@ export class LambdaProvider implements Provider {
 
   async createMachine({ spec, signal }: CreateMachineOptions): Promise<Machine> {
     const { type, region } = await this.placement(spec.offerId, signal);
-    const body = launchRequest(spec, {
+    const body = createBody(spec, {
       type,
       region,
       sshKeyName: await this.prereq.sshKeyName(signal),

@@ -23,7 +23,7 @@ export interface LaunchPlacement {
   imageFamily?: string;
 }
 
-export function launchRequest(spec: MachineSpec, p: LaunchPlacement): LaunchRequest {
+export function createBody(spec: MachineSpec, p: LaunchPlacement): LaunchRequest {
   const userData = vmBootstrapScript(spec, { sshUser: SSH_USER });
   const bytes = Buffer.byteLength(userData, 'utf8');
   if (bytes > USER_DATA_MAX_BYTES) throw new BadInputError(`lambda: the boot script is ${bytes} bytes; user_data holds at most 1 MB`, { provider: 'lambda' });

@@ -29,7 +29,7 @@ import type {
 import { MACHINE_NAME_PREFIX } from '../types';
 import { waitUntilReady } from '../wait';
 import { RunpodApi, SpotPrice } from './api';
-import { buildCreateRequest, goneMachine, toMachine } from './machine';
+import { createBody, goneMachine, toMachine } from './machine';
 import { graphqlError, translate } from './mapping';
 import { CatalogByCloud, onDemandOffers, parseOfferId, spotOffers } from './offers';
 import type { RunpodSettings } from './settings';
@@ -110,7 +110,7 @@ export class RunpodProvider implements Provider {
     const { spec, signal } = opts;
     const offer = parseOfferId(spec.offerId);
     if (offer.spot) throw new UnsupportedError(`runpod: ${CAPABILITIES.interruptible.reason}`, { provider: 'runpod' });
-    const body = buildCreateRequest(spec, offer);
+    const body = createBody(spec, offer);
     const pod = await createOnce({
       send: () => this.api.createPod(body, signal),
       lookup: async () => (await this.api.listPods(signal)).find((p) => p.name === spec.name),

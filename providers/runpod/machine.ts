@@ -24,7 +24,7 @@ export const SESSION_ENV = 'GPUBURST_SESSION';
 /** RunPod's docs limit a pod to 50 environment variables (runpod.md §8). */
 const MAX_ENV_VARS = 50;
 
-export function buildCreateRequest(spec: MachineSpec, offer: OfferRef): CreatePodRequest {
+export function createBody(spec: MachineSpec, offer: OfferRef): CreatePodRequest {
   if (!spec.name.startsWith(MACHINE_NAME_PREFIX)) {
     throw new BadInputError(`runpod: machine name "${spec.name}" must start with "${MACHINE_NAME_PREFIX}"`, { provider: 'runpod' });
   }

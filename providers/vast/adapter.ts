@@ -25,7 +25,7 @@ import type {
 import { MACHINE_NAME_PREFIX } from '../types';
 import { waitUntilReady } from '../wait';
 import type { VastApi, VastInstance } from './api';
-import { buildCreateBody, labelFor, toMachine } from './machine';
+import { createBody, labelFor, toMachine } from './machine';
 import { buildOfferQuery, parseOfferId, toOffers } from './offers';
 import type { VastSettings } from './settings';
 
@@ -75,7 +75,7 @@ export class VastProvider implements Provider {
       throw new BadInputError(`vast: machine name "${spec.name}" must start with ${MACHINE_NAME_PREFIX}`, { provider: 'vast' });
     }
     const offer = parseOfferId(spec.offerId);
-    const body = buildCreateBody(spec, { bootRuntype: this.settings.bootRuntype, bidUsdPerHour: offer.bidUsdPerHour });
+    const body = createBody(spec, { bootRuntype: this.settings.bootRuntype, bidUsdPerHour: offer.bidUsdPerHour });
     const pending = (id: number): Machine => ({
       provider: 'vast',
       id: String(id),

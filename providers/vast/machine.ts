@@ -41,7 +41,7 @@ export function labelFor(name: string): string {
   return name.slice(0, VAST_LIMITS.labelChars);
 }
 
-export function buildCreateBody(spec: MachineSpec, opts: CreateBodyOptions): CreateBody {
+export function createBody(spec: MachineSpec, opts: CreateBodyOptions): CreateBody {
   const fail = (why: string) => new BadInputError(`vast: machine ${spec.name}: ${why}`, { provider: 'vast' });
   if (!spec.image || spec.image.length > VAST_LIMITS.imageChars) throw fail(`the image name must be 1–${VAST_LIMITS.imageChars} characters`);
 

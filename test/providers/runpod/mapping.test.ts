@@ -5,7 +5,7 @@ import os from 'os';
 import path from 'path';
 import { gpuName, graphqlError, machineStatus, translate } from '../../../providers/runpod/mapping';
 import { encodeOfferId, parseOfferId } from '../../../providers/runpod/offers';
-import { buildCreateRequest, containerArgs } from '../../../providers/runpod/machine';
+import { createBody, containerArgs } from '../../../providers/runpod/machine';
 import type { HttpFailure } from '../../../providers/http';
 
 test.each([
@@ -92,8 +92,8 @@ const baseSpec = { name: 'gpuburst-x', sessionId: 's', offerId: '', image: 'img'
 
 test('create body refuses RUNPOD_* env (RunPod injects those) and names without the prefix', () => {
   const ref = parseOfferId('NVIDIA L40S|SECURE|1');
-  expect(() => buildCreateRequest({ ...baseSpec, env: { RUNPOD_API_KEY: 'k' } }, ref)).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
-  expect(() => buildCreateRequest({ ...baseSpec, name: 'mine' }, ref)).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+  expect(() => createBody({ ...baseSpec, env: { RUNPOD_API_KEY: 'k' } }, ref)).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
+  expect(() => createBody({ ...baseSpec, name: 'mine' }, ref)).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
   expect(() => containerArgs({ bootScript: 'echo' })).toThrow(expect.objectContaining({ code: 'ERR_BAD_INPUT' }));
   expect(containerArgs({})).toBeUndefined();
 });

@@ -1,7 +1,7 @@
 import { GpuburstError } from '../../../providers/errors';
 import type { MachineSpec } from '../../../providers/types';
 import { createProvider } from '../../../providers/vast';
-import { buildCreateBody, labelFor, VAST_LIMITS } from '../../../providers/vast/machine';
+import { createBody, labelFor, VAST_LIMITS } from '../../../providers/vast/machine';
 import { formatOfferId, parseOfferId } from '../../../providers/vast/offers';
 import { offlineWithNock } from '../support/nock';
 
@@ -27,21 +27,21 @@ const codeOf = (fn: () => unknown): string | undefined => {
 
 describe('create body limits (create_instance.yaml x-input-validation)', () => {
   test('a boot script without the image start command is refused, not dropped', () => {
-    expect(() => buildCreateBody(spec({ bootScript: 'watchdog &' }), { bootRuntype: 'ssh' })).toThrow(/imageStartCommand/);
+    expect(() => createBody(spec({ bootScript: 'watchdog &' }), { bootRuntype: 'ssh' })).toThrow(/imageStartCommand/);
   });
 
   test('onstart over 4096 characters is refused with the sizes', () => {
     const bootScript = 'x'.repeat(VAST_LIMITS.onstartChars);
-    expect(() => buildCreateBody(spec({ bootScript, imageStartCommand: 'init.sh' }), { bootRuntype: 'ssh' })).toThrow(/4096/);
+    expect(() => createBody(spec({ bootScript, imageStartCommand: 'init.sh' }), { bootRuntype: 'ssh' })).toThrow(/4096/);
     const fits = 'y'.repeat(VAST_LIMITS.onstartChars - 40);
-    expect(buildCreateBody(spec({ bootScript: fits, imageStartCommand: 'init.sh' }), { bootRuntype: 'ssh' }).onstart!.length).toBeLessThanOrEqual(4096);
+    expect(createBody(spec({ bootScript: fits, imageStartCommand: 'init.sh' }), { bootRuntype: 'ssh' }).onstart!.length).toBeLessThanOrEqual(4096);
   });
 
   test('an env entry over 256 characters names the variable, never its value', () => {
     const value = 'v'.repeat(300);
     let message = '';
     try {
-      buildCreateBody(spec({ env: { BIG_SECRET: value } }), { bootRuntype: 'ssh' });
+      createBody(spec({ env: { BIG_SECRET: value } }), { bootRuntype: 'ssh' });
     } catch (err) {
       message = (err as Error).message;
     }
@@ -51,14 +51,14 @@ describe('create body limits (create_instance.yaml x-input-validation)', () => {
 
   test('the env total, docker-flag names, bids out of range and a bad image are refused', () => {
     const env = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`V${i}`, 'z'.repeat(200)]));
-    expect(codeOf(() => buildCreateBody(spec({ env }), { bootRuntype: 'ssh' }))).toBe('ERR_BAD_INPUT');
-    expect(codeOf(() => buildCreateBody(spec({ env: { '-v /:/host': '1' } }), { bootRuntype: 'ssh' }))).toBe('ERR_BAD_INPUT');
-    expect(codeOf(() => buildCreateBody(spec(), { bootRuntype: 'ssh', bidUsdPerHour: 200 }))).toBe('ERR_BAD_INPUT');
-    expect(codeOf(() => buildCreateBody(spec({ image: 'i'.repeat(1025) }), { bootRuntype: 'ssh' }))).toBe('ERR_BAD_INPUT');
+    expect(codeOf(() => createBody(spec({ env }), { bootRuntype: 'ssh' }))).toBe('ERR_BAD_INPUT');
+    expect(codeOf(() => createBody(spec({ env: { '-v /:/host': '1' } }), { bootRuntype: 'ssh' }))).toBe('ERR_BAD_INPUT');
+    expect(codeOf(() => createBody(spec(), { bootRuntype: 'ssh', bidUsdPerHour: 200 }))).toBe('ERR_BAD_INPUT');
+    expect(codeOf(() => createBody(spec({ image: 'i'.repeat(1025) }), { bootRuntype: 'ssh' }))).toBe('ERR_BAD_INPUT');
   });
 
   test('disk is at least 8 GB; a long name is shortened to the label limit only', () => {
-    expect(buildCreateBody(spec({ diskGb: 2 }), { bootRuntype: 'ssh' }).disk).toBe(8);
+    expect(createBody(spec({ diskGb: 2 }), { bootRuntype: 'ssh' }).disk).toBe(8);
     expect(labelFor(`gpuburst-${'n'.repeat(400)}`)).toHaveLength(256);
   });
 });
