@@ -1,0 +1,149 @@
+/**
+ * The wire under the one HTTP client (./http): undici's `request`, with a deadline on every wait (connect, headers,
+ * the whole body) and a cap on what is buffered. Real clouds go through HTTP(S)_PROXY / NO_PROXY when set; loopback
+ * (the simulators, a local ComfyUI) is always direct. Nothing here knows providers or retries.
+ */
+import type { Readable } from 'stream';
+import { Agent, Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+
+export interface Deadlines {
+  /** TCP (+ TLS) connect. */
+  connectMs: number;
+  /** From sending to the response headers: what a server that accepts and never answers runs into. */
+  headersMs: number;
+  /** The whole body of a buffered answer; for a streamed one, the longest silence between two chunks. */
+  bodyMs: number;
+  /** Largest buffered body; a stream is never capped here (downloads write to disk as they go). */
+  maxBodyBytes: number;
+}
+
+export interface WireRequest {
+  url: URL;
+  method: string;
+  headers: Record<string, string>;
+  body?: string | Buffer | FormData;
+  signal?: AbortSignal;
+  deadlines: Deadlines;
+  stream: boolean;
+}
+
+export interface WireResponse {
+  status: number;
+  headers: Record<string, string>;
+  /** Buffered body, or the open stream when `stream` was asked for (the caller must read or destroy it). */
+  body: Buffer | Readable;
+}
+
+/** Why a request got no complete answer; `kind` lets the client phrase one line and decide on a retry. */
+export class WireError extends Error {
+  constructor(
+    readonly kind: 'connect-timeout' | 'headers-timeout' | 'body-timeout' | 'too-large' | 'aborted' | 'network',
+    message: string,
+    readonly code?: string,
+  ) {
+    super(message);
+  }
+}
+
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/i;
+const dispatchers = new Map<string, Dispatcher>();
+let override: Dispatcher | undefined;
+
+/**
+ * Sends every request through `dispatcher` instead (tests that intercept Node's own http module, such as nock, route
+ * undici through it); undefined restores the default.
+ */
+export function useDispatcher(dispatcher: Dispatcher | undefined): void {
+  override = dispatcher;
+}
+
+/** Shared pools per kind and connect deadline; the proxy variables are read when a pool is made, so they key it. */
+function dispatcherFor(url: URL, connectMs: number): Dispatcher {
+  if (override) return override;
+  const direct = LOOPBACK.test(url.hostname);
+  const env = process.env;
+  const proxyKey = direct ? '' : [env.HTTP_PROXY ?? env.http_proxy, env.HTTPS_PROXY ?? env.https_proxy, env.NO_PROXY ?? env.no_proxy].join('|');
+  const key = `${direct ? 'direct' : 'env'}|${connectMs}|${proxyKey}`;
+  let d = dispatchers.get(key);
+  if (!d) {
+    const connect = { timeout: connectMs };
+    d = direct ? new Agent({ connect }) : new EnvHttpProxyAgent({ connect });
+    dispatchers.set(key, d);
+  }
+  return d;
+}
+
+export async function send(req: WireRequest): Promise<WireResponse> {
+  const { deadlines } = req;
+  let res: Dispatcher.ResponseData;
+  try {
+    res = await request(req.url, {
+      method: req.method as Dispatcher.HttpMethod,
+      headers: req.headers,
+      body: req.body,
+      signal: req.signal,
+      dispatcher: dispatcherFor(req.url, deadlines.connectMs),
+      headersTimeout: deadlines.headersMs,
+      bodyTimeout: deadlines.bodyMs,
+      maxRedirections: 0,
+    });
+  } catch (err) {
+    throw wireError(err);
+  }
+  const headers = flattenHeaders(res.headers);
+  if (req.stream) return { status: res.statusCode, headers, body: res.body };
+  return { status: res.statusCode, headers, body: await readCapped(res.body, headers, deadlines) };
+}
+
+/** Reads a whole body within the body deadline and the size cap. */
+function readCapped(body: Readable, headers: Record<string, string>, d: Deadlines): Promise<Buffer> {
+  const declared = Number(headers['content-length']);
+  if (declared > d.maxBodyBytes) {
+    body.destroy();
+    return Promise.reject(new WireError('too-large', `declared ${declared} bytes`));
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => fail(new WireError('body-timeout', 'whole-body deadline')), d.bodyMs);
+    const fail = (err: unknown) => {
+      clearTimeout(timer);
+      body.destroy();
+      reject(err instanceof WireError ? err : wireError(err));
+    };
+    body.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > d.maxBodyBytes) return fail(new WireError('too-large', `more than ${d.maxBodyBytes} bytes`));
+      chunks.push(chunk);
+    });
+    body.once('error', fail);
+    body.once('end', () => {
+      clearTimeout(timer);
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    });
+  });
+}
+
+/** undici's error codes onto the few kinds the client words differently. */
+export function wireError(err: unknown): WireError {
+  if (err instanceof WireError) return err;
+  const code = String((err as { code?: unknown })?.code ?? '');
+  const name = (err as Error)?.name;
+  const message = (err as Error)?.message ?? String(err);
+  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new WireError('connect-timeout', message, code);
+  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new WireError('headers-timeout', message, code);
+  if (code === 'UND_ERR_BODY_TIMEOUT') return new WireError('body-timeout', message, code);
+  if (code === 'UND_ERR_ABORTED' || name === 'AbortError' || code === 'ABORT_ERR') return new WireError('aborted', message, code);
+  // undici wraps the socket's own error (ECONNREFUSED, ECONNRESET…) or reports UND_ERR_SOCKET with it as cause.
+  const cause = String((err as { cause?: { code?: unknown } })?.cause?.code ?? '');
+  return new WireError('network', message, /^E[A-Z]/.test(code) ? code : cause || code || undefined);
+}
+
+function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
