@@ -8,7 +8,7 @@ import { GpuburstError, ProviderError, RateLimitError, TransientError } from './
 import { sleep } from './poll';
 import { redact, registerSecret } from './redact';
 import { parseRetryAfter, retryDelayMs } from './retry';
-import { Deadlines, WireError, send, wireError } from './transport';
+import { Deadlines, WireError, discard, send, wireError } from './transport';
 import type { ProviderName } from './types';
 
 export { sleep as defaultSleep } from './poll';
@@ -275,6 +275,6 @@ async function readSome(stream: Readable, limit = 64 * 1024): Promise<string> {
   } catch {
     // A cut error body still says what it could.
   }
-  stream.destroy();
+  discard(stream);
   return Buffer.concat(chunks).toString('utf8');
 }

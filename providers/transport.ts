@@ -4,7 +4,8 @@
  * (the simulators, a local ComfyUI) is always direct. Nothing here knows providers or retries.
  */
 import type { Readable } from 'stream';
-import { Agent, Dispatcher, EnvHttpProxyAgent, request } from 'undici';
+import { Agent, Dispatcher, ProxyAgent, request } from 'undici';
+import { registerSecret } from './redact';
 
 export interface Deadlines {
   /** TCP (+ TLS) connect. */
@@ -57,20 +58,40 @@ export function useDispatcher(dispatcher: Dispatcher | undefined): void {
   override = dispatcher;
 }
 
-/** Shared pools per kind and connect deadline; the proxy variables are read when a pool is made, so they key it. */
+/** Shared pools, one per route (direct or a proxy) and connect deadline. */
 function dispatcherFor(url: URL, connectMs: number): Dispatcher {
   if (override) return override;
-  const direct = LOOPBACK.test(url.hostname);
-  const env = process.env;
-  const proxyKey = direct ? '' : [env.HTTP_PROXY ?? env.http_proxy, env.HTTPS_PROXY ?? env.https_proxy, env.NO_PROXY ?? env.no_proxy].join('|');
-  const key = `${direct ? 'direct' : 'env'}|${connectMs}|${proxyKey}`;
+  const proxy = proxyFor(url, process.env);
+  const key = `${proxy ?? 'direct'}|${connectMs}`;
   let d = dispatchers.get(key);
   if (!d) {
     const connect = { timeout: connectMs };
-    d = direct ? new Agent({ connect }) : new EnvHttpProxyAgent({ connect });
+    if (proxy) registerSecret(decodeURIComponent(new URL(proxy).password)); // undici sends it as Proxy-Authorization
+    d = proxy ? new ProxyAgent({ uri: proxy, connect }) : new Agent({ connect });
     dispatchers.set(key, d);
   }
   return d;
+}
+
+/**
+ * The proxy for `url` from HTTP_PROXY / HTTPS_PROXY (either case), or undefined for a direct connection: loopback
+ * always, and hosts NO_PROXY names (`host`, `host:port`, `.domain` or `*.domain` for a domain and its subdomains,
+ * `*` for all). Written here rather than undici's EnvHttpProxyAgent, which warns on stderr that it is experimental.
+ */
+export function proxyFor(url: URL, env: NodeJS.ProcessEnv): string | undefined {
+  if (LOOPBACK.test(url.hostname)) return undefined;
+  const proxy = url.protocol === 'https:' ? env.HTTPS_PROXY || env.https_proxy : env.HTTP_PROXY || env.http_proxy;
+  if (!proxy) return undefined;
+  const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  for (const entry of (env.NO_PROXY || env.no_proxy || '').toLowerCase().split(/[\s,]+/)) {
+    if (entry === '*') return undefined;
+    const m = /^(?:\*?\.)?(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(entry);
+    if (!m || (m[2] && m[2] !== port)) continue;
+    const name = m[1].replace(/^\[|\]$/g, '');
+    if (host === name || host.endsWith(`.${name}`)) return undefined;
+  }
+  return proxy;
 }
 
 export async function send(req: WireRequest): Promise<WireResponse> {
@@ -99,7 +120,7 @@ export async function send(req: WireRequest): Promise<WireResponse> {
 function readCapped(body: Readable, headers: Record<string, string>, d: Deadlines): Promise<Buffer> {
   const declared = Number(headers['content-length']);
   if (declared > d.maxBodyBytes) {
-    body.destroy();
+    discard(body);
     return Promise.reject(new WireError('too-large', `declared ${declared} bytes`));
   }
   return new Promise((resolve, reject) => {
@@ -108,7 +129,7 @@ function readCapped(body: Readable, headers: Record<string, string>, d: Deadline
     const timer = setTimeout(() => fail(new WireError('body-timeout', 'whole-body deadline')), d.bodyMs);
     const fail = (err: unknown) => {
       clearTimeout(timer);
-      body.destroy();
+      discard(body);
       reject(err instanceof WireError ? err : wireError(err));
     };
     body.on('data', (chunk: Buffer) => {
@@ -122,6 +143,12 @@ function readCapped(body: Readable, headers: Record<string, string>, d: Deadline
       resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
     });
   });
+}
+
+/** Drops a body unread; undici reports its own abort as an error, which nobody needs to hear. */
+export function discard(body: Readable): void {
+  body.on('error', () => undefined);
+  body.destroy();
 }
 
 /** undici's error codes onto the few kinds the client words differently. */
