@@ -7,7 +7,8 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import type { Readable } from 'stream';
-import { HttpClient, HttpRequest, defaultSleep } from '../../providers/http';
+import { HttpClient, HttpRequest } from '../../providers/http';
+import { pollUntil } from '../../providers/poll';
 import { GpuburstError, TransientError } from '../../providers/errors';
 import { registerSecret } from '../../providers/redact';
 import { PromptValidationError, problemsFromBody, translateComfyFailure, withClasses } from './errors';
@@ -45,7 +46,10 @@ export interface CallOptions {
   retry?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
+  maxBodyBytes?: number;
 }
+
+const MiB = 1024 * 1024;
 
 export class ComfyClient {
   readonly clientId: string;
@@ -104,12 +108,8 @@ export class ComfyClient {
 
   /** Polls readiness without a ceiling of its own beyond `timeoutSeconds` (cold starts take minutes, §4). */
   async waitUntilReady(opts: { timeoutSeconds: number; pollMs?: number; signal?: AbortSignal }): Promise<void> {
-    const deadline = Date.now() + opts.timeoutSeconds * 1000;
-    while (!opts.signal?.aborted) {
-      if (await this.isReady()) return;
-      if (Date.now() >= deadline) break;
-      await defaultSleep(Math.min(opts.pollMs ?? 1000, Math.max(0, deadline - Date.now())), opts.signal);
-    }
+    const ready = await pollUntil(async () => (await this.isReady()) || undefined, { timeoutMs: opts.timeoutSeconds * 1000, intervalMs: opts.pollMs ?? 1000, signal: opts.signal });
+    if (ready) return;
     throw new TransientError(`ComfyUI at ${this.baseUrl} did not answer /system_stats within ${opts.timeoutSeconds} s`, {
       provider: 'comfyui',
       machineId: this.machineId,
@@ -118,7 +118,8 @@ export class ComfyClient {
 
   async objectInfo(nodeClass?: string): Promise<ObjectInfo> {
     const route = nodeClass ? `/object_info/${encodeURIComponent(nodeClass)}` : '/object_info';
-    return (await this.get<ObjectInfo>(route, undefined, { timeoutMs: 120_000 })).data;
+    // Installs with many custom nodes answer tens of MB; the default cap is for API answers.
+    return (await this.get<ObjectInfo>(route, undefined, { timeoutMs: 120_000, maxBodyBytes: 256 * MiB })).data;
   }
 
   /**
@@ -182,6 +183,15 @@ export class ComfyClient {
     return res.data?.[promptId];
   }
 
+  /**
+   * The last `maxItems` history entries by prompt id (§1.5: `max_items` without `offset` returns the newest): one
+   * read settles every prompt that ended since the last one.
+   */
+  async histories(maxItems: number, call: CallOptions = {}): Promise<Record<string, HistoryEntry>> {
+    const res = await this.get<Record<string, HistoryEntry>>('/history', { max_items: Math.max(1, Math.ceil(maxItems)) }, { maxBodyBytes: 256 * MiB, ...call });
+    return res.data && typeof res.data === 'object' ? res.data : {};
+  }
+
   /** Prompt ids running and pending on the server. */
   async queue(call: CallOptions = {}): Promise<{ running: string[]; pending: string[] }> {
     const data = (await this.get<QueueState>('/queue', undefined, call)).data;
@@ -218,7 +228,7 @@ export class ComfyClient {
   }
 
   private get<T>(route: string, query?: HttpRequest['query'], call: CallOptions = {}) {
-    return this.request<T>({ method: 'GET', path: route, query, retry: call.retry, timeoutMs: call.timeoutMs, signal: call.signal });
+    return this.request<T>({ method: 'GET', path: route, query, retry: call.retry, timeoutMs: call.timeoutMs, signal: call.signal, maxBodyBytes: call.maxBodyBytes });
   }
 
   private request<T>(req: HttpRequest) {

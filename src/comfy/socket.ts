@@ -5,6 +5,7 @@
  */
 import { EventEmitter } from 'events';
 import WebSocket from 'ws';
+import { backoffMs } from '../../providers/retry';
 import type { ComfyClient } from './client';
 import type { WsMessage } from './types';
 
@@ -87,7 +88,8 @@ export class ComfySocket extends EventEmitter {
       if (this.ws === ws) this.ws = undefined;
       this.emit('close');
       if (this.closed) return;
-      const delay = Math.min(this.opts.reconnectMaxMs, this.opts.reconnectMinMs * 2 ** Math.min(this.failures++, 8));
+      // Jittered, so many clients of one restarted server do not all knock at once.
+      const delay = backoffMs(++this.failures, this.opts.reconnectMinMs, this.opts.reconnectMaxMs);
       this.timer = setTimeout(() => this.connect(), delay);
     });
   }
