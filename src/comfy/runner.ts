@@ -128,7 +128,7 @@ export class PromptRunner {
           const done = tracker
             .watch(promptId, {
               onRunning: () => this.markRunning(item, promptId),
-              onProgress: (v, max) => this.cb.onProgress?.(item.id, v, max),
+              onProgress: this.cb.onProgress && ((v, max) => this.cb.onProgress?.(item.id, v, max)),
             })
             .then((outcome) => this.settle(item, promptId, outcome, retry, attempts, claimed));
           finishing.add(done);

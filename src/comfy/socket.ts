@@ -9,6 +9,9 @@ import { backoffMs } from '../../providers/retry';
 import type { ComfyClient } from './client';
 import type { WsMessage } from './types';
 
+/** ComfyUI writes `{"type": T, "data": …}` with the type first (§2.3); anything else is parsed in full. */
+const TYPE_AT_START = /^\s*\{\s*"type"\s*:\s*"([A-Za-z0-9_.:-]+)"/;
+
 export interface SocketOptions {
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
@@ -19,6 +22,8 @@ export interface SocketOptions {
 export class ComfySocket extends EventEmitter {
   /** Time of the last frame received (Date.now()), 0 before the first. */
   lastMessageAt = 0;
+  /** Frame types worth parsing and emitting; unset: all. */
+  accept?: (type: string) => boolean;
   private ws?: WebSocket;
   private closed = false;
   private failures = 0;
@@ -70,9 +75,13 @@ export class ComfySocket extends EventEmitter {
     ws.on('message', (data, isBinary) => {
       this.lastMessageAt = Date.now();
       if (isBinary) return; // previews: not needed for batch rendering
+      const buf = data as Buffer;
+      // Most frames are step progress; a frame whose type nobody wants is counted as contact and not parsed.
+      const type = this.accept && TYPE_AT_START.exec(buf.toString('latin1', 0, 64))?.[1];
+      if (type && !this.accept!(type)) return;
       let msg: WsMessage;
       try {
-        msg = JSON.parse(data.toString());
+        msg = JSON.parse(buf.toString());
       } catch {
         return;
       }

@@ -61,6 +61,8 @@ interface Watch extends Seen {
 }
 
 const ENDED_FALLBACK_MS = 300;
+/** Frame types that move a prompt on; `progress` only while someone listens (20 frames a prompt at 20 steps). */
+const TRACKED = new Set(['execution_start', 'execution_cached', 'executed', 'executing', 'execution_success', 'execution_error', 'execution_interrupted']);
 const QUICK = { retry: false, timeoutMs: 10_000 };
 
 export class PromptTracker {
@@ -73,6 +75,7 @@ export class PromptTracker {
   private seq = 0;
   private epoch = 0;
   private lastContactAt = Date.now();
+  private wantProgress = false;
   /** Prompts whose history we wait for, with the time we stop waiting; read together by `readHistories`. */
   private readonly wanted = new Map<string, number>();
   private reading = false;
@@ -92,6 +95,7 @@ export class PromptTracker {
     this.opts = { pollMs: 1000, wsSilenceMs: 10_000, safetyPollMs: 5000, historyGraceMs: 3000, unreachableMs: 300_000, ...opts };
     socket.on('message', this.onMessage);
     socket.on('open', this.onOpen);
+    socket.accept = (type) => TRACKED.has(type) || (type === 'progress' && this.wantProgress);
     if (socket.connected) this.epoch++;
     this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(this.opts.pollMs, this.opts.wsSilenceMs) / 2));
     this.timer.unref?.();
@@ -107,6 +111,7 @@ export class PromptTracker {
       const seen = this.early.get(promptId) ?? fresh();
       this.early.delete(promptId);
       const w: Watch = { ...seen, handlers, announced: false, resolve, settling: false, seq: ++this.seq };
+      if (handlers.onProgress) this.wantProgress = true;
       this.watches.set(promptId, w);
       if (seen.running || seen.ended) this.markRunning(w);
       if (seen.ended) this.settle(promptId, w);
@@ -122,6 +127,7 @@ export class PromptTracker {
     clearInterval(this.timer);
     for (const w of this.watches.values()) clearTimeout(w.endTimer);
     this.socket.off('message', this.onMessage);
+    this.socket.accept = undefined;
     this.socket.off('open', this.onOpen);
   }
 
