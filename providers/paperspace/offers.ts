@@ -4,6 +4,7 @@
  * Offers are `live: true` because availability is live; the prices are configured, not read from Paperspace.
  */
 import { BadInputError, GpuburstError } from '../errors';
+import { mapLimit } from '../limit';
 import type { ListOffersOptions, Offer } from '../types';
 import type { PaperspaceApi } from './api';
 import type { PaperspaceSettings } from './config';
@@ -66,17 +67,4 @@ export async function listOffers(api: PaperspaceApi, s: PaperspaceSettings, opts
     }
   });
   return offers.filter((o): o is Offer => o !== undefined);
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }
