@@ -222,7 +222,10 @@ export class ComfyClient {
   /** `/view` as a stream; the caller checks names (./safe-path) and writes it (./download). */
   async view(file: OutputFile, call: CallOptions = {}): Promise<{ stream: Readable; bytes?: number }> {
     const query = { filename: file.filename, subfolder: file.subfolder ?? '', type: file.type || 'output' };
-    const res = await this.request<Readable>({ method: 'GET', path: '/view', query, responseType: 'stream', retry: call.retry ?? true, timeoutMs: call.timeoutMs ?? 120_000, signal: call.signal });
+    // The deadline also bounds silence inside the body: a body shorter than its Content-Length, on a connection kept
+    // open, would otherwise be waited for forever (a simulator race did exactly that; see docs/benchmarks.md).
+    const timeoutMs = call.timeoutMs ?? 120_000;
+    const res = await this.request<Readable>({ method: 'GET', path: '/view', query, responseType: 'stream', retry: call.retry ?? true, timeoutMs, bodyTimeoutMs: timeoutMs, signal: call.signal });
     const length = Number(res.headers['content-length']);
     return { stream: res.data, bytes: Number.isFinite(length) && res.headers['content-length'] !== undefined ? length : undefined };
   }
