@@ -50,6 +50,7 @@ export interface CallOptions {
 }
 
 const MiB = 1024 * 1024;
+const JSON_BODY = { 'content-type': 'application/json' };
 
 export class ComfyClient {
   readonly clientId: string;
@@ -145,13 +146,15 @@ export class ComfyClient {
    * Queues a prompt. A 400 becomes a PromptValidationError listing every node; so does a 200 whose `node_errors`
    * is not empty (ComfyUI then runs only the outputs that validated): that partial prompt is removed again.
    */
-  async queuePrompt(prompt: ApiPrompt, opts: { extraData?: Record<string, unknown>; front?: boolean; signal?: AbortSignal } = {}): Promise<QueueResult> {
+  async queuePrompt(prompt: ApiPrompt, opts: { extraData?: Record<string, unknown>; front?: boolean; signal?: AbortSignal; promptJson?: string } = {}): Promise<QueueResult> {
     // Our own prompt_id makes an ambiguous failure checkable: look it up before anyone sends the prompt again.
     const promptId = crypto.randomUUID();
-    const body = { prompt, prompt_id: promptId, client_id: this.clientId, ...(opts.extraData ? { extra_data: opts.extraData } : {}), ...(opts.front ? { front: true } : {}) };
+    const rest = { prompt_id: promptId, client_id: this.clientId, ...(opts.extraData ? { extra_data: opts.extraData } : {}), ...(opts.front ? { front: true } : {}) };
+    // The prompt as the caller already serialized it (the runner hashes it), spliced in rather than serialized again.
+    const body = `{"prompt":${opts.promptJson ?? JSON.stringify(prompt)},${JSON.stringify(rest).slice(1)}`;
     let data: { prompt_id?: string; number?: number; node_errors?: Record<string, unknown> };
     try {
-      data = (await this.request<typeof data>({ method: 'POST', path: '/prompt', body, retry: false, signal: opts.signal })).data;
+      data = (await this.request<typeof data>({ method: 'POST', path: '/prompt', body, headers: JSON_BODY, retry: false, signal: opts.signal })).data;
     } catch (err) {
       if (err instanceof PromptValidationError) throw withClasses(err, prompt);
       if (err instanceof GpuburstError && err.retryable && (await this.knows(promptId))) return { promptId, number: NaN };

@@ -167,7 +167,8 @@ export class PromptRunner {
 
   /** Uploads inputs and queues one prompt; undefined when it failed (reported) instead. */
   private async submit(item: RunnerPrompt, seen: Map<string, string>, uploaded: Set<string>, attempts: Map<string, number>): Promise<string | undefined> {
-    const hash = crypto.createHash('sha1').update(JSON.stringify(item.prompt)).digest('hex');
+    const json = JSON.stringify(item.prompt); // serialized once: hashed here, sent as is
+    const hash = crypto.createHash('sha1').update(json).digest('hex');
     const twin = seen.get(hash);
     if (twin !== undefined && twin !== item.id) {
       this.fail(item, `identical to prompt ${twin}: ComfyUI would answer from its cache with the same image`);
@@ -182,7 +183,7 @@ export class PromptRunner {
           await this.opts.client.upload({ filePath: u.localPath, name: u.name, overwrite: true });
           uploaded.add(`${u.localPath}\0${u.name}`);
         }
-        const { promptId } = await this.opts.client.queuePrompt(item.prompt);
+        const { promptId } = await this.opts.client.queuePrompt(item.prompt, { promptJson: json });
         attempts.set(item.id, (attempts.get(item.id) ?? 0) + 1);
         this.inFlight.set(promptId, { item, running: false });
         this.cb.onQueued?.(item.id, promptId);

@@ -22,8 +22,8 @@ export interface SocketOptions {
 export class ComfySocket extends EventEmitter {
   /** Time of the last frame received (Date.now()), 0 before the first. */
   lastMessageAt = 0;
-  /** Frame types worth parsing and emitting; unset: all. */
-  accept?: (type: string) => boolean;
+  /** Frames worth parsing and emitting, judged by type (and the raw frame); unset: all. */
+  accept?: (type: string, frame: Buffer) => boolean;
   private ws?: WebSocket;
   private closed = false;
   private failures = 0;
@@ -78,7 +78,7 @@ export class ComfySocket extends EventEmitter {
       const buf = data as Buffer;
       // Most frames are step progress; a frame whose type nobody wants is counted as contact and not parsed.
       const type = this.accept && TYPE_AT_START.exec(buf.toString('latin1', 0, 64))?.[1];
-      if (type && !this.accept!(type)) return;
+      if (type && !this.accept!(type, buf)) return;
       let msg: WsMessage;
       try {
         msg = JSON.parse(buf.toString());

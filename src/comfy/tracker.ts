@@ -62,7 +62,16 @@ interface Watch extends Seen {
 
 const ENDED_FALLBACK_MS = 300;
 /** Frame types that move a prompt on; `progress` only while someone listens (20 frames a prompt at 20 steps). */
-const TRACKED = new Set(['execution_start', 'execution_cached', 'executed', 'executing', 'execution_success', 'execution_error', 'execution_interrupted']);
+const TRACKED = new Set(['execution_start', 'execution_cached', 'executed', 'execution_success', 'execution_error', 'execution_interrupted']);
+
+/**
+ * `executing` comes once per node; only `node: null` (the end) matters, `execution_start` already said "running".
+ * Written as json.dumps or JSON.stringify writes it; another spelling is missed here and the end is still seen
+ * through the end event's fallback timer.
+ */
+function isNodeNull(frame: Buffer): boolean {
+  return frame.includes('"node": null') || frame.includes('"node":null');
+}
 const QUICK = { retry: false, timeoutMs: 10_000 };
 
 export class PromptTracker {
@@ -95,7 +104,7 @@ export class PromptTracker {
     this.opts = { pollMs: 1000, wsSilenceMs: 10_000, safetyPollMs: 5000, historyGraceMs: 3000, unreachableMs: 300_000, ...opts };
     socket.on('message', this.onMessage);
     socket.on('open', this.onOpen);
-    socket.accept = (type) => TRACKED.has(type) || (type === 'progress' && this.wantProgress);
+    socket.accept = (type, frame) => (type === 'executing' ? isNodeNull(frame) : TRACKED.has(type) || (type === 'progress' && this.wantProgress));
     if (socket.connected) this.epoch++;
     this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(this.opts.pollMs, this.opts.wsSilenceMs) / 2));
     this.timer.unref?.();
