@@ -12,6 +12,7 @@ import { sleep } from '../../providers/poll';
 import type { ComfyClient } from './client';
 import type { ComfySocket } from './socket';
 import { PromptOutcome, outcomeOf } from './outcome';
+import { Seen, fresh, record, worthParsing } from './seen';
 import type { HistoryEntry, WsMessage } from './types';
 
 export type { PromptOutcome };
@@ -36,18 +37,6 @@ export interface TrackerOptions {
   log?: (line: string) => void;
 }
 
-/** What the websocket told us about one prompt, watched or not yet. */
-interface Seen {
-  running: boolean;
-  ended: boolean;
-  cachedNodes: string[];
-  /** Connection that carried `execution_start`; outputs count only if the same one carried the end. */
-  startEpoch?: number;
-  outputs: Record<string, Record<string, unknown>>;
-  /** `execution_success` arrived on the connection that carried the start: `outputs` is complete. */
-  complete: boolean;
-}
-
 interface Watch extends Seen {
   handlers: WatchHandlers;
   /** onRunning was called. */
@@ -61,17 +50,6 @@ interface Watch extends Seen {
 }
 
 const ENDED_FALLBACK_MS = 300;
-/** Frame types that move a prompt on; `progress` only while someone listens (20 frames a prompt at 20 steps). */
-const TRACKED = new Set(['execution_start', 'execution_cached', 'executed', 'execution_success', 'execution_error', 'execution_interrupted']);
-
-/**
- * `executing` comes once per node; only `node: null` (the end) matters, `execution_start` already said "running".
- * Written as json.dumps or JSON.stringify writes it; another spelling is missed here and the end is still seen
- * through the end event's fallback timer.
- */
-function isNodeNull(frame: Buffer): boolean {
-  return frame.includes('"node": null') || frame.includes('"node":null');
-}
 const QUICK = { retry: false, timeoutMs: 10_000 };
 
 export class PromptTracker {
@@ -104,7 +82,7 @@ export class PromptTracker {
     this.opts = { pollMs: 1000, wsSilenceMs: 10_000, safetyPollMs: 5000, historyGraceMs: 3000, unreachableMs: 300_000, ...opts };
     socket.on('message', this.onMessage);
     socket.on('open', this.onOpen);
-    socket.accept = (type, frame) => (type === 'executing' ? isNodeNull(frame) : TRACKED.has(type) || (type === 'progress' && this.wantProgress));
+    socket.accept = (type, frame) => worthParsing(type, frame, this.wantProgress);
     if (socket.connected) this.epoch++;
     this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(this.opts.pollMs, this.opts.wsSilenceMs) / 2));
     this.timer.unref?.();
@@ -145,40 +123,15 @@ export class PromptTracker {
     const id = m.data.prompt_id;
     if (typeof id !== 'string') return;
     const w = this.watches.get(id);
-    const s: Seen = w ?? this.early.get(id) ?? this.remember(id);
-    switch (m.type) {
-      case 'execution_start':
-        s.startEpoch = this.epoch;
-        s.running = true;
-        return w && this.markRunning(w);
-      case 'execution_cached':
-        s.cachedNodes = Array.isArray(m.data.nodes) ? m.data.nodes.map(String) : [];
-        return;
-      case 'executed':
-        if (s.startEpoch === this.epoch && m.data.output && typeof m.data.output === 'object') s.outputs[String(m.data.node)] = m.data.output as Record<string, unknown>;
-        return;
-      case 'executing':
-        if (m.data.node == null) {
-          s.ended = true;
-          return w && this.settle(id, w);
-        }
-        s.running = true;
-        return w && this.markRunning(w);
-      case 'progress':
-        s.running = true;
-        if (!w) return;
-        this.markRunning(w);
-        return w.handlers.onProgress?.(Number(m.data.value), Number(m.data.max), m.data.node as string | undefined);
-      case 'execution_success':
-      case 'execution_error':
-      case 'execution_interrupted':
-        s.complete = m.type === 'execution_success' && s.startEpoch === this.epoch;
-        s.ended = true;
-        if (!w) return;
-        // `executing null` follows once history is written; settle anyway if it never comes.
-        clearTimeout(w.endTimer);
-        w.endTimer = setTimeout(() => this.settle(id, w), ENDED_FALLBACK_MS);
-        return;
+    const change = record(w ?? this.early.get(id) ?? this.remember(id), m, this.epoch);
+    if (!w || !change) return;
+    if (change === 'running' || change === 'progress') this.markRunning(w);
+    if (change === 'progress') w.handlers.onProgress?.(Number(m.data.value), Number(m.data.max), m.data.node as string | undefined);
+    if (change === 'done') this.settle(id, w);
+    if (change === 'end-event') {
+      // `executing null` follows once history is written; settle anyway if it never comes.
+      clearTimeout(w.endTimer);
+      w.endTimer = setTimeout(() => this.settle(id, w), ENDED_FALLBACK_MS);
     }
   }
 
@@ -302,6 +255,3 @@ export class PromptTracker {
   }
 }
 
-function fresh(): Seen {
-  return { running: false, ended: false, cachedNodes: [], outputs: {}, complete: false };
-}
