@@ -215,7 +215,7 @@ export class HttpClient {
       case 'aborted':
         return new TransientError(`${this.provider}: ${what} was cancelled`, init);
       default:
-        return new TransientError(`${this.provider}: ${what} failed: ${redact(err.code ?? err.message)}`, init);
+        return new TransientError(`${this.provider}: ${what} failed: ${redact(describe(err))}`, init);
     }
   }
 
@@ -243,6 +243,14 @@ export class HttpClient {
   private log(line: string): void {
     this.opts.log?.(redact(line));
   }
+}
+
+/** Socket codes are what users search for; undici's own codes are worded. */
+function describe(err: WireError): string {
+  if (err.code?.startsWith('E')) return err.code;
+  if (err.code === 'UND_ERR_SOCKET') return 'the connection closed before a whole answer came';
+  if (err.code?.startsWith('HPE_')) return `the answer was not valid HTTP (${err.code})`;
+  return err.message.split('\n')[0];
 }
 
 function lowerKeys(h: Record<string, string> | undefined): Record<string, string> {

@@ -234,7 +234,8 @@ export class ComfyClient {
   }
 
   private get<T>(route: string, query?: HttpRequest['query'], call: CallOptions = {}) {
-    return this.request<T>({ method: 'GET', path: route, query, retry: call.retry, timeoutMs: call.timeoutMs, signal: call.signal, maxBodyBytes: call.maxBodyBytes });
+    // A call's deadline bounds the wait for the answer and, separately, reading it (a large /object_info included).
+    return this.request<T>({ method: 'GET', path: route, query, retry: call.retry, timeoutMs: call.timeoutMs, bodyTimeoutMs: call.timeoutMs, signal: call.signal, maxBodyBytes: call.maxBodyBytes });
   }
 
   private request<T>(req: HttpRequest) {

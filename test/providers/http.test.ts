@@ -163,3 +163,14 @@ test('an error body that echoes the key is redacted in the message', async () =>
   const e = await failure(client().request({ method: 'GET', path: '/x' }));
   expect(e.message).toContain('***');
 });
+
+test('a connection cut mid-answer is worded, not an undici code', async () => {
+  server.handle((req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+    res.write('{"a":');
+    setTimeout(() => req.socket.destroy(), 20);
+  });
+  const e = await failure(client({ maxRetries: 0 }).request({ method: 'GET', path: '/cut' }));
+  expect(e).toBeInstanceOf(TransientError);
+  expect(e.message).toBe('runpod: GET /cut failed: the connection closed before a whole answer came');
+});
