@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'stream';
 import { Agent, Dispatcher, ProxyAgent, request } from 'undici';
+import { BadInputError, GpuburstError } from './errors';
 import { registerSecret } from './redact';
 
 export interface Deadlines {
@@ -80,8 +81,11 @@ function dispatcherFor(url: URL, connectMs: number): Dispatcher {
  */
 export function proxyFor(url: URL, env: NodeJS.ProcessEnv): string | undefined {
   if (LOOPBACK.test(url.hostname)) return undefined;
-  const proxy = url.protocol === 'https:' ? env.HTTPS_PROXY || env.https_proxy : env.HTTP_PROXY || env.http_proxy;
-  if (!proxy) return undefined;
+  const raw = url.protocol === 'https:' ? env.HTTPS_PROXY || env.https_proxy : env.HTTP_PROXY || env.http_proxy;
+  if (!raw) return undefined;
+  // `proxy.corp:3128` without a scheme is common in these variables and means http.
+  const proxy = /^[a-z][a-z0-9+.-]*:\/\//i.test(raw) ? raw : `http://${raw}`;
+  if (!URL.canParse(proxy)) throw new BadInputError(`the proxy variable's value "${redactUserinfo(raw)}" is not a proxy URL; accepted: http://host:port`);
   const host = url.hostname.toLowerCase().replace(/^\[|\]$/g, '');
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   for (const entry of (env.NO_PROXY || env.no_proxy || '').toLowerCase().split(/[\s,]+/)) {
@@ -109,6 +113,7 @@ export async function send(req: WireRequest): Promise<WireResponse> {
       maxRedirections: 0,
     });
   } catch (err) {
+    if (err instanceof GpuburstError) throw err; // a proxy variable that is not a URL
     throw wireError(err);
   }
   const headers = flattenHeaders(res.headers);
@@ -164,6 +169,10 @@ export function wireError(err: unknown): WireError {
   // undici wraps the socket's own error (ECONNREFUSED, ECONNRESET…) or reports UND_ERR_SOCKET with it as cause.
   const cause = String((err as { cause?: { code?: unknown } })?.cause?.code ?? '');
   return new WireError('network', message, /^E[A-Z]/.test(code) ? code : cause || code || undefined);
+}
+
+function redactUserinfo(value: string): string {
+  return value.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 function flattenHeaders(h: Record<string, string | string[] | undefined>): Record<string, string> {

@@ -8,7 +8,7 @@ import os from 'os';
 import type { AddressInfo } from 'net';
 import { HttpClient } from '../../providers/http';
 import { proxyFor } from '../../providers/transport';
-import { ProviderError } from '../../providers/errors';
+import { BadInputError, ProviderError } from '../../providers/errors';
 import { startServer, TestServer } from './support/server';
 
 let server: TestServer;
@@ -95,4 +95,12 @@ test.each([
   ['http://[::1]:8188/x', { HTTP_PROXY: 'http://p:1' }, undefined],
 ])('proxy for %s with %j is %s', (url, env, expected) => {
   expect(proxyFor(new URL(url), env)).toBe(expected);
+});
+
+test('a proxy without a scheme means http; one that is not a URL is refused in one line, its password hidden', async () => {
+  expect(proxyFor(new URL('https://api.runpod.io/x'), { HTTPS_PROXY: 'proxy.corp:3128' })).toBe('http://proxy.corp:3128');
+  expect(() => proxyFor(new URL('https://api.runpod.io/x'), { HTTPS_PROXY: 'http://user:pw123456@[bad' })).toThrow(BadInputError);
+  expect(() => proxyFor(new URL('https://api.runpod.io/x'), { HTTPS_PROXY: 'http://user:pw123456@[bad' })).toThrow('the proxy variable\'s value "http://***@[bad" is not a proxy URL; accepted: http://host:port');
+  process.env.HTTP_PROXY = 'http://[bad';
+  await expect(get(`http://cloud.example.test:${server.port}`)).rejects.toBeInstanceOf(BadInputError);
 });
