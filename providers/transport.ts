@@ -100,25 +100,45 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv): string | undefined {
 
 export async function send(req: WireRequest): Promise<WireResponse> {
   const { deadlines } = req;
+  // Our own timer for the headers deadline: undici's timers tick every half second, so its 1 s deadline fired at up
+  // to 1.5 s, which a short heartbeat window on the machine's watchdog does not forgive.
+  const ac = new AbortController();
+  const onAbort = () => ac.abort();
+  if (req.signal?.aborted) ac.abort();
+  req.signal?.addEventListener('abort', onAbort, { once: true });
+  const release = () => req.signal?.removeEventListener('abort', onAbort);
+  let late = false;
+  const timer = setTimeout(() => ((late = true), ac.abort()), deadlines.headersMs);
   let res: Dispatcher.ResponseData;
   try {
     res = await request(req.url, {
       method: req.method as Dispatcher.HttpMethod,
       headers: req.headers,
       body: req.body,
-      signal: req.signal,
+      signal: ac.signal,
       dispatcher: dispatcherFor(req.url, deadlines.connectMs),
-      headersTimeout: deadlines.headersMs,
+      headersTimeout: deadlines.headersMs + 1000, // a backstop only
       bodyTimeout: deadlines.bodyMs,
       maxRedirections: 0,
     });
   } catch (err) {
+    release();
     if (err instanceof GpuburstError) throw err; // a proxy variable that is not a URL
-    throw wireError(err);
+    throw late ? new WireError('headers-timeout', 'no response headers in time') : wireError(err);
+  } finally {
+    clearTimeout(timer);
   }
   const headers = flattenHeaders(res.headers);
-  if (req.stream) return { status: res.statusCode, headers, body: res.body };
-  return { status: res.statusCode, headers, body: await readCapped(res.body, headers, deadlines) };
+  if (req.stream) {
+    // The caller's signal still ends a body being streamed; the listener goes with the body.
+    res.body.once('close', release);
+    return { status: res.statusCode, headers, body: res.body };
+  }
+  try {
+    return { status: res.statusCode, headers, body: await readCapped(res.body, headers, deadlines) };
+  } finally {
+    release();
+  }
 }
 
 /** Reads a whole body within the body deadline and the size cap. */
