@@ -1,6 +1,8 @@
-// 10,000 prompts in one batch with instant renders: the batch is expanded, queued, tracked and every output pulled.
-// Targets: orchestration CPU of this process < 1 ms per prompt; peak RSS < 250 MB. The simulator runs in its own
-// process, so its CPU and memory are not counted.
+// 10,000 prompts in one batch with instant renders (simulated: a ComfyUI simulator in another process, loopback): the
+// batch is expanded, queued, tracked and every output pulled. Targets: orchestration CPU of this process ≤ 0.5 ms per
+// prompt; peak RSS < 250 MB. The simulator's CPU and memory are not counted. Outputs go to /dev/shm when there is
+// one: on this shared VM, creating 10,000 files on the ext4 disk cost 0.3–0.8 ms of system time per file from one
+// run to the next, which would drown the figure this measures.
 // Usage: node bench/comfy-scale.bench.js [prompts=10000]
 const fs = require('fs');
 const os = require('os');
@@ -15,7 +17,7 @@ const N = Number(process.argv[2] || 10000);
 
 (async () => {
   const sim = await startSimProcess({ token: 'bench-token-scale-1', msPerStep: 0, imageSizePx: 16, models: { checkpoints: [SD15] } });
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-scale-'));
+  const root = fs.mkdtempSync(path.join(fs.existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'gpuburst-scale-'));
   try {
     const batchFile = path.join(root, 'scale.yaml');
     fs.writeFileSync(batchFile, `output: out\nworkflows:\n  - path: ${path.join(__dirname, '../examples/sd15-txt2img.api.json')}\n    repeat: ${N}\n    substitutions:\n      - find: "{subject}"\n        values: [a lighthouse]\n`);
@@ -38,7 +40,7 @@ const N = Number(process.argv[2] || 10000);
     const files = fs.readdirSync(path.join(batch.outputDir, 'sd15')).length;
     console.log(`${N} prompts: done ${summary.done}, failed ${summary.failed}, ${files} files pulled, wall ${wallS.toFixed(1)} s (${(N / wallS).toFixed(0)} prompts/s)`);
     line('expansion CPU', `${((cpuExpand.user + cpuExpand.system) / 1000).toFixed(0)} ms`, 'info', true);
-    line('orchestration CPU per prompt', `${perPrompt.toFixed(3)} ms (user ${(cpu.user / 1000 / N).toFixed(3)}, sys ${(cpu.system / 1000 / N).toFixed(3)})`, '< 1 ms', perPrompt < 1 && summary.done === N);
+    line('orchestration CPU per prompt', `${perPrompt.toFixed(3)} ms (user ${(cpu.user / 1000 / N).toFixed(3)}, sys ${(cpu.system / 1000 / N).toFixed(3)})`, '≤ 0.5 ms', perPrompt <= 0.5 && summary.done === N);
     line('peak RSS', `${(peak / MB).toFixed(0)} MiB`, '< 250 MiB', peak < 250 * MB);
     line('simulator CPU per prompt (other process)', `${((simCpu.user + simCpu.system) / 1000 / N).toFixed(3)} ms`, 'info', true);
   } finally {

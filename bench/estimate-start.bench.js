@@ -32,7 +32,7 @@ const estimate = measure([cli, 'estimate', '--model', 'sdxl', '--images', '1000'
 const estimateJson = measure([cli, 'estimate', '--model', 'sdxl', '--images', '1000', '--json']);
 const heavy = spawnSync(
   process.execPath,
-  ['-e', "require('./dist/src/cli/commands/estimate'); console.log(Object.keys(require.cache).filter((k) => /axios|[\\/]ws[\\/]|pulumi/.test(k)).length)"],
+  ['-e', "require('./dist/src/cli/commands/estimate'); console.log(Object.keys(require.cache).filter((k) => /axios|undici|[\\/]ws[\\/]|pulumi/.test(k)).length)"],
   { cwd: root, encoding: 'utf8' },
 ).stdout.trim();
 

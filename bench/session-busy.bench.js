@@ -1,10 +1,12 @@
-// GPU-busy fraction of a whole simulated session (a session-level bench/comfy-fed): 500 prompts of 200 ms each
-// (20 steps × 10 ms) on one simulated RunPod machine, run by runSession as `gpuburst run --simulate` does. Busy
-// fraction = simulated render time (500 × 200 ms) / wall time of the render phase (the session's "rendering" event
-// to the last output saved). Target: ≥ 98% (the render phase within 2% of the pure render time, as bench/comfy-fed).
+// GPU-busy fraction of a whole simulated session: 500 prompts of 200 ms each (20 steps × 10 ms) on one simulated
+// RunPod machine, run by runSession as `gpuburst run --simulate` does (the real agent, simulated boot and model
+// placement). Busy fraction = render seconds (500 × 200 ms, the GPU work asked for) / billed seconds of the machine
+// as the simulator's meter counted them: boot, model placement, rendering, pulling and teardown all included.
+// The render phase alone (the session's "rendering" event to the last output saved) is shown for comparison.
+// Everything is simulated; the figure is gpuburst's overhead around a GPU, not a cloud's boot time.
 // Usage: node bench/session-busy.bench.js [prompts=500]
 const fs = require('fs');
-const { benchInWorld, simulatedSession, promptTimes, line } = require('./session-common');
+const { benchInWorld, simulatedSession, promptTimes, rawCompute, line } = require('./session-common');
 
 const PROMPTS = Number(process.argv[2] || 500);
 const STEPS = 20;
@@ -15,10 +17,18 @@ benchInWorld({ providers: ['runpod'], comfy: { msPerStep: MS_PER_STEP, imageSize
   const { report, journal, events, dir } = await simulatedSession(world, { provider: 'runpod', prompts: PROMPTS, steps: STEPS });
   const cpu = process.cpuUsage(cpu0);
   const { done, lastSavedMs } = promptTimes(journal);
-  const wallS = (lastSavedMs - events.find((e) => e.type === 'session' && e.status === 'rendering').at) / 1000;
   const renderS = (PROMPTS * STEPS * MS_PER_STEP) / 1000;
-  console.log(`${done}/${PROMPTS} prompts × ${STEPS * MS_PER_STEP} ms; render phase ${wallS.toFixed(2)} s for ${renderS.toFixed(2)} s of rendering; session ${report.wallSeconds} s, billed ${report.billedSeconds} s`);
-  const ok = line('GPU-busy fraction', `${((renderS / wallS) * 100).toFixed(1)}%`, '≥ 98%', renderS / wallS >= 0.98 && done === PROMPTS);
+  const rec = journal.machines.find((m) => m.id);
+  const state = world.sims.find((s) => s.provider === 'runpod').state().machines.find((m) => m.id === rec.id);
+  const billedS = state.billedSeconds;
+  const endMs = Date.parse(state.terminatedAt);
+  const startMs = endMs - rawCompute.get(rec.id) * 1000;
+  const renderingAt = events.find((e) => e.type === 'session' && e.status === 'rendering').at;
+  const phase = (a, b) => `${((b - a) / 1000).toFixed(2)} s`;
+  console.log(`${done}/${PROMPTS} prompts × ${STEPS * MS_PER_STEP} ms = ${renderS.toFixed(2)} s of rendering; billed ${billedS} s:`);
+  console.log(`  boot ${phase(startMs, Date.parse(rec.readyAt))} · models + start ${phase(Date.parse(rec.readyAt), renderingAt)} · render phase ${phase(renderingAt, lastSavedMs)} · teardown ${phase(lastSavedMs, endMs)}`);
+  const ok = line('GPU busy, whole session (simulated)', `${((renderS / billedS) * 100).toFixed(1)}%`, '≥ 95%', renderS / billedS >= 0.95 && done === PROMPTS);
+  line('GPU busy, render phase only (simulated)', `${((renderS / ((lastSavedMs - renderingAt) / 1000)) * 100).toFixed(1)}%`, '≥ 98%', renderS / ((lastSavedMs - renderingAt) / 1000) >= 0.98);
   line('this process CPU (orchestration + simulators)', `${((cpu.user + cpu.system) / 1000 / PROMPTS).toFixed(2)} ms per prompt`, '', undefined);
   fs.rmSync(dir, { recursive: true, force: true });
   return ok;

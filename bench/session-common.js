@@ -66,7 +66,7 @@ function sessionFolder(prompts, steps) {
  * One session on `provider` with `pods` machines, as `gpuburst run --simulate --yes` runs it (same timings).
  * Returns the report, the journal, the session events with their times, and the folder (caller removes it).
  */
-async function simulatedSession(world, { provider, pods = 1, prompts, steps }) {
+async function simulatedSession(world, { provider, pods = 1, prompts, steps, signal }) {
   const dir = sessionFolder(prompts, steps);
   const events = [];
   const report = await runSession({
@@ -84,6 +84,7 @@ async function simulatedSession(world, { provider, pods = 1, prompts, steps }) {
     env: { PATH: process.env.PATH, ...world.env },
     confirm: async () => true,
     timings: SIMULATED_TIMINGS,
+    signal,
     emit: (e) => events.push({ at: Date.now(), ...e }),
   });
   const journal = Journal.load(path.join(dir, '.gpuburst'), report.sessionId).data;

@@ -4,7 +4,7 @@
  * therefore never makes a second paid machine. Shared by every adapter so the rule is written once.
  */
 import { GpuburstError } from './errors';
-import { defaultSleep } from './http';
+import { sleep } from './poll';
 
 export interface CreateOnceOptions<T> {
   /** Sends the create request once (the HTTP client must not retry it). */
@@ -18,12 +18,15 @@ export interface CreateOnceOptions<T> {
   lookupTries?: number;
   signal?: AbortSignal;
   log?: (line: string) => void;
+  /** Injected in tests. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 export async function createOnce<T>(opts: CreateOnceOptions<T>): Promise<T> {
   const maxAttempts = opts.maxAttempts ?? 3;
   const settleMs = opts.settleMs ?? 1000;
   const lookupTries = opts.lookupTries ?? 3;
+  const wait = opts.sleep ?? sleep;
   for (let attempt = 1; ; attempt++) {
     try {
       return await opts.send();
@@ -31,7 +34,7 @@ export async function createOnce<T>(opts: CreateOnceOptions<T>): Promise<T> {
       if (!(err instanceof GpuburstError) || !err.retryable) throw err;
       opts.log?.(`create failed ambiguously (${err.code}); looking the machine up by name before any retry`);
       for (let i = 0; i < lookupTries; i++) {
-        await defaultSleep(settleMs, opts.signal);
+        await wait(settleMs, opts.signal);
         const found = await opts.lookup();
         if (found !== undefined) return found;
       }

@@ -1,14 +1,18 @@
 /**
- * The one HTTP client. Auth headers, timeouts, retry with backoff + jitter + Retry-After, per-provider rate limits,
- * key redaction and error translation live here and nowhere else. Creates are not retried here (`retry: false`);
- * see ./create-once for the look-up-before-retry rule.
+ * The one HTTP client. Auth headers, deadlines, retry with backoff + jitter + Retry-After, per-provider rate limits,
+ * key redaction and error translation live here and nowhere else; ./transport is the wire (undici). Creates are not
+ * retried here (`retry: false`); see ./create-once for the look-up-before-retry rule.
  */
-import axios, { AxiosInstance, AxiosResponse } from 'axios';
 import type { Readable } from 'stream';
-import { GpuburstError, TransientError, RateLimitError } from './errors';
+import { GpuburstError, ProviderError, RateLimitError, TransientError } from './errors';
+import { sleep } from './poll';
 import { redact, registerSecret } from './redact';
 import { parseRetryAfter, retryDelayMs } from './retry';
+import { Deadlines, WireError, discard, send, wireError } from './transport';
 import type { ProviderName } from './types';
+
+export { sleep as defaultSleep } from './poll';
+export { useDispatcher } from './transport';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
@@ -34,7 +38,14 @@ export interface HttpClientOptions {
   baseUrl: string;
   /** Sent on every request; every value is registered as a secret. */
   headers?: Record<string, string>;
+  /** Longest wait for the response headers (a server that accepts and never answers). @default 30000 */
   timeoutMs?: number;
+  /** Longest TCP + TLS connect. @default 10000 */
+  connectTimeoutMs?: number;
+  /** Longest wait for a whole buffered body; for a stream, the longest silence between chunks. @default 60000 */
+  bodyTimeoutMs?: number;
+  /** Largest buffered (JSON, text) body. @default 16 MiB */
+  maxBodyBytes?: number;
   maxRetries?: number;
   baseDelayMs?: number;
   maxDelayMs?: number;
@@ -56,7 +67,10 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   /** Retry transient failures. Defaults to true for GET/HEAD/PUT/DELETE and false for POST/PATCH. */
   retry?: boolean;
+  /** Headers deadline of this request (see HttpClientOptions.timeoutMs). */
   timeoutMs?: number;
+  bodyTimeoutMs?: number;
+  maxBodyBytes?: number;
   signal?: AbortSignal;
   responseType?: 'json' | 'text' | 'stream' | 'arraybuffer';
   /** Reject a 2xx body that is really an error (GraphQL `errors`, ComfyUI `node_errors`). */
@@ -69,79 +83,107 @@ export interface HttpResponse<T> {
   data: T;
 }
 
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'ECONNABORTED', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'ERR_BAD_RESPONSE', 'ERR_NETWORK', 'ERR_SOCKET_CONNECTION_TIMEOUT']);
 const RETRYABLE_STATUS = new Set([408, 425, 429, 500, 502, 503, 504, 520, 522, 524]);
+const MiB = 1024 * 1024;
 
 export class HttpClient {
   readonly provider: ProviderName | 'comfyui';
   readonly baseUrl: string;
-  private readonly axios: AxiosInstance;
-  private readonly opts: Required<Pick<HttpClientOptions, 'timeoutMs' | 'maxRetries' | 'baseDelayMs' | 'maxDelayMs'>> & HttpClientOptions;
+  private readonly opts: HttpClientOptions;
+  private readonly deadlines: Deadlines;
+  private readonly headers: Record<string, string>;
   private readonly nextAllowed = new Map<string, number>();
   private gate: Promise<void> = Promise.resolve();
 
   constructor(opts: HttpClientOptions) {
     this.provider = opts.provider;
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
-    this.opts = { timeoutMs: 30_000, maxRetries: 4, baseDelayMs: 500, maxDelayMs: 30_000, ...opts };
-    for (const v of Object.values(opts.headers ?? {})) registerSecret(v.replace(/^(Bearer|Basic)\s+/i, ''));
-    this.axios = axios.create({
-      baseURL: this.baseUrl,
-      headers: opts.headers,
-      maxRedirects: 0,
-      validateStatus: () => true,
-      // Never let axios pick up HTTP(S)_PROXY for loopback simulators or leak headers to a proxy.
-      proxy: false,
-    });
+    this.opts = opts;
+    // `?? default` and not a spread: adapters pass `timeoutMs: undefined`, which a spread turns into "no deadline".
+    this.deadlines = {
+      connectMs: opts.connectTimeoutMs ?? 10_000,
+      headersMs: opts.timeoutMs ?? 30_000,
+      bodyMs: opts.bodyTimeoutMs ?? 60_000,
+      maxBodyBytes: opts.maxBodyBytes ?? 16 * MiB,
+    };
+    this.headers = lowerKeys(opts.headers);
+    for (const v of Object.values(this.headers)) registerSecret(v.replace(/^(Bearer|Basic)\s+/i, ''));
   }
 
   async request<T = unknown>(req: HttpRequest): Promise<HttpResponse<T>> {
-    const retry = req.retry ?? ['GET', 'HEAD', 'PUT', 'DELETE'].includes(req.method);
-    const maxAttempts = retry ? this.opts.maxRetries + 1 : 1;
+    const retry = req.retry ?? (req.method === 'GET' || req.method === 'HEAD' || req.method === 'PUT' || req.method === 'DELETE');
+    const maxAttempts = retry ? (this.opts.maxRetries ?? 4) + 1 : 1;
+    let timeouts = 0;
     for (let attempt = 1; ; attempt++) {
-      await this.waitForRateRules(req);
+      if (this.opts.rateRules?.length) await this.waitForRateRules(req);
       let error: GpuburstError;
       try {
         return await this.once<T>(req);
       } catch (err) {
-        error = err instanceof GpuburstError ? err : this.networkError(err, req);
+        if (err instanceof WireError && /timeout/.test(err.kind)) timeouts++;
+        error = err instanceof GpuburstError ? err : this.wireFailure(wireError(err), req);
       }
-      if (!error.retryable || attempt >= maxAttempts || req.signal?.aborted) throw error;
-      const retryAfterSeconds = error instanceof RateLimitError ? error.retryAfterSeconds : undefined;
+      // A server that let two attempts run into a deadline will not answer a third: say so now, not minutes later.
+      if (!error.retryable || attempt >= maxAttempts || timeouts >= 2 || req.signal?.aborted) throw error;
       const delay = retryDelayMs({
         attempt,
-        baseMs: this.opts.baseDelayMs,
-        maxMs: this.opts.maxDelayMs,
-        retryAfterSeconds,
+        baseMs: this.opts.baseDelayMs ?? 500,
+        maxMs: this.opts.maxDelayMs ?? 30_000,
+        retryAfterSeconds: error instanceof RateLimitError ? error.retryAfterSeconds : undefined,
         random: (this.opts.random ?? Math.random)(),
       });
       this.log(`${this.provider}: ${req.method} ${req.path} failed (${error.code}${error.status ? ' ' + error.status : ''}); retry ${attempt}/${maxAttempts - 1} in ${delay} ms`);
-      await this.sleep(delay, req.signal);
+      await (this.opts.sleep ?? sleep)(delay, req.signal);
     }
   }
 
   private async once<T>(req: HttpRequest): Promise<HttpResponse<T>> {
     const responseType = req.responseType ?? 'json';
-    const res: AxiosResponse = await this.axios.request({
-      method: req.method,
-      url: req.path,
-      params: dropUndefined(req.query),
-      data: req.body,
-      headers: req.headers,
-      timeout: req.timeoutMs ?? this.opts.timeoutMs,
-      signal: req.signal,
-      responseType: responseType === 'json' ? 'text' : responseType,
-      transformResponse: (x: unknown) => x,
-    });
-    const headers = flattenHeaders(res.headers);
+    const url = this.url(req);
+    const headers = { ...this.headers, ...lowerKeys(req.headers) };
+    let body: string | Buffer | FormData | undefined;
+    if (req.body instanceof FormData || typeof req.body === 'string' || Buffer.isBuffer(req.body)) body = req.body;
+    else if (req.body !== undefined) {
+      body = JSON.stringify(req.body);
+      headers['content-type'] ??= 'application/json';
+    }
+    const deadlines = {
+      ...this.deadlines,
+      headersMs: req.timeoutMs ?? this.deadlines.headersMs,
+      bodyMs: req.bodyTimeoutMs ?? this.deadlines.bodyMs,
+      maxBodyBytes: req.maxBodyBytes ?? this.deadlines.maxBodyBytes,
+    };
+    const res = await send({ url, method: req.method, headers, body, signal: req.signal, deadlines, stream: responseType === 'stream' });
     const ok = res.status >= 200 && res.status < 300;
-    let data: unknown = res.data;
-    if (!ok && responseType === 'stream') data = await readSome(res.data as Readable);
-    if (responseType === 'json' || !ok) data = parseMaybeJson(data);
-    if (!ok) throw this.translateFailure({ status: res.status, headers, data, method: req.method, path: req.path });
+    let data: unknown = res.body;
+    if (!ok) {
+      if (!Buffer.isBuffer(data)) data = await readSome(data as Readable);
+      throw this.translateFailure({ status: res.status, headers: res.headers, data: parseMaybeJson(data), method: req.method, path: req.path });
+    }
+    if (responseType === 'json') data = this.parseJson(res.body as Buffer, res.headers, req);
+    else if (responseType === 'text') data = (res.body as Buffer).toString('utf8');
     const rejected = req.check?.(data, res.status);
     if (rejected) throw rejected;
-    return { status: res.status, headers, data: data as T };
+    return { status: res.status, headers: res.headers, data: data as T };
+  }
+
+  private url(req: HttpRequest): URL {
+    const url = new URL(this.baseUrl + req.path);
+    for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.append(k, String(v));
+    return url;
+  }
+
+  /** A 2xx that is not JSON (a proxy's HTML page, a captive portal) is a failed answer, not data to crash on. */
+  private parseJson(body: Buffer, headers: Record<string, string>, req: HttpRequest): unknown {
+    if (body.length === 0) return undefined;
+    const text = body.toString('utf8');
+    try {
+      return JSON.parse(text);
+    } catch {
+      const sample = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+      const type = headers['content-type']?.split(';')[0] ?? 'no content type';
+      throw new TransientError(`${this.provider}: ${req.method} ${req.path} answered ${type} instead of JSON ("${sample}")`, { provider: this.provider });
+    }
   }
 
   private translateFailure(f: HttpFailure): GpuburstError {
@@ -155,17 +197,26 @@ export class HttpClient {
       : new TransientError(translated.message, { provider: this.provider, status: f.status });
   }
 
-  private networkError(err: unknown, req: HttpRequest): GpuburstError {
-    const code = (err as { code?: string }).code ?? '';
-    const timeout = req.timeoutMs ?? this.opts.timeoutMs;
-    if (axios.isCancel(err) || code === 'ERR_CANCELED') {
-      return new TransientError(`${this.provider}: ${req.method} ${req.path} was cancelled`, { provider: this.provider, cause: err });
+  /** One line per way a request can go unanswered; the host and path, never the query (tokens may travel there). */
+  private wireFailure(err: WireError, req: HttpRequest): GpuburstError {
+    const host = new URL(this.baseUrl).host;
+    const what = `${req.method} ${req.path}`;
+    const s = (ms: number) => `${+(ms / 1000).toFixed(1)} s`;
+    const init = { provider: this.provider, cause: err };
+    switch (err.kind) {
+      case 'connect-timeout':
+        return new TransientError(`${this.provider}: could not connect to ${host} within ${s(this.deadlines.connectMs)} (${what})`, init);
+      case 'headers-timeout':
+        return new TransientError(`${this.provider}: no answer from ${host} within ${s(req.timeoutMs ?? this.deadlines.headersMs)} (${what})`, init);
+      case 'body-timeout':
+        return new TransientError(`${this.provider}: ${host} did not finish its answer within ${s(req.bodyTimeoutMs ?? this.deadlines.bodyMs)} (${what})`, init);
+      case 'too-large':
+        return new ProviderError(`${this.provider}: ${req.method} ${this.baseUrl}${req.path} answered more than ${Math.round((req.maxBodyBytes ?? this.deadlines.maxBodyBytes) / MiB)} MiB; not read`, init);
+      case 'aborted':
+        return new TransientError(`${this.provider}: ${what} was cancelled`, init);
+      default:
+        return new TransientError(`${this.provider}: ${what} failed: ${redact(describe(err))}`, init);
     }
-    if (code === 'ECONNABORTED' || code === 'ETIMEDOUT' || /timeout/i.test((err as Error).message ?? '')) {
-      return new TransientError(`${this.provider}: ${req.method} ${req.path} timed out after ${Math.round(timeout / 1000)} s`, { provider: this.provider, cause: err });
-    }
-    const what = NETWORK_CODES.has(code) ? code : (err as Error).message ?? String(err);
-    return new TransientError(`${this.provider}: ${req.method} ${req.path} failed: ${redact(String(what))}`, { provider: this.provider, cause: err });
   }
 
   /**
@@ -180,7 +231,7 @@ export class HttpClient {
         const wait = Math.max(...rules.map((r) => (this.nextAllowed.get(r.name) ?? 0) - Date.now()));
         if (wait <= 0 || req.signal?.aborted) break;
         this.log(`${this.provider}: waiting ${wait} ms for rate limit "${rules.map((r) => r.name).join('", "')}"`);
-        await this.sleep(wait, req.signal);
+        await (this.opts.sleep ?? sleep)(wait, req.signal);
       }
       const sentAt = Date.now();
       for (const r of rules) this.nextAllowed.set(r.name, sentAt + r.minIntervalMs);
@@ -189,40 +240,22 @@ export class HttpClient {
     return turn;
   }
 
-  private sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return (this.opts.sleep ?? defaultSleep)(ms, signal);
-  }
-
   private log(line: string): void {
     this.opts.log?.(redact(line));
   }
 }
 
-export function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+/** Socket codes are what users search for; undici's own codes are worded. */
+function describe(err: WireError): string {
+  if (err.code?.startsWith('E')) return err.code;
+  if (err.code === 'UND_ERR_SOCKET') return 'the connection closed before a whole answer came';
+  if (err.code?.startsWith('HPE_')) return `the answer was not valid HTTP (${err.code})`;
+  return err.message.split('\n')[0];
 }
 
-function dropUndefined(q: HttpRequest['query']): Record<string, string | number | boolean> | undefined {
-  if (!q) return undefined;
-  const out: Record<string, string | number | boolean> = {};
-  for (const [k, v] of Object.entries(q)) if (v !== undefined) out[k] = v;
-  return out;
-}
-
-function flattenHeaders(h: unknown): Record<string, string> {
+function lowerKeys(h: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries((h ?? {}) as Record<string, unknown>)) {
-    if (v !== undefined && v !== null) out[k.toLowerCase()] = Array.isArray(v) ? v.join(', ') : String(v);
-  }
+  for (const k in h) out[k.toLowerCase()] = h[k];
   return out;
 }
 
@@ -237,14 +270,19 @@ function parseMaybeJson(data: unknown): unknown {
   }
 }
 
+/** The start of an error body (a stream the caller asked for): enough for the adapter's translation. */
 async function readSome(stream: Readable, limit = 64 * 1024): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of stream) {
-    chunks.push(chunk as Buffer);
-    size += (chunk as Buffer).length;
-    if (size >= limit) break;
+  try {
+    for await (const chunk of stream) {
+      chunks.push(chunk as Buffer);
+      size += (chunk as Buffer).length;
+      if (size >= limit) break;
+    }
+  } catch {
+    // A cut error body still says what it could.
   }
-  stream.destroy();
+  discard(stream);
   return Buffer.concat(chunks).toString('utf8');
 }

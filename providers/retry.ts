@@ -31,3 +31,8 @@ export function parseRetryAfter(header: string | undefined, nowMs: number): numb
   if (Number.isNaN(date)) return undefined;
   return Math.max(0, (date - nowMs) / 1000);
 }
+
+/** The same rule for loops that retry on their own (reconnects, re-queues, downloads): no Retry-After. */
+export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
+  return retryDelayMs({ attempt, baseMs, maxMs, random: random() });
+}

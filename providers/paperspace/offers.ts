@@ -5,6 +5,7 @@
  * This table is the only copy of Paperspace prices: the catalog (src/catalog) reads it too.
  */
 import { BadInputError, GpuburstError } from '../errors';
+import { mapLimit } from '../limit';
 import type { ListOffersOptions, Offer } from '../types';
 import type { PaperspaceApi } from './api';
 import { offerMatches } from '../offer-filter';
@@ -138,17 +139,4 @@ export async function listOffers(api: PaperspaceApi, s: OfferSettings, opts: Lis
     }
   });
   return offers.filter((o): o is Offer => o !== undefined);
-}
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
 }

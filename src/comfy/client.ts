@@ -7,7 +7,8 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import type { Readable } from 'stream';
-import { HttpClient, HttpRequest, defaultSleep } from '../../providers/http';
+import { HttpClient, HttpRequest } from '../../providers/http';
+import { pollUntil } from '../../providers/poll';
 import { GpuburstError, TransientError } from '../../providers/errors';
 import { registerSecret } from '../../providers/redact';
 import { PromptValidationError, problemsFromBody, translateComfyFailure, withClasses } from './errors';
@@ -45,7 +46,11 @@ export interface CallOptions {
   retry?: boolean;
   timeoutMs?: number;
   signal?: AbortSignal;
+  maxBodyBytes?: number;
 }
+
+const MiB = 1024 * 1024;
+const JSON_BODY = { 'content-type': 'application/json' };
 
 export class ComfyClient {
   readonly clientId: string;
@@ -104,12 +109,8 @@ export class ComfyClient {
 
   /** Polls readiness without a ceiling of its own beyond `timeoutSeconds` (cold starts take minutes, §4). */
   async waitUntilReady(opts: { timeoutSeconds: number; pollMs?: number; signal?: AbortSignal }): Promise<void> {
-    const deadline = Date.now() + opts.timeoutSeconds * 1000;
-    while (!opts.signal?.aborted) {
-      if (await this.isReady()) return;
-      if (Date.now() >= deadline) break;
-      await defaultSleep(Math.min(opts.pollMs ?? 1000, Math.max(0, deadline - Date.now())), opts.signal);
-    }
+    const ready = await pollUntil(async () => (await this.isReady()) || undefined, { timeoutMs: opts.timeoutSeconds * 1000, intervalMs: opts.pollMs ?? 1000, signal: opts.signal });
+    if (ready) return;
     throw new TransientError(`ComfyUI at ${this.baseUrl} did not answer /system_stats within ${opts.timeoutSeconds} s`, {
       provider: 'comfyui',
       machineId: this.machineId,
@@ -118,7 +119,8 @@ export class ComfyClient {
 
   async objectInfo(nodeClass?: string): Promise<ObjectInfo> {
     const route = nodeClass ? `/object_info/${encodeURIComponent(nodeClass)}` : '/object_info';
-    return (await this.get<ObjectInfo>(route, undefined, { timeoutMs: 120_000 })).data;
+    // Installs with many custom nodes answer tens of MB; the default cap is for API answers.
+    return (await this.get<ObjectInfo>(route, undefined, { timeoutMs: 120_000, maxBodyBytes: 256 * MiB })).data;
   }
 
   /**
@@ -144,13 +146,15 @@ export class ComfyClient {
    * Queues a prompt. A 400 becomes a PromptValidationError listing every node; so does a 200 whose `node_errors`
    * is not empty (ComfyUI then runs only the outputs that validated): that partial prompt is removed again.
    */
-  async queuePrompt(prompt: ApiPrompt, opts: { extraData?: Record<string, unknown>; front?: boolean; signal?: AbortSignal } = {}): Promise<QueueResult> {
+  async queuePrompt(prompt: ApiPrompt, opts: { extraData?: Record<string, unknown>; front?: boolean; signal?: AbortSignal; promptJson?: string } = {}): Promise<QueueResult> {
     // Our own prompt_id makes an ambiguous failure checkable: look it up before anyone sends the prompt again.
     const promptId = crypto.randomUUID();
-    const body = { prompt, prompt_id: promptId, client_id: this.clientId, ...(opts.extraData ? { extra_data: opts.extraData } : {}), ...(opts.front ? { front: true } : {}) };
+    const rest = { prompt_id: promptId, client_id: this.clientId, ...(opts.extraData ? { extra_data: opts.extraData } : {}), ...(opts.front ? { front: true } : {}) };
+    // The prompt as the caller already serialized it (the runner hashes it), spliced in rather than serialized again.
+    const body = `{"prompt":${opts.promptJson ?? JSON.stringify(prompt)},${JSON.stringify(rest).slice(1)}`;
     let data: { prompt_id?: string; number?: number; node_errors?: Record<string, unknown> };
     try {
-      data = (await this.request<typeof data>({ method: 'POST', path: '/prompt', body, retry: false, signal: opts.signal })).data;
+      data = (await this.request<typeof data>({ method: 'POST', path: '/prompt', body, headers: JSON_BODY, retry: false, signal: opts.signal })).data;
     } catch (err) {
       if (err instanceof PromptValidationError) throw withClasses(err, prompt);
       if (err instanceof GpuburstError && err.retryable && (await this.knows(promptId))) return { promptId, number: NaN };
@@ -180,6 +184,15 @@ export class ComfyClient {
   async history(promptId: string, call: CallOptions = {}): Promise<HistoryEntry | undefined> {
     const res = await this.get<Record<string, HistoryEntry>>(`/history/${encodeURIComponent(promptId)}`, undefined, call);
     return res.data?.[promptId];
+  }
+
+  /**
+   * The last `maxItems` history entries by prompt id (§1.5: `max_items` without `offset` returns the newest): one
+   * read settles every prompt that ended since the last one.
+   */
+  async histories(maxItems: number, call: CallOptions = {}): Promise<Record<string, HistoryEntry>> {
+    const res = await this.get<Record<string, HistoryEntry>>('/history', { max_items: Math.max(1, Math.ceil(maxItems)) }, { maxBodyBytes: 256 * MiB, ...call });
+    return res.data && typeof res.data === 'object' ? res.data : {};
   }
 
   /** Prompt ids running and pending on the server. */
@@ -212,13 +225,17 @@ export class ComfyClient {
   /** `/view` as a stream; the caller checks names (./safe-path) and writes it (./download). */
   async view(file: OutputFile, call: CallOptions = {}): Promise<{ stream: Readable; bytes?: number }> {
     const query = { filename: file.filename, subfolder: file.subfolder ?? '', type: file.type || 'output' };
-    const res = await this.request<Readable>({ method: 'GET', path: '/view', query, responseType: 'stream', retry: call.retry ?? true, timeoutMs: call.timeoutMs ?? 120_000, signal: call.signal });
+    // The deadline also bounds silence inside the body: a body shorter than its Content-Length, on a connection kept
+    // open, would otherwise be waited for forever (a simulator race did exactly that; see docs/benchmarks.md).
+    const timeoutMs = call.timeoutMs ?? 120_000;
+    const res = await this.request<Readable>({ method: 'GET', path: '/view', query, responseType: 'stream', retry: call.retry ?? true, timeoutMs, bodyTimeoutMs: timeoutMs, signal: call.signal });
     const length = Number(res.headers['content-length']);
     return { stream: res.data, bytes: Number.isFinite(length) && res.headers['content-length'] !== undefined ? length : undefined };
   }
 
   private get<T>(route: string, query?: HttpRequest['query'], call: CallOptions = {}) {
-    return this.request<T>({ method: 'GET', path: route, query, retry: call.retry, timeoutMs: call.timeoutMs, signal: call.signal });
+    // A call's deadline bounds the wait for the answer and, separately, reading it (a large /object_info included).
+    return this.request<T>({ method: 'GET', path: route, query, retry: call.retry, timeoutMs: call.timeoutMs, bodyTimeoutMs: call.timeoutMs, signal: call.signal, maxBodyBytes: call.maxBodyBytes });
   }
 
   private request<T>(req: HttpRequest) {

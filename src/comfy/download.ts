@@ -5,14 +5,15 @@
  *
  * File operations are synchronous on purpose: each is a page-cache copy or a metadata update of microseconds,
  * while the async versions pay a thread-pool round trip per call that costs more CPU than the copy itself
- * (bench/comfy-scale: ~1.5 ms vs ~0.1 ms per small file).
+ * (bench/comfy-scale: ~1.5 ms vs ~0.1 ms per small file). A download that is cancelled (signal) ends with the
+ * stream's abort error and leaves no part file.
  */
 import fs from 'fs';
 import path from 'path';
-import { Writable } from 'stream';
-import { pipeline } from 'stream/promises';
+import type { Readable } from 'stream';
 import { GpuburstError, TransientError } from '../../providers/errors';
-import { defaultSleep } from '../../providers/http';
+import { sleep } from '../../providers/poll';
+import { backoffMs } from '../../providers/retry';
 import type { ComfyClient } from './client';
 import { checkFileName, checkSubfolder } from './safe-path';
 import type { OutputFile } from './types';
@@ -37,28 +38,52 @@ export async function downloadToFile(client: ComfyClient, file: OutputFile, dest
     } catch (err) {
       const retryable = err instanceof GpuburstError ? err.retryable : true;
       if (!retryable || attempt >= attempts || opts.signal?.aborted) throw err;
-      await defaultSleep((opts.retryDelayMs ?? 250) * attempt, opts.signal);
+      await sleep(backoffMs(attempt, opts.retryDelayMs ?? 250, 5000), opts.signal);
     }
   }
 }
 
 async function downloadOnce(client: ComfyClient, file: OutputFile, dest: string, signal?: AbortSignal): Promise<number> {
   const tmp = `${dest}.${process.pid}-${++partSeq}.part`;
-  const sink = new FileSink(tmp);
+  let fd: number | undefined;
   try {
     const { stream, bytes: expected } = await client.view(file, { retry: false, signal });
-    await pipeline(stream, sink, { signal });
-    if (expected !== undefined ? sink.bytes !== expected : sink.bytes === 0) {
-      throw new TransientError(`download of ${file.filename} was cut short: ${sink.bytes} of ${expected ?? 'unknown'} bytes`, { provider: 'comfyui', machineId: client.machineId });
+    fd = fs.openSync(tmp, 'wx');
+    const written = await drainTo(stream, fd);
+    fs.closeSync(fd);
+    fd = undefined;
+    if (expected !== undefined ? written !== expected : written === 0) {
+      throw new TransientError(`download of ${file.filename} was cut short: ${written} of ${expected ?? 'unknown'} bytes`, { provider: 'comfyui', machineId: client.machineId });
     }
     fs.renameSync(tmp, dest);
-    return sink.bytes;
+    return written;
   } catch (err) {
-    sink.destroy();
+    if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
     if (err instanceof GpuburstError) throw err;
     throw new TransientError(`download of ${file.filename} failed: ${(err as Error).message}`, { provider: 'comfyui', machineId: client.machineId, cause: err });
   }
+}
+
+/**
+ * Writes every chunk as it comes (synchronously: a page-cache copy, so no backpressure is needed) and resolves with
+ * the byte count at the end of the body. Plain events rather than stream.pipeline, whose per-call AbortController
+ * cost more CPU than a small file's copy.
+ */
+function drainTo(stream: Readable, fd: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let bytes = 0;
+    stream.on('data', (chunk: Buffer) => {
+      try {
+        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
+        bytes += chunk.length;
+      } catch (err) {
+        stream.destroy(err as Error);
+      }
+    });
+    stream.once('error', reject);
+    stream.once('end', () => resolve(bytes));
+  });
 }
 
 let partSeq = 0;
@@ -69,65 +94,4 @@ function ensureDir(dir: string, force: boolean): void {
   if (madeDirs.has(dir) && !force) return;
   fs.mkdirSync(dir, { recursive: true });
   madeDirs.add(dir);
-}
-
-/** A file opened exclusively (`wx`) that counts what it writes; closed on finish or destroy. */
-class FileSink extends Writable {
-  bytes = 0;
-  private fd?: number;
-
-  constructor(private readonly file: string) {
-    super({ highWaterMark: 1024 * 1024 });
-  }
-
-  override _construct(callback: (err?: Error | null) => void): void {
-    try {
-      this.fd = fs.openSync(this.file, 'wx');
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
-
-  override _write(chunk: Buffer, _enc: BufferEncoding, callback: (err?: Error | null) => void): void {
-    this.writeAll([chunk], callback);
-  }
-
-  override _writev(chunks: { chunk: Buffer }[], callback: (err?: Error | null) => void): void {
-    this.writeAll(
-      chunks.map((c) => c.chunk),
-      callback,
-    );
-  }
-
-  override _final(callback: (err?: Error | null) => void): void {
-    this.closeFd(callback);
-  }
-
-  override _destroy(err: Error | null, callback: (err?: Error | null) => void): void {
-    this.closeFd(() => callback(err));
-  }
-
-  private writeAll(chunks: Buffer[], callback: (err?: Error | null) => void): void {
-    try {
-      for (const c of chunks) {
-        for (let off = 0; off < c.length; ) off += fs.writeSync(this.fd as number, c, off);
-        this.bytes += c.length;
-      }
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
-
-  private closeFd(callback: (err?: Error | null) => void): void {
-    const fd = this.fd;
-    this.fd = undefined;
-    try {
-      if (fd !== undefined) fs.closeSync(fd);
-      callback();
-    } catch (err) {
-      callback(err as Error);
-    }
-  }
 }

@@ -1,6 +1,6 @@
 /**
  * Everything a session needs from ComfyUI: the client, the prompt runner, batch files, workflow conversion and
- * pre-flight validation. Loads axios and ws: import it lazily from commands that must stay light.
+ * pre-flight validation. Loads undici and ws: import it lazily from commands that must stay light.
  */
 export { ComfyClient } from './client';
 export type { ComfyClientOptions, QueueResult, UploadResult } from './client';

@@ -3,6 +3,7 @@
  * several files in parallel, each streamed, each name checked before anything is written.
  */
 import path from 'path';
+import PQueue from 'p-queue';
 import type { ComfyClient } from './client';
 import { downloadToFile } from './download';
 import { checkFileName, resolveInside } from './safe-path';
@@ -46,21 +47,10 @@ export function defaultLocalName(id: string, file: NodeOutputFile, index: number
   return count === 1 ? `${id}${ext}` : `${id}_${file.nodeId}_${index + 1}${ext}`;
 }
 
-/** A counting semaphore: at most `limit` tasks at once. */
-export class Limiter {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.active++;
-    try {
-      return await task();
-    } finally {
-      this.active--;
-      this.waiting.shift()?.();
-    }
+/** At most `limit` downloads at once (p-queue: a slot passes straight to the next waiter, never over the limit). */
+export class Limiter extends PQueue {
+  constructor(limit: number) {
+    super({ concurrency: limit });
   }
 }
 
@@ -82,7 +72,7 @@ export async function pullOutputs(id: string, files: NodeOutputFile[], opts: Pul
   const targets = files.map((f, i) => ({ file: f, dest: resolveInside(opts.outputDir, f.subfolder, name(id, f, i, files.length)) }));
   return Promise.all(
     targets.map(({ file, dest }) =>
-      opts.limiter.run(async () => {
+      opts.limiter.add(async () => {
         const bytes = await downloadToFile(opts.client, file, dest, { signal: opts.signal });
         return { path: dest, bytes, nodeId: file.nodeId, filename: file.filename, subfolder: file.subfolder, type: file.type };
       }),

@@ -9,7 +9,8 @@
 import crypto from 'crypto';
 import path from 'path';
 import { GpuburstError, TransientError } from '../../providers/errors';
-import { defaultSleep } from '../../providers/http';
+import { sleep } from '../../providers/poll';
+import { backoffMs } from '../../providers/retry';
 import type { ComfyClient } from './client';
 import { Limiter, NodeOutputFile, PulledFile, defaultLocalName, outputFiles, pullOutputs } from './outputs';
 import { ComfySocket } from './socket';
@@ -77,6 +78,8 @@ export class PromptRunner {
   private readonly limiter: Limiter;
   private readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, cancelled: 0, notStarted: 0 };
   private tracker?: PromptTracker;
+  /** The server stopped answering altogether: nothing more is sent, and the run ends with this once in-flight settles. */
+  private unreachable?: TransientError;
 
   constructor(private readonly opts: RunnerOptions) {
     this.cb = opts.callbacks ?? {};
@@ -117,7 +120,7 @@ export class PromptRunner {
     let exhausted = false;
     try {
       for (;;) {
-        while (!this.stopped && this.inFlight.size < slots) {
+        while (!this.stopped && !this.unreachable && this.inFlight.size < slots) {
           const item = retry.shift() ?? this.next(source, () => (exhausted = true));
           if (!item) break;
           const promptId = await this.submit(item, seen, uploaded, attempts);
@@ -125,7 +128,7 @@ export class PromptRunner {
           const done = tracker
             .watch(promptId, {
               onRunning: () => this.markRunning(item, promptId),
-              onProgress: (v, max) => this.cb.onProgress?.(item.id, v, max),
+              onProgress: this.cb.onProgress && ((v, max) => this.cb.onProgress?.(item.id, v, max)),
             })
             .then((outcome) => this.settle(item, promptId, outcome, retry, attempts, claimed));
           finishing.add(done);
@@ -133,11 +136,12 @@ export class PromptRunner {
           // stop() came while this one was being sent: take it back too (it ends as cancelled unless it started).
           if (this.stopped) this.takeBack([promptId]);
         }
-        if (this.inFlight.size === 0 && (exhausted || this.stopped) && retry.length === 0) break;
+        if (this.inFlight.size === 0 && (exhausted || this.stopped || this.unreachable) && retry.length === 0) break;
         if (!this.woken) await new Promise<void>((resolve) => (this.wakeResolver = resolve));
         this.woken = false;
       }
       await Promise.all(finishing);
+      if (this.unreachable) throw this.unreachable;
       if (this.stopped) for (let item = retry.shift() ?? this.next(source); item; item = retry.shift() ?? this.next(source)) this.summary.notStarted++;
       return { ...this.summary };
     } finally {
@@ -163,7 +167,8 @@ export class PromptRunner {
 
   /** Uploads inputs and queues one prompt; undefined when it failed (reported) instead. */
   private async submit(item: RunnerPrompt, seen: Map<string, string>, uploaded: Set<string>, attempts: Map<string, number>): Promise<string | undefined> {
-    const hash = crypto.createHash('sha1').update(JSON.stringify(item.prompt)).digest('hex');
+    const json = JSON.stringify(item.prompt); // serialized once: hashed here, sent as is
+    const hash = crypto.createHash('sha1').update(json).digest('hex');
     const twin = seen.get(hash);
     if (twin !== undefined && twin !== item.id) {
       this.fail(item, `identical to prompt ${twin}: ComfyUI would answer from its cache with the same image`);
@@ -171,14 +176,14 @@ export class PromptRunner {
     }
     seen.set(hash, item.id);
     const giveUpAt = Date.now() + (this.opts.unreachableMs ?? 300_000);
-    for (let wait = 500; ; wait = Math.min(wait * 2, 10_000)) {
+    for (let attempt = 1; ; attempt++) {
       try {
         for (const u of item.uploads ?? []) {
           if (uploaded.has(`${u.localPath}\0${u.name}`)) continue;
           await this.opts.client.upload({ filePath: u.localPath, name: u.name, overwrite: true });
           uploaded.add(`${u.localPath}\0${u.name}`);
         }
-        const { promptId } = await this.opts.client.queuePrompt(item.prompt);
+        const { promptId } = await this.opts.client.queuePrompt(item.prompt, { promptJson: json });
         attempts.set(item.id, (attempts.get(item.id) ?? 0) + 1);
         this.inFlight.set(promptId, { item, running: false });
         this.cb.onQueued?.(item.id, promptId);
@@ -196,7 +201,7 @@ export class PromptRunner {
         }
         // A restarting server: keep this prompt and try again; past the deadline the whole run ends.
         if (Date.now() >= giveUpAt) throw new TransientError(`ComfyUI at ${this.opts.client.baseUrl} stayed unreachable: ${e.message}`, { provider: 'comfyui', machineId: this.opts.client.machineId, cause: e });
-        await defaultSleep(wait);
+        await sleep(backoffMs(attempt, 500, 10_000));
       }
     }
   }
@@ -220,6 +225,11 @@ export class PromptRunner {
     if (outcome.kind === 'vanished' && (attempts.get(item.id) ?? 0) < (this.opts.maxAttempts ?? 3) && !this.stopped) {
       retry.push(item);
       return this.wake();
+    }
+    if (outcome.kind === 'unreachable') {
+      const { client } = this.opts;
+      this.unreachable ??= new TransientError(`ComfyUI at ${client.baseUrl} stopped answering: ${outcome.reason}`, { provider: 'comfyui', machineId: client.machineId });
+      retry.length = 0;
     }
     if (outcome.kind !== 'success') return this.fail(item, outcome.reason);
     const files = outputFiles(outcome.entry, { includeTemp: this.opts.includeTemp });

@@ -5,8 +5,12 @@
  */
 import { EventEmitter } from 'events';
 import WebSocket from 'ws';
+import { backoffMs } from '../../providers/retry';
 import type { ComfyClient } from './client';
 import type { WsMessage } from './types';
+
+/** ComfyUI writes `{"type": T, "data": …}` with the type first (§2.3); anything else is parsed in full. */
+const TYPE_AT_START = /^\s*\{\s*"type"\s*:\s*"([A-Za-z0-9_.:-]+)"/;
 
 export interface SocketOptions {
   reconnectMinMs?: number;
@@ -18,6 +22,8 @@ export interface SocketOptions {
 export class ComfySocket extends EventEmitter {
   /** Time of the last frame received (Date.now()), 0 before the first. */
   lastMessageAt = 0;
+  /** Frames worth parsing and emitting, judged by type (and the raw frame); unset: all. */
+  accept?: (type: string, frame: Buffer) => boolean;
   private ws?: WebSocket;
   private closed = false;
   private failures = 0;
@@ -69,9 +75,13 @@ export class ComfySocket extends EventEmitter {
     ws.on('message', (data, isBinary) => {
       this.lastMessageAt = Date.now();
       if (isBinary) return; // previews: not needed for batch rendering
+      const buf = data as Buffer;
+      // Most frames are step progress; a frame whose type nobody wants is counted as contact and not parsed.
+      const type = this.accept && TYPE_AT_START.exec(buf.toString('latin1', 0, 64))?.[1];
+      if (type && !this.accept!(type, buf)) return;
       let msg: WsMessage;
       try {
-        msg = JSON.parse(data.toString());
+        msg = JSON.parse(buf.toString());
       } catch {
         return;
       }
@@ -87,7 +97,8 @@ export class ComfySocket extends EventEmitter {
       if (this.ws === ws) this.ws = undefined;
       this.emit('close');
       if (this.closed) return;
-      const delay = Math.min(this.opts.reconnectMaxMs, this.opts.reconnectMinMs * 2 ** Math.min(this.failures++, 8));
+      // Jittered, so many clients of one restarted server do not all knock at once.
+      const delay = backoffMs(++this.failures, this.opts.reconnectMinMs, this.opts.reconnectMaxMs);
       this.timer = setTimeout(() => this.connect(), delay);
     });
   }

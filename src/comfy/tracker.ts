@@ -1,16 +1,19 @@
 /**
- * Follows prompts to their end. Websocket events are the fast path; `/queue` + `/history/{id}` polling is the
- * truth whenever the socket is closed, silent for too long, or simply as a periodic safety check (events can be
- * lost without the socket closing, reference §6). A prompt that is neither queued nor in history has vanished
- * (server restart, §1.0): the queue is read before the history so a prompt finishing in between is never
- * mistaken for a vanished one.
+ * Follows prompts to their end. The websocket drives completion (`executing` with node null, reference §2.4), and
+ * when one connection carried a prompt from `execution_start` to `execution_success`, its `executed` events are
+ * its outputs: no request at all. Otherwise (an error, an interrupt, a reconnect in between) one `/history?max_items=N`
+ * read settles every prompt that ended meanwhile. Polling `/queue` is the truth whenever the socket is closed, silent
+ * for too long, or simply as a periodic safety check (events can be lost without the socket closing, §6). A prompt
+ * that is neither queued nor in history has vanished (server restart, §1.0): the queue is read before the history so
+ * a prompt finishing in between is never mistaken for a vanished one.
  */
 import { GpuburstError } from '../../providers/errors';
-import { defaultSleep } from '../../providers/http';
+import { sleep } from '../../providers/poll';
 import type { ComfyClient } from './client';
 import type { ComfySocket } from './socket';
 import { PromptOutcome, outcomeOf } from './outcome';
-import type { WsMessage } from './types';
+import { Seen, fresh, record, worthParsing } from './seen';
+import type { HistoryEntry, WsMessage } from './types';
 
 export type { PromptOutcome };
 export { outcomeOf };
@@ -34,12 +37,12 @@ export interface TrackerOptions {
   log?: (line: string) => void;
 }
 
-interface Watch {
+interface Watch extends Seen {
   handlers: WatchHandlers;
+  /** onRunning was called. */
+  announced: boolean;
   resolve: (o: PromptOutcome) => void;
-  running: boolean;
   settling: boolean;
-  cachedNodes: string[];
   /** Order of registration: a poll judges only watches that existed before its queue snapshot. */
   seq: number;
   /** Settles after an end event if `executing null` (sent once history is written) does not follow. */
@@ -47,6 +50,7 @@ interface Watch {
 }
 
 const ENDED_FALLBACK_MS = 300;
+const QUICK = { retry: false, timeoutMs: 10_000 };
 
 export class PromptTracker {
   private readonly watches = new Map<string, Watch>();
@@ -56,14 +60,19 @@ export class PromptTracker {
   private lastPollAt = 0;
   private lastReconnectAt = 0;
   private seq = 0;
+  private epoch = 0;
   private lastContactAt = Date.now();
-  /**
-   * Events of prompts not watched yet: a fast prompt can start and finish between the `/prompt` answer and the
-   * `watch` call. Bounded; replayed by `watch`.
-   */
-  private readonly early = new Map<string, { running: boolean; ended: boolean; cachedNodes: string[] }>();
+  private wantProgress = false;
+  /** Prompts whose history we wait for, with the time we stop waiting; read together by `readHistories`. */
+  private readonly wanted = new Map<string, number>();
+  private reading = false;
+  /** Events of prompts not watched yet: a fast prompt can end between the `/prompt` answer and `watch`. Bounded. */
+  private readonly early = new Map<string, Seen>();
   private readonly onMessage = (m: WsMessage) => this.handle(m);
-  private readonly onOpen = () => void this.poll();
+  private readonly onOpen = () => {
+    this.epoch++;
+    void this.poll(); // reconcile whatever happened while we were away
+  };
 
   constructor(
     private readonly client: ComfyClient,
@@ -72,7 +81,9 @@ export class PromptTracker {
   ) {
     this.opts = { pollMs: 1000, wsSilenceMs: 10_000, safetyPollMs: 5000, historyGraceMs: 3000, unreachableMs: 300_000, ...opts };
     socket.on('message', this.onMessage);
-    socket.on('open', this.onOpen); // reconcile whatever happened while we were away
+    socket.on('open', this.onOpen);
+    socket.accept = (type, frame) => worthParsing(type, frame, this.wantProgress);
+    if (socket.connected) this.epoch++;
     this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(this.opts.pollMs, this.opts.wsSilenceMs) / 2));
     this.timer.unref?.();
   }
@@ -84,14 +95,13 @@ export class PromptTracker {
   /** Resolves once the prompt succeeded, failed, was interrupted or vanished. Never rejects. */
   watch(promptId: string, handlers: WatchHandlers = {}): Promise<PromptOutcome> {
     return new Promise((resolve) => {
-      const w: Watch = { handlers, resolve, running: false, settling: false, cachedNodes: [], seq: ++this.seq };
-      this.watches.set(promptId, w);
-      const seen = this.early.get(promptId);
-      if (!seen) return;
+      const seen = this.early.get(promptId) ?? fresh();
       this.early.delete(promptId);
-      w.cachedNodes = seen.cachedNodes;
+      const w: Watch = { ...seen, handlers, announced: false, resolve, settling: false, seq: ++this.seq };
+      if (handlers.onProgress) this.wantProgress = true;
+      this.watches.set(promptId, w);
       if (seen.running || seen.ended) this.markRunning(w);
-      if (seen.ended) void this.settle(promptId, w);
+      if (seen.ended) this.settle(promptId, w);
     });
   }
 
@@ -104,68 +114,78 @@ export class PromptTracker {
     clearInterval(this.timer);
     for (const w of this.watches.values()) clearTimeout(w.endTimer);
     this.socket.off('message', this.onMessage);
+    this.socket.accept = undefined;
     this.socket.off('open', this.onOpen);
   }
 
   private handle(m: WsMessage): void {
     this.lastContactAt = Date.now();
-    const id = typeof m.data.prompt_id === 'string' ? m.data.prompt_id : undefined;
-    if (!id) return;
+    const id = m.data.prompt_id;
+    if (typeof id !== 'string') return;
     const w = this.watches.get(id);
-    if (!w) return this.remember(id, m);
-    switch (m.type) {
-      case 'execution_start':
-        return this.markRunning(w);
-      case 'execution_cached':
-        w.cachedNodes = Array.isArray(m.data.nodes) ? m.data.nodes.map(String) : [];
-        return;
-      case 'executing':
-        if (m.data.node === null || m.data.node === undefined) return void this.settle(id, w);
-        return this.markRunning(w);
-      case 'progress':
-        this.markRunning(w);
-        return w.handlers.onProgress?.(Number(m.data.value), Number(m.data.max), m.data.node as string | undefined);
-      case 'execution_success':
-      case 'execution_error':
-      case 'execution_interrupted':
-        // History is written just after these; `executing null` follows once it is. Reading it now would race.
-        clearTimeout(w.endTimer);
-        w.endTimer = setTimeout(() => void this.settle(id, w), ENDED_FALLBACK_MS);
-        return;
+    const change = record(w ?? this.early.get(id) ?? this.remember(id), m, this.epoch);
+    if (!w || !change) return;
+    if (change === 'running' || change === 'progress') this.markRunning(w);
+    if (change === 'progress') w.handlers.onProgress?.(Number(m.data.value), Number(m.data.max), m.data.node as string | undefined);
+    if (change === 'done') this.settle(id, w);
+    if (change === 'end-event') {
+      // `executing null` follows once history is written; settle anyway if it never comes.
+      clearTimeout(w.endTimer);
+      w.endTimer = setTimeout(() => this.settle(id, w), ENDED_FALLBACK_MS);
     }
   }
 
-  private remember(id: string, m: WsMessage): void {
-    const seen = this.early.get(id) ?? { running: false, ended: false, cachedNodes: [] };
-    if (m.type === 'execution_cached' && Array.isArray(m.data.nodes)) seen.cachedNodes = m.data.nodes.map(String);
-    else if (['execution_success', 'execution_error', 'execution_interrupted'].includes(m.type) || (m.type === 'executing' && m.data.node == null)) seen.ended = true;
-    else seen.running = true;
-    this.early.set(id, seen);
+  private remember(id: string): Seen {
+    const s = fresh();
+    this.early.set(id, s);
     if (this.early.size > 1000) this.early.delete(this.early.keys().next().value as string);
+    return s;
   }
 
   private markRunning(w: Watch): void {
-    if (w.running) return;
-    w.running = true;
+    if (w.announced) return;
+    w.announced = w.running = true;
     w.handlers.onRunning?.();
   }
 
-  /** After a completion event: read the history entry, allowing for the moment before ComfyUI writes it. */
-  private async settle(id: string, w: Watch): Promise<void> {
-    if (w.settling) return;
+  /** After a completion event: the outputs the socket carried, or the history entry (read with others). */
+  private settle(id: string, w: Watch): void {
+    if (w.settling || this.watches.get(id) !== w) return;
+    if (w.complete) {
+      const entry: HistoryEntry = { prompt: [], outputs: w.outputs, status: { status_str: 'success', completed: true, messages: [] } };
+      return this.finish(id, w, { kind: 'success', entry, cachedNodes: w.cachedNodes });
+    }
     w.settling = true;
-    const deadline = Date.now() + this.opts.historyGraceMs;
+    this.wanted.set(id, Date.now() + this.opts.historyGraceMs);
+    void this.readHistories();
+  }
+
+  /** One `/history?max_items=N` read for every prompt waiting for its entry; repeated briefly while one is missing. */
+  private async readHistories(): Promise<void> {
+    if (this.reading) return;
+    this.reading = true;
     try {
-      for (let delay = 10; this.watches.get(id) === w; delay = Math.min(delay * 2, 200)) {
-        const entry = await this.client.history(id, { retry: false });
-        if (entry) return this.finish(id, w, outcomeOf(entry, w.cachedNodes));
-        if (Date.now() >= deadline) break;
-        await defaultSleep(delay);
+      for (let delay = 10; this.wanted.size > 0; delay = Math.min(delay * 2, 200)) {
+        const entries = await this.client.histories(this.wanted.size + this.watches.size + 8, QUICK);
+        this.lastContactAt = Date.now();
+        for (const [id, giveUpAt] of [...this.wanted]) {
+          const w = this.watches.get(id);
+          const entry = entries[id] ?? (w && Date.now() >= giveUpAt ? await this.client.history(id, QUICK) : undefined);
+          if (!w || entry || Date.now() >= giveUpAt) this.wanted.delete(id);
+          if (w && entry) this.finish(id, w, outcomeOf(entry, w.cachedNodes));
+          else if (w && !this.wanted.has(id)) w.settling = false; // the next poll decides
+        }
+        if (this.wanted.size > 0) await sleep(delay);
       }
     } catch (err) {
-      this.log(`history of ${id} unreadable after its completion event (${(err as Error).message}); polling`);
+      this.log(`history unreadable after a completion event (${(err as Error).message}); polling`);
+      for (const id of this.wanted.keys()) {
+        const w = this.watches.get(id);
+        if (w) w.settling = false;
+      }
+      this.wanted.clear();
     } finally {
-      w.settling = false;
+      this.reading = false;
     }
   }
 
@@ -200,14 +220,20 @@ export class PromptTracker {
     this.lastPollAt = Date.now();
     const seqAtSnapshot = this.seq;
     try {
-      const q = await this.client.queue({ retry: false, timeoutMs: 10_000 });
+      const q = await this.client.queue(QUICK);
       this.lastContactAt = Date.now();
       const running = new Set(q.running);
       const queued = new Set([...q.running, ...q.pending]);
-      for (const [id, w] of [...this.watches]) {
+      const gone: [string, Watch][] = [];
+      for (const [id, w] of this.watches) {
         if (running.has(id)) this.markRunning(w);
-        if (queued.has(id) || w.settling || w.seq > seqAtSnapshot) continue;
-        const entry = await this.client.history(id, { retry: false, timeoutMs: 10_000 });
+        if (!queued.has(id) && !w.settling && w.seq <= seqAtSnapshot) gone.push([id, w]);
+      }
+      if (gone.length === 0) return;
+      const entries = await this.client.histories(gone.length + this.watches.size + 8, QUICK);
+      for (const [id, w] of gone) {
+        // Not in the recent window (another client's prompts pushed it out)? Ask for it by id before calling it lost.
+        const entry = entries[id] ?? (await this.client.history(id, QUICK));
         if (entry) this.finish(id, w, outcomeOf(entry, w.cachedNodes));
         else this.finish(id, w, { kind: 'vanished', reason: 'the prompt vanished from the queue and history (the server restarted or lost it)' });
       }
@@ -228,3 +254,4 @@ export class PromptTracker {
     this.opts.log?.(line);
   }
 }
+

@@ -4,7 +4,7 @@
  * through /view. A heartbeat carries a sequence number; the agent times silence on its own clock.
  */
 import { BadInputError, TransientError } from '../../providers/errors';
-import { defaultSleep } from '../../providers/http';
+import { pollUntil } from '../../providers/poll';
 import type { ComfyClient } from '../comfy/client';
 import type { AgentModel } from './agent/config';
 
@@ -68,19 +68,20 @@ export class MachineChannel {
 /** Waits until the agent has placed every model; a failed download fails the session before any prompt runs. */
 export async function waitForModels(channel: MachineChannel, models: AgentModel[], opts: { machineId: string; timeoutSeconds: number; pollMs?: number; signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<void> {
   if (models.length === 0) return;
-  const deadline = Date.now() + opts.timeoutSeconds * 1000;
-  while (!opts.signal?.aborted) {
-    const st = await channel.status();
-    const entries = models.map((m) => st?.models[`${m.folder}/${m.name}`]);
-    const failed = models.find((_, i) => entries[i]?.state === 'failed');
-    if (failed) {
-      const error = st!.models[`${failed.folder}/${failed.name}`].error ?? 'download failed';
-      throw new BadInputError(`model ${failed.folder}/${failed.name} could not be placed on the machine: ${error} (url ${failed.url})`, { machineId: opts.machineId });
-    }
-    opts.onProgress?.(entries.reduce((sum, e) => sum + (e?.bytes ?? 0), 0));
-    if (entries.every((e) => e?.state === 'done')) return;
-    if (Date.now() >= deadline) break;
-    await defaultSleep(opts.pollMs ?? 2000, opts.signal);
-  }
+  const placed = await pollUntil(
+    async () => {
+      const st = await channel.status();
+      const entries = models.map((m) => st?.models[`${m.folder}/${m.name}`]);
+      const failed = models.find((_, i) => entries[i]?.state === 'failed');
+      if (failed) {
+        const error = st!.models[`${failed.folder}/${failed.name}`].error ?? 'download failed';
+        throw new BadInputError(`model ${failed.folder}/${failed.name} could not be placed on the machine: ${error} (url ${failed.url})`, { machineId: opts.machineId });
+      }
+      opts.onProgress?.(entries.reduce((sum, e) => sum + (e?.bytes ?? 0), 0));
+      return entries.every((e) => e?.state === 'done') || undefined;
+    },
+    { timeoutMs: opts.timeoutSeconds * 1000, intervalMs: opts.pollMs ?? 2000, signal: opts.signal },
+  );
+  if (placed) return;
   throw new TransientError(`models were not placed on machine ${opts.machineId} within ${opts.timeoutSeconds} s`, { machineId: opts.machineId });
 }

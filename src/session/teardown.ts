@@ -4,7 +4,7 @@
  * as terminated only once the provider confirms it (dstack marks instances deleted on faith; we do not).
  */
 import { GpuburstError } from '../../providers/errors';
-import { defaultSleep } from '../../providers/http';
+import { pollUntil } from '../../providers/poll';
 import type { Provider } from '../../providers/types';
 import type { Emit } from './events';
 import type { Journal, MachineRecord } from './journal';
@@ -84,19 +84,22 @@ async function teardownOne(o: TeardownOptions, m: MachineRecord): Promise<Teardo
 type Out = (result: TeardownResult, message?: string) => TeardownOutcome;
 
 async function terminateConfirmed(o: TeardownOptions, provider: Provider, m: MachineRecord, out: Out): Promise<TeardownOutcome> {
-  const deadline = Date.now() + (o.confirmSeconds ?? 120) * 1000;
   let lastError = '';
-  while (Date.now() < deadline) {
-    try {
-      await provider.terminateMachine({ id: m.id! });
-      if ((await provider.getMachine({ id: m.id! })).status === 'terminated') {
-        o.journal.now(() => Object.assign(m, { state: 'terminated', endedAt: now() }));
-        return out('terminated');
+  const confirmed = await pollUntil(
+    async () => {
+      try {
+        await provider.terminateMachine({ id: m.id! });
+        return (await provider.getMachine({ id: m.id! })).status === 'terminated' || undefined;
+      } catch (err) {
+        lastError = (err as Error).message;
+        return undefined;
       }
-    } catch (err) {
-      lastError = (err as Error).message;
-    }
-    await defaultSleep(o.pollMs ?? 2000);
+    },
+    { timeoutMs: (o.confirmSeconds ?? 120) * 1000, intervalMs: o.pollMs ?? 2000 },
+  );
+  if (confirmed) {
+    o.journal.now(() => Object.assign(m, { state: 'terminated', endedAt: now() }));
+    return out('terminated');
   }
   o.journal.now(() => (m.note = `terminate not confirmed${lastError ? `: ${lastError}` : ''}; run gpuburst down ${o.journal.data.id}`));
   return out('unconfirmed', m.note);
@@ -104,14 +107,16 @@ async function terminateConfirmed(o: TeardownOptions, provider: Provider, m: Mac
 
 async function stopConfirmed(o: TeardownOptions, provider: Provider, m: MachineRecord, out: Out, why: string): Promise<TeardownOutcome> {
   await provider.stopMachine({ id: m.id! });
-  const deadline = Date.now() + (o.confirmSeconds ?? 120) * 1000;
-  while (Date.now() < deadline) {
-    const status = (await provider.getMachine({ id: m.id! })).status;
-    if (status === 'stopped' || status === 'terminated') {
-      o.journal.now(() => Object.assign(m, { state: 'stopped', endedAt: now(), note: `${why}; gpuburst resume ${o.journal.data.id} pulls them, gpuburst down ${o.journal.data.id} ends it` }));
-      return out('stopped', m.note);
-    }
-    await defaultSleep(o.pollMs ?? 2000);
+  const status = await pollUntil(
+    async () => {
+      const s = (await provider.getMachine({ id: m.id! })).status;
+      return s === 'stopped' || s === 'terminated' ? s : undefined;
+    },
+    { timeoutMs: (o.confirmSeconds ?? 120) * 1000, intervalMs: o.pollMs ?? 2000 },
+  );
+  if (status) {
+    o.journal.now(() => Object.assign(m, { state: 'stopped', endedAt: now(), note: `${why}; gpuburst resume ${o.journal.data.id} pulls them, gpuburst down ${o.journal.data.id} ends it` }));
+    return out('stopped', m.note);
   }
   o.journal.now(() => (m.note = `stop not confirmed; run gpuburst down ${o.journal.data.id}`));
   return out('unconfirmed', m.note);

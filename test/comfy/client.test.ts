@@ -11,6 +11,7 @@ import { PromptValidationError } from '../../src/comfy/errors';
 import type { ComfySim } from '../../src/sim/comfyui';
 import { startComfySim } from '../../src/sim/comfyui';
 import { clientFor, sd15Prompt, simWithModel, until } from './helpers';
+import { startServer, TestServer } from '../providers/support/server';
 
 const TOKEN = 'client-test-token-5b1f';
 let sim: ComfySim;
@@ -127,4 +128,43 @@ test('interrupt stops the running prompt (history says error), free answers', as
   const entry = await until(() => client.history(promptId), 'history');
   expect(entry.status).toMatchObject({ status_str: 'error', completed: false });
   await client.free({ unloadModels: true, freeMemory: true });
+});
+
+describe('a ComfyUI that misbehaves on the wire', () => {
+  let server: TestServer;
+  beforeEach(async () => (server = await startServer()));
+  afterEach(() => server.close());
+
+  test('a /view body shorter than its Content-Length on a kept-open connection ends at the deadline, not never', async () => {
+    // The stall behind the 4-pod session that never started rendering: status.json replaced between stat and read.
+    server.handle((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '210' });
+      res.write('{"models":{}}'); // …and nothing more, connection open
+    });
+    const client = new ComfyClient({ baseUrl: server.url, token: TOKEN });
+    const started = Date.now();
+    const { stream } = await client.view({ filename: 'status.json', subfolder: 'gpuburst', type: 'input' }, { retry: false, timeoutMs: 500 });
+    const err = await (async () => {
+      for await (const chunk of stream) void chunk;
+    })().catch((e: Error & { code?: string }) => e);
+    // The stream ends with the transport's body-timeout error (the pull path wraps it into a TransientError).
+    expect((err as { code?: string }).code).toBe('UND_ERR_BODY_TIMEOUT');
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  test('a server that accepts and never answers: one-line TransientError naming the host', async () => {
+    server.handle(() => undefined);
+    const client = new ComfyClient({ baseUrl: server.url, token: TOKEN, timeoutMs: 300 });
+    const err = await code(client.queue({ retry: false }));
+    expect(err.message).toBe(`comfyui: no answer from 127.0.0.1:${server.port} within 0.3 s (GET /queue)`);
+    expect(await client.isReady(300)).toBe(false);
+  });
+
+  test('an HTML page instead of JSON from /prompt is a TransientError, not a crash', async () => {
+    server.handle((_req, res) => res.setHeader('content-type', 'text/html').end('<html><body>Bad gateway</body></html>'));
+    const client = new ComfyClient({ baseUrl: server.url, token: TOKEN });
+    const err = await code(client.queuePrompt(sd15Prompt(1)));
+    expect(err.code).toBe('ERR_TRANSIENT');
+    expect(err.message).toMatch(/answered text\/html instead of JSON/);
+  });
 });

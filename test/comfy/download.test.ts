@@ -110,3 +110,16 @@ test('outputFiles lists images, gifs, audio…; temp only when asked; input neve
   expect(outputFiles(entry).map((f) => `${f.nodeId}:${f.filename}`)).toEqual(['9:a.png', '11:v.mp4']);
   expect(outputFiles(entry, { includeTemp: true }).map((f) => f.filename)).toContain('p.png');
 });
+
+test('the download limiter never runs more than its limit, even when a slot frees while others wait', async () => {
+  const limiter = new Limiter(2);
+  let active = 0;
+  let peak = 0;
+  const task = async () => {
+    peak = Math.max(peak, ++active);
+    await new Promise((r) => setImmediate(r));
+    active--;
+  };
+  await Promise.all(Array.from({ length: 20 }, () => limiter.add(task)));
+  expect(peak).toBe(2);
+});

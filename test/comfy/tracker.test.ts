@@ -50,3 +50,30 @@ test('outcomes from history: success, error with node and exception, interrupt',
   const stop = { prompt: [], outputs: {}, status: { status_str: 'error', completed: false, messages: [['execution_interrupted', { node_id: '3', node_type: 'KSampler' }]] } } as HistoryEntry;
   expect(outcomeOf(stop)).toMatchObject({ kind: 'interrupted', reason: 'interrupted at node 3 (KSampler)' });
 });
+
+test('outputs from the websocket match the history entry; without a socket, finished prompts settle from one /history read', async () => {
+  const sim = await simWithModel({ msPerStep: 1 });
+  const client = clientFor(sim);
+  const socket = new ComfySocket(client);
+  socket.start();
+  await until(() => socket.connected || undefined, 'socket');
+  const live = new PromptTracker(client, socket, { pollMs: 60_000, safetyPollMs: 60_000, wsSilenceMs: 60_000 });
+  const { promptId } = await client.queuePrompt(sd15Prompt(7, 'ws/x'));
+  const fromSocket = await live.watch(promptId);
+  const entry = await client.history(promptId);
+  expect(fromSocket).toMatchObject({ kind: 'success', entry: { outputs: entry!.outputs } });
+  live.close();
+  await socket.close();
+
+  // No websocket at all: three prompts that already ended are settled by the tracker's poll.
+  const blind = new ComfySocket(client);
+  const tracker = new PromptTracker(client, blind, { pollMs: 50, safetyPollMs: 50, wsSilenceMs: 50 });
+  const ids = [];
+  for (const seed of [8, 9, 10]) ids.push((await client.queuePrompt(sd15Prompt(seed, 'poll/x'))).promptId);
+  await until(async () => (await client.queue()).pending.length + (await client.queue()).running.length === 0 || undefined, 'queue drained');
+  const outcomes = await Promise.all(ids.map((id) => tracker.watch(id)));
+  expect(outcomes.map((o) => o.kind)).toEqual(['success', 'success', 'success']);
+  for (const [i, o] of outcomes.entries()) expect(o).toMatchObject({ entry: { outputs: (await client.history(ids[i]))!.outputs } });
+  tracker.close();
+  await sim.close();
+});

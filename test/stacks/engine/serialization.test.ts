@@ -9,7 +9,7 @@ async function upFailure(engine: TestEngine, program: () => unknown): Promise<En
 }
 
 test.each([
-  ['a module-level axios instance', liveClientProvider],
+  ['a module-level HTTP client (a live socket pool)', liveClientProvider],
   ['a native function', nativeFunctionProvider],
 ])('a provider capturing %s fails to serialize and is never created', async (_what, provider) => {
   const engine = new TestEngine();
