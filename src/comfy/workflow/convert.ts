@@ -2,13 +2,15 @@
  * UI graph → API prompt, following the frontend's `graphToPrompt` (reference §3.3) and the rules of §3.4:
  * muted (2) and bypassed (4) nodes are dropped (consumers of a bypassed node are rewired to one of its inputs),
  * reroutes and KJNodes Get/Set are followed to the real source, PrimitiveNode values become literals, widget
- * values are read by position (skipping the control value after seed widgets) or by name when stored as an
- * object, both COMBO forms count as widgets, subgraphs are flattened (./graph), links become `[id, slot]`.
+ * values are read by position (skipping the control value after seed widgets, a boolean in old files) or by name when stored as an
+ * object, both COMBO forms count as widgets, legacy group nodes are expanded (./group-nodes), subgraphs are
+ * flattened (./graph), links become `[id, slot]`.
  */
 import { BadInputError } from '../../../providers/errors';
 import type { ApiPrompt, ObjectInfo } from '../types';
 import { UiWorkflow, isObject } from './format';
 import { GNode, Graph, flatten } from './graph';
+import { expandGroupNodes } from './group-nodes';
 import { defaultValue, hasControlValue, isWidget, orderedInputs } from './object-info';
 
 const MUTED = 2;
@@ -20,12 +22,7 @@ const CONTROL_VALUES = new Set(['fixed', 'increment', 'decrement', 'randomize'])
 type Source = { link: [string, number] } | { value: unknown } | 'drop' | null;
 
 export function convertUiToApi(wf: UiWorkflow, objectInfo: ObjectInfo): ApiPrompt {
-  const legacyGroups = wf.nodes.filter((n) => isObject(n) && /^workflow[>/]/.test(String(n.type)));
-  if (legacyGroups.length) {
-    const which = legacyGroups.map((n) => `node ${(n as GNode).id} (${(n as GNode).type})`).join(', ');
-    throw new BadInputError(`cannot convert legacy group nodes (${which}); open the workflow in ComfyUI and convert them to subgraphs`);
-  }
-  const graph = flatten(wf);
+  const graph = flatten(expandGroupNodes(wf, objectInfo));
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const emitted = graph.nodes.filter((n) => n.mode !== MUTED && n.mode !== BYPASS && !VIRTUAL.has(n.type));
   const unknown = emitted.filter((n) => !objectInfo[n.type]);
@@ -66,11 +63,16 @@ function widgetInputs(node: GNode, info: ObjectInfo[string]): Record<string, unk
   const list = Array.isArray(values) ? values : [];
   let i = 0;
   for (const w of widgets) {
-    inputs[w.name] = i < list.length ? wrap(list[i]) : defaultValue(w.spec);
+    inputs[w.name] = list[i] !== undefined ? wrap(list[i]) : defaultValue(w.spec);
     i++;
-    if (hasControlValue(w.name, w.spec) && typeof list[i] === 'string' && CONTROL_VALUES.has(list[i] as string)) i++;
+    if (hasControlValue(w.name, w.spec) && isControlValue(list[i])) i++;
   }
   return stripUndefined(inputs);
+}
+
+/** "fixed" … "randomize"; old workflows stored a boolean ("randomize" on or off) in the same slot. */
+function isControlValue(v: unknown): boolean {
+  return typeof v === 'boolean' || (typeof v === 'string' && CONTROL_VALUES.has(v));
 }
 
 /** Follows a link to what feeds it: a node output, a literal (PrimitiveNode), or nothing (muted / dangling). */
