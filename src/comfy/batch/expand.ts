@@ -187,21 +187,31 @@ export interface BatchProblem extends NodeProblem {
   file: string;
 }
 
-/** Pre-flight validation of every expanded prompt, models scheduled by the batch and uploaded images allowed. */
+/**
+ * Pre-flight validation of every expanded prompt, models scheduled by the batch and uploaded images allowed: the
+ * definite errors, which refuse the run. Offline (bundled definitions) a custom node is only a warning: see
+ * checkBatch for those.
+ */
 export function validateBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], objectInfo: ObjectInfo): BatchProblem[] {
+  return checkBatch(batch, prompts, objectInfo).errors;
+}
+
+/** Errors (refuse the run) and warnings (custom nodes offline), each once per workflow. */
+export function checkBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], objectInfo: ObjectInfo): { errors: BatchProblem[]; warnings: BatchProblem[] } {
   const scheduledModels = new Map<string, Set<string>>();
   for (const m of batch.models) scheduledModels.set(m.folder, new Set([...(scheduledModels.get(m.folder) ?? []), m.name]));
   const seen = new Set<string>();
-  const out: BatchProblem[] = [];
+  const errors: BatchProblem[] = [];
+  const warnings: BatchProblem[] = [];
   for (const p of prompts) {
     const wf = batch.workflows.find((w) => w.name === p.workflow) as LoadedWorkflow;
     const uploads = new Set((p.uploads ?? []).map((u) => u.name));
-    for (const problem of validateApiPrompt(p.prompt, { objectInfo, scheduledModels, uploads })) {
+    for (const problem of validateApiPrompt(p.prompt, { objectInfo, scheduledModels, uploads, requireFiles: true })) {
       const key = `${wf.index}\0${problem.nodeId}\0${problem.type}\0${problem.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ ...problem, where: `workflows[${wf.index}]`, file: wf.file });
+      (problem.severity === 'warning' ? warnings : errors).push({ ...problem, where: `workflows[${wf.index}]`, file: wf.file });
     }
   }
-  return out;
+  return { errors, warnings };
 }
