@@ -189,11 +189,14 @@ export interface BatchProblem extends NodeProblem {
 
 /**
  * Pre-flight validation of every expanded prompt, models scheduled by the batch and uploaded images allowed: the
- * definite errors, which refuse the run. Offline (bundled definitions) a custom node is only a warning: see
- * checkBatch for those.
+ * definite errors, which refuse the run, and custom nodes (a warning in checkBatch, offline): until a batch can
+ * list node packs for the machine, a run with a custom node could only fail there.
  */
 export function validateBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], objectInfo: ObjectInfo): BatchProblem[] {
-  return checkBatch(batch, prompts, objectInfo).errors;
+  const { errors, warnings } = checkBatch(batch, prompts, objectInfo);
+  // A batch cannot list node packs yet, so a machine would never have a custom node: a run refuses it.
+  const custom = warnings.filter((w) => w.type === 'unknown_node_class').map(({ severity: _, ...w }) => w);
+  return [...errors, ...custom];
 }
 
 /** Errors (refuse the run) and warnings (custom nodes offline), each once per workflow. */

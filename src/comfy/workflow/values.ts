@@ -31,7 +31,7 @@ export function checkValue(name: string, value: unknown, spec: InputSpec, ctx: V
     return {};
   }
   if (kind === 'STRING' && name === 'filename_prefix' && typeof value === 'string' && escapesOutputFolder(value)) {
-    return { error: ['value_not_allowed', `${JSON.stringify(value)} would save outside ComfyUI's output folder, which the server refuses after the render; use a relative prefix without "..", e.g. "fox/img"`] };
+    return { error: ['value_not_allowed', `${JSON.stringify(value)} would save outside ComfyUI's output folder, which the server refuses after the render; use a relative prefix without "..", e.g. "fox/img", which stays inside ComfyUI's output folder`] };
   }
   if (kind !== 'COMBO') return {};
   const options = comboOptions(spec);
