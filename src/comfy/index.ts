@@ -19,5 +19,7 @@ export { convertUiToApi } from './workflow/convert';
 export { detectFormat, readWorkflowFile } from './workflow/format';
 export { bundledObjectInfo, readObjectInfoFile } from './workflow/object-info';
 export { validateApiPrompt, errorsOnly } from './workflow/validate';
+export { promptModel } from './workflow/model-load';
+export type { PromptModel, ProfileName } from './workflow/model-load';
 export { COMFYUI_VERSION } from './version';
 export type { ApiPrompt, HistoryEntry, NodeProblem, ObjectInfo, OutputFile } from './types';
