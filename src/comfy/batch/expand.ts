@@ -3,7 +3,8 @@
  * values × `repeat` (or per listed seed). Ids are content addresses (`<workflow>-<hash>`): the same file gives the
  * same ids, so a rerun skips what is done, and two prompts that would be identical (ComfyUI would answer the
  * second from its cache with the first one's image) are refused. Random seeds are derived from the prompt's
- * place in the batch, so they are stable too.
+ * place in the batch, so they are stable too. The frontend's `filename_prefix` tokens (`%date:…%`, `%Title.widget%`)
+ * are expanded as the web page would (./prefix-tokens).
  */
 import crypto from 'crypto';
 import fs from 'fs';
@@ -12,6 +13,7 @@ import type { RunnerPrompt } from '../runner';
 import type { ApiPrompt, NodeProblem, ObjectInfo } from '../types';
 import { hasControlValue } from '../workflow/object-info';
 import { validateApiPrompt } from '../workflow/validate';
+import { expandedPrefixes } from './prefix-tokens';
 import { BATCH_LIMITS, BatchFileError, LoadedBatch, LoadedWorkflow, PathError, loadBatch } from './load';
 import type { WorkflowEntry } from './schema';
 
@@ -44,7 +46,8 @@ class Draft {
   }
 }
 
-export function expandBatch(batch: LoadedBatch, objectInfo: ObjectInfo, collect?: PathError[]): ExpandedPrompt[] {
+/** `at`: the time `%date:…%` prefix tokens show (the frontend's "queued at"). */
+export function expandBatch(batch: LoadedBatch, objectInfo: ObjectInfo, collect?: PathError[], at = new Date()): ExpandedPrompt[] {
   const errors: PathError[] = collect ?? [];
   const out: ExpandedPrompt[] = [];
   const byHash = new Map<string, string>();
@@ -78,6 +81,8 @@ export function expandBatch(batch: LoadedBatch, objectInfo: ObjectInfo, collect?
           continue;
         }
         byHash.set(hash, id);
+        // Expanded after hashing: the same batch keeps its prompt ids on another day.
+        for (const [node, prefix] of expandedPrefixes(prompt, at)) draft.set(node, 'filename_prefix', prefix);
         out.push({ id, prompt, uploads, workflow: wf.name, index, seed });
       }
     }
