@@ -44,7 +44,7 @@ export class App {
     });
     this.queue = new PromptQueue(() => this.hub.send('status', { status: this.queueInfo() }));
     const inputHash = (name: string) => this.fileHash(path.join(s.dirs.input, name));
-    this.worker = new Worker(this.queue, this.hub, new ImageSaver(s), { output: s.dirs.output, temp: s.dirs.temp, inputHash }, s);
+    this.worker = new Worker(this.queue, this.hub, new ImageSaver(s), { input: s.dirs.input, output: s.dirs.output, temp: s.dirs.temp, inputHash }, s);
   }
 
   stop(): void {
@@ -140,6 +140,8 @@ export class App {
       return { status: 400, body: { error, node_errors: {} } };
     }
     const prompt = body.prompt as QueueItem[2];
+    // execution.py iterates the prompt as a dict: anything else raises inside the handler → aiohttp's 500 page.
+    if (typeof prompt !== 'object' || prompt === null || Array.isArray(prompt)) return { status: 500, body: TROUBLE };
     const promptId = 'prompt_id' in body ? String(body.prompt_id) : crypto.randomUUID();
     const partial = Array.isArray(body.partial_execution_targets) ? body.partial_execution_targets.map(String) : undefined;
     const defs = currentObjectInfo(this.s.dirs.models, this.s.dirs.input);

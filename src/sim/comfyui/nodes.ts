@@ -61,8 +61,13 @@ export function currentObjectInfo(modelsDir: string, inputDir: string): Record<s
     for (const group of [node.input.required, node.input.optional]) {
       for (const [name, spec] of Object.entries(group ?? {})) {
         const folder = MODEL_INPUTS[`${cls}.${name}`];
-        if (folder) spec[0] = cls === 'VAELoader' ? [...list('vae'), 'pixel_space'] : [...list(folder)];
-        else if ((cls === 'LoadImage' || cls === 'LoadImageMask') && name === 'image') spec[0] = inputImages(inputDir);
+        let files: string[] | undefined;
+        if (folder) files = cls === 'VAELoader' ? [...list('vae'), 'pixel_space'] : [...list(folder)];
+        else if ((cls === 'LoadImage' || cls === 'LoadImageMask') && name === 'image') files = inputImages(inputDir);
+        if (!files) continue;
+        // Legacy combos are the list itself; V3 combos keep "COMBO" and list the files under options.
+        if (spec[0] === 'COMBO') spec[1] = { ...(spec[1] ?? {}), options: files };
+        else spec[0] = files;
       }
     }
   }
