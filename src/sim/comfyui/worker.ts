@@ -57,6 +57,7 @@ export class Worker {
   private gpuBusyUntil?: number;
   /** progress_state of the running prompt: every node that started, in order. */
   private states: Record<string, Record<string, unknown>> = {};
+  private promptOrder: string[] = [];
 
   constructor(
     private readonly queue: PromptQueue,
@@ -125,6 +126,7 @@ export class Worker {
     const ui: Record<string, unknown> = {};
     const executed: string[] = [];
     this.states = {};
+    this.promptOrder = Object.keys(prompt);
     let current = '';
     let ok = true;
     try {
@@ -182,7 +184,9 @@ export class Worker {
 
   private progressState(promptId: string, id: string, value: number, max: number, state: 'running' | 'finished'): void {
     this.states[id] = { value, max, state, node_id: id, prompt_id: promptId, display_node_id: id, parent_node_id: null, real_node_id: id };
-    this.send('progress_state', { prompt_id: promptId, nodes: { ...this.states } });
+    // The server's registry holds every node of the prompt from the start (in prompt order) and sends the started ones.
+    const nodes = Object.fromEntries(this.promptOrder.filter((n) => this.states[n]).map((n) => [n, this.states[n]]));
+    this.send('progress_state', { prompt_id: promptId, nodes });
   }
 
   /** A progress bar update as ComfyUI's progress hook sends it: progress_state, progress, then the preview (if any). */
