@@ -31,6 +31,8 @@ export type CustomChecks = Record<string, { inputs: string[]; check: (inputs: Re
 
 type Verdict = [boolean, ValidationError[]];
 
+class CycleError extends Error {}
+
 class PyError extends Error {
   constructor(readonly pyType: string, message: string) {
     super(message);
@@ -55,6 +57,10 @@ export function validatePrompt(prompt: Prompt, defs: Record<string, NodeDef>, cu
     try {
       verdict = validateInputs(prompt, o, validated, defs, custom);
     } catch (ex) {
+      if (ex instanceof CycleError) {
+        for (const [id, v] of [...validated]) if (v[1].length === 0) validated.delete(id);
+        continue;
+      }
       verdict = [false, [{ type: 'exception_during_validation', message: 'Exception when validating node', details: (ex as Error).message, extra_info: { exception_type: pyType(ex), traceback: [] } }]];
       validated.set(o, verdict);
     }
@@ -75,9 +81,13 @@ export function validatePrompt(prompt: Prompt, defs: Record<string, NodeDef>, cu
   return { ok: true, outputs: good, nodeErrors };
 }
 
-function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdict>, defs: Record<string, NodeDef>, custom: CustomChecks): Verdict {
+function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdict>, defs: Record<string, NodeDef>, custom: CustomChecks, visiting = new Set<string>()): Verdict {
   const known = validated.get(id);
   if (known) return known;
+  // A link back to a node still being validated: the real server fails the output without naming any node
+  // (node_errors stays empty, captured in gpuburst.err_cycle.http).
+  if (visiting.has(id)) throw new CycleError();
+  visiting.add(id);
   const node = prompt[id];
   if (!node.inputs || typeof node.inputs !== 'object') throw new PyError('KeyError', "'inputs'");
   const inputs = node.inputs;
@@ -102,8 +112,9 @@ function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdi
         errors.push({ type: 'bad_linked_input', message: 'Bad linked input, must be a length-2 list of [node_id, slot_index]', details: x, extra_info: { input_name: x, input_config: info, received_value: val } });
         continue;
       }
-      const source = prompt[String(val[0])];
-      if (!source) throw new PyError('KeyError', `'${val[0]}'`);
+      // Prompt keys are strings: a number (or a missing id) is a KeyError, shown as Python's str() of the key.
+      const source = typeof val[0] === 'string' ? prompt[val[0]] : undefined;
+      if (!source) throw new PyError('KeyError', typeof val[0] === 'string' ? `'${val[0]}'` : pyStr(val[0]));
       const received = defs[String(source.class_type)]?.output[Number(val[1])];
       if (received === undefined) throw new PyError('IndexError', 'tuple index out of range');
       if (!typesMatch(received, type)) {
@@ -111,8 +122,9 @@ function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdi
         continue;
       }
       try {
-        if (!validateInputs(prompt, String(val[0]), validated, defs, custom)[0]) valid = false;
+        if (!validateInputs(prompt, String(val[0]), validated, defs, custom, visiting)[0]) valid = false;
       } catch (ex) {
+        if (ex instanceof CycleError) throw ex;
         valid = false;
         validated.set(String(val[0]), [false, [{ type: 'exception_during_inner_validation', message: 'Exception when validating inner node', details: (ex as Error).message, extra_info: { input_name: x, input_config: info, exception_message: (ex as Error).message, exception_type: pyType(ex), traceback: [], linked_node: val } }]]);
       }
