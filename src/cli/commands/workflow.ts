@@ -113,7 +113,8 @@ async function validate(file: string, opts: Options, ctx: CliContext): Promise<C
     const { convertUiToApi } = await import('../../comfy/workflow/convert');
     const { validateApiPrompt } = await import('../../comfy/workflow/validate');
     const { format, json } = readWorkflowFile(file);
-    const prompt = format === 'api' ? (json as ApiPrompt) : convertUiToApi(json as UiWorkflow, objectInfo);
+    // Custom nodes cannot be converted without their definitions, but the rest of the graph can still be checked.
+    const prompt = format === 'api' ? (json as ApiPrompt) : convertUiToApi(json as UiWorkflow, objectInfo, { unknownClasses: 'links-only' });
     problems = validateApiPrompt(prompt, { objectInfo });
   }
   const name = path.basename(file);

@@ -21,19 +21,27 @@ const CONTROL_VALUES = new Set(['fixed', 'increment', 'decrement', 'randomize'])
 /** A node output, a literal (PrimitiveNode), `drop` (a muted source: the input disappears, as in the FE), or null (dangling: the widget value stays). */
 type Source = { link: [string, number] } | { value: unknown } | 'drop' | null;
 
-export function convertUiToApi(wf: UiWorkflow, objectInfo: ObjectInfo): ApiPrompt {
+export interface ConvertOptions {
+  /**
+   * A node whose class the definitions lack: `refuse` (default: its positional widget values cannot be named), or
+   * `links-only` (emit it with its links alone, for validation of the rest; the prompt is not runnable).
+   */
+  unknownClasses?: 'refuse' | 'links-only';
+}
+
+export function convertUiToApi(wf: UiWorkflow, objectInfo: ObjectInfo, opts: ConvertOptions = {}): ApiPrompt {
   const graph = flatten(expandGroupNodes(wf, objectInfo));
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const emitted = graph.nodes.filter((n) => n.mode !== MUTED && n.mode !== BYPASS && !VIRTUAL.has(n.type));
   const unknown = emitted.filter((n) => !objectInfo[n.type]);
-  if (unknown.length) {
+  if (unknown.length && opts.unknownClasses !== 'links-only') {
     const list = unknown.map((n) => `node ${n.id} (${n.type})`).join(', ');
-    throw new BadInputError(`cannot convert: ${unknown.length === 1 ? 'this node class is' : 'these node classes are'} not in the object_info: ${list}; install the custom nodes on the server or pass an object_info that has them`);
+    throw new BadInputError(`cannot convert: ${unknown.length === 1 ? 'this node class is' : 'these node classes are'} not in the object_info: ${list}; its widget values can only be named with its definitions: install the node pack on a ComfyUI and pass --server <url>, or save them once with workflow save-nodes and pass --object-info`);
   }
   const out: ApiPrompt = {};
   for (const node of emitted) {
     const info = objectInfo[node.type];
-    const inputs = widgetInputs(node, info);
+    const inputs = info ? widgetInputs(node, info) : {};
     for (const input of node.inputs) {
       if (input.link === null) continue;
       const src = resolve(graph, byId, input.link, new Set());
@@ -42,7 +50,7 @@ export function convertUiToApi(wf: UiWorkflow, objectInfo: ObjectInfo): ApiPromp
       else if (src && 'link' in src) inputs[name] = src.link;
       else if (src) inputs[name] = wrap(src.value);
     }
-    out[node.id] = { inputs, class_type: node.type, _meta: { title: node.title ?? info.display_name ?? node.type } };
+    out[node.id] = { inputs, class_type: node.type, _meta: { title: node.title ?? info?.display_name ?? node.type } };
   }
   // A link to a node that was not emitted (muted source) is removed; ComfyUI then reports the input missing.
   for (const node of Object.values(out)) {

@@ -85,7 +85,11 @@ test('convert: prints the API prompt (bundled definitions by default), or writes
   expect(JSON.parse(bundled.stdout)).toEqual(JSON.parse(r.stdout));
   const custom = await cli('convert', path.join(FIXTURES, 'ui-rules.json'), '--object-info', info);
   expect(custom.code).toBe(2);
-  expect(custom.stderr).toMatch(/not in the object_info: node 13 \(AspectPicker\)/);
+  expect(custom.stderr).toMatch(/not in the object_info: node 13 \(AspectPicker\); .*workflow save-nodes/);
+  // validate still checks the rest of a UI graph with a custom node, and only warns about the custom node
+  const v = await cli('validate', path.join(FIXTURES, 'ui-rules.json'));
+  expect(v.code).toBe(0);
+  expect(v.stdout).toMatch(/warning: node 13 \(AspectPicker\): AspectPicker is not a core node of ComfyUI v0\.3\.64: list its node pack/);
 });
 
 test('convert, validate and save-nodes with node definitions read from a running server (token from the environment)', async () => {
