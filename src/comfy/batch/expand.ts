@@ -11,7 +11,7 @@ import fs from 'fs';
 import path from 'path';
 import type { RunnerPrompt } from '../runner';
 import type { ApiPrompt, NodeProblem, ObjectInfo } from '../types';
-import { hasControlValue } from '../workflow/object-info';
+import { hasControlValue, nodeInfo } from '../workflow/object-info';
 import { validateApiPrompt } from '../workflow/validate';
 import { expandedPrefixes } from './prefix-tokens';
 import { BATCH_LIMITS, BatchFileError, LoadedBatch, LoadedWorkflow, PathError, loadBatch } from './load';
@@ -147,7 +147,7 @@ interface SeedPlan {
 function seedPlan(wf: LoadedWorkflow, entry: WorkflowEntry, where: string, objectInfo: ObjectInfo, errors: PathError[]): SeedPlan {
   const targets: [string, string][] = [];
   for (const [id, node] of Object.entries(wf.prompt)) {
-    const info = objectInfo[node.class_type];
+    const info = nodeInfo(objectInfo, node.class_type);
     for (const [input, value] of Object.entries(node.inputs)) {
       const spec = info?.input?.required?.[input] ?? info?.input?.optional?.[input] ?? ['INT'];
       if (typeof value === 'number' && hasControlValue(input, spec)) targets.push([id, input]);

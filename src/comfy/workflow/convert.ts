@@ -11,7 +11,7 @@ import type { ApiPrompt, ObjectInfo } from '../types';
 import { UiWorkflow, isObject } from './format';
 import { GNode, Graph, flatten } from './graph';
 import { expandGroupNodes } from './group-nodes';
-import { defaultValue, hasControlValue, isWidget, orderedInputs } from './object-info';
+import { defaultValue, hasControlValue, isWidget, nodeInfo, orderedInputs } from './object-info';
 
 const MUTED = 2;
 const BYPASS = 4;
@@ -33,14 +33,14 @@ export function convertUiToApi(wf: UiWorkflow, objectInfo: ObjectInfo, opts: Con
   const graph = flatten(expandGroupNodes(wf, objectInfo));
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const emitted = graph.nodes.filter((n) => n.mode !== MUTED && n.mode !== BYPASS && !VIRTUAL.has(n.type));
-  const unknown = emitted.filter((n) => !objectInfo[n.type]);
+  const unknown = emitted.filter((n) => !nodeInfo(objectInfo, n.type));
   if (unknown.length && opts.unknownClasses !== 'links-only') {
     const list = unknown.map((n) => `node ${n.id} (${n.type})`).join(', ');
     throw new BadInputError(`cannot convert: ${unknown.length === 1 ? 'this node class is' : 'these node classes are'} not in the object_info: ${list}; its widget values can only be named with its definitions: install the node pack on a ComfyUI and pass --server <url>, or save them once with workflow save-nodes and pass --object-info`);
   }
   const out: ApiPrompt = {};
   for (const node of emitted) {
-    const info = objectInfo[node.type];
+    const info = nodeInfo(objectInfo, node.type);
     const inputs = info ? widgetInputs(node, info) : {};
     for (const input of node.inputs) {
       if (input.link === null) continue;

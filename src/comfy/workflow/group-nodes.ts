@@ -10,7 +10,7 @@
 import { BadInputError } from '../../../providers/errors';
 import type { ObjectInfo } from '../types';
 import { UiWorkflow, isObject } from './format';
-import { hasControlValue, isWidget, orderedInputs } from './object-info';
+import { hasControlValue, isWidget, nodeInfo, orderedInputs } from './object-info';
 
 const GROUP_TYPE = /^workflow[>/](.+)$/;
 
@@ -36,7 +36,7 @@ export function expandGroupNodes(wf: UiWorkflow, objectInfo: ObjectInfo): UiWork
       nodes.push(node);
       continue;
     }
-    const def = defs[m[1]];
+    const def = Object.prototype.hasOwnProperty.call(defs, m[1]) ? defs[m[1]] : undefined;
     if (!isObject(def) || !Array.isArray(def.nodes)) {
       throw new BadInputError(`group node ${String(node.id)} (${String(node.type)}) has no definition in extra.groupNodes; re-save the workflow in ComfyUI`);
     }
@@ -106,7 +106,7 @@ function spreadWidgetValues(copies: Inner[], values: unknown, fedInside: Set<str
   if (!Array.isArray(values)) return;
   let next = 0;
   for (const n of copies) {
-    const info = objectInfo[String(n.type)];
+    const info = nodeInfo(objectInfo, String(n.type));
     if (!info) continue;
     const own = Array.isArray(n.widgets_values) ? n.widgets_values : [];
     const mine: unknown[] = [];

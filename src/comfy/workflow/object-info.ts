@@ -21,6 +21,11 @@ export function bundledObjectInfo(): ObjectInfo {
   return info;
 }
 
+/** The definition of a class, own properties only (a class named "toString" is not Object.prototype's). */
+export function nodeInfo(info: ObjectInfo, classType: string): NodeInfo | undefined {
+  return Object.prototype.hasOwnProperty.call(info, classType) ? info[classType] : undefined;
+}
+
 export function isBundled(info: ObjectInfo): boolean {
   return (info as unknown as Record<symbol, unknown>)[BUNDLED] === true;
 }

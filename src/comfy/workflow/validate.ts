@@ -13,7 +13,7 @@
 import { COMFYUI_VERSION } from '../version';
 import type { ApiPrompt, InputSpec, NodeProblem, ObjectInfo } from '../types';
 import { isObject } from './format';
-import { isBundled, orderedInputs } from './object-info';
+import { isBundled, nodeInfo, orderedInputs } from './object-info';
 import { checkValue } from './values';
 
 export interface PreflightOptions {
@@ -40,7 +40,7 @@ export function validateApiPrompt(prompt: ApiPrompt, opts: PreflightOptions): No
       problems.push({ nodeId: id, classType: '', type: 'invalid_prompt', message: 'the node has no class_type (a UI-format file, or a broken export)' });
       continue;
     }
-    const info = opts.objectInfo[node.class_type];
+    const info = nodeInfo(opts.objectInfo, node.class_type);
     if (info?.output_node) roots.push(id);
     if (info) continue;
     unknown++;
@@ -76,7 +76,7 @@ export function errorsOnly(problems: NodeProblem[]): NodeProblem[] {
 
 function checkNode(id: string, prompt: ApiPrompt, opts: PreflightOptions, offline: boolean): NodeProblem[] {
   const node = prompt[id];
-  const info = opts.objectInfo[node.class_type];
+  const info = nodeInfo(opts.objectInfo, node.class_type);
   if (!info) return [];
   const out: NodeProblem[] = [];
   const problem = (type: string, inputName: string, message: string, severity?: 'warning') => out.push({ nodeId: id, classType: node.class_type, type, inputName, message: `${inputName}: ${message}`, ...(severity ? { severity } : {}) });
@@ -107,7 +107,7 @@ function linkProblem(value: unknown[], spec: InputSpec, prompt: ApiPrompt, objec
   if (typeof value[0] !== 'string') return ['bad_linked_input', `links to node ${value[0]} as a number; node ids are strings ("${value[0]}")`];
   const source = prompt[value[0]];
   if (!isObject(source)) return ['bad_linked_input', `links to node ${value[0]}, which is not in the prompt`];
-  const sourceInfo = objectInfo[source.class_type];
+  const sourceInfo = nodeInfo(objectInfo, source.class_type);
   if (!sourceInfo) return undefined; // a custom node: its outputs are unknown here
   if (value[1] < 0 || value[1] >= sourceInfo.output.length) return ['bad_linked_input', `links to output ${value[1]} of node ${value[0]} (${source.class_type}), which has ${sourceInfo.output.length}`];
   const received = sourceInfo.output[value[1]];

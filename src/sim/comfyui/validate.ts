@@ -43,7 +43,7 @@ export function validatePrompt(prompt: Prompt, defs: Record<string, NodeDef>, cu
   const outputs: string[] = [];
   for (const [id, node] of Object.entries(prompt)) {
     if (!node || typeof node !== 'object' || !('class_type' in node)) return fail('invalid_prompt', 'Cannot execute because a node is missing the class_type property.', `Node ID '#${id}'`);
-    const def = defs[String(node.class_type)];
+    const def = own(defs, String(node.class_type));
     if (!def) return fail('invalid_prompt', `Cannot execute because node ${node.class_type} does not exist.`, `Node ID '#${id}'`);
     if (def.output_node && (!partial || partial.includes(id))) outputs.push(id);
   }
@@ -91,7 +91,7 @@ function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdi
   const node = prompt[id];
   if (!node.inputs || typeof node.inputs !== 'object') throw new PyError('KeyError', "'inputs'");
   const inputs = node.inputs;
-  const def = defs[String(node.class_type)];
+  const def = own(defs, String(node.class_type)) as NodeDef;
   const checks = custom[String(node.class_type)];
   const errors: ValidationError[] = [];
   let valid = true;
@@ -115,7 +115,7 @@ function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdi
       // Prompt keys are strings: a number (or a missing id) is a KeyError, shown as Python's str() of the key.
       const source = typeof val[0] === 'string' ? prompt[val[0]] : undefined;
       if (!source) throw new PyError('KeyError', typeof val[0] === 'string' ? `'${val[0]}'` : pyStr(val[0]));
-      const received = defs[String(source.class_type)]?.output[Number(val[1])];
+      const received = own(defs, String(source.class_type))?.output[Number(val[1])];
       if (received === undefined) throw new PyError('IndexError', 'tuple index out of range');
       if (!typesMatch(received, type)) {
         errors.push({ type: 'return_type_mismatch', message: 'Return type mismatch between linked nodes', details: `${x}, received_type(${received}) mismatch input_type(${type})`, extra_info: { input_name: x, input_config: info, received_type: received, linked_node: val } });
@@ -186,6 +186,10 @@ function typesMatch(received: string, input: unknown): boolean {
   if (received === input) return true;
   const inputs = new Set(input.split(',').map((t) => t.trim()));
   return received.split(',').some((t) => inputs.has(t.trim()));
+}
+
+function own(defs: Record<string, NodeDef>, cls: string): NodeDef | undefined {
+  return Object.prototype.hasOwnProperty.call(defs, cls) ? defs[cls] : undefined;
 }
 
 function fail(type: string, message: string, details: string): ValidationResult {

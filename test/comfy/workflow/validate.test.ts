@@ -92,3 +92,11 @@ test('cycles, empty node ids, numeric link ids and booleans in INT widgets are d
   shifted['3'].inputs.steps = true;
   expect(errorsOnly(validateApiPrompt(shifted, { objectInfo, scheduledModels: scheduled }))).toEqual([expect.objectContaining({ nodeId: '3', type: 'invalid_input_type', inputName: 'steps' })]);
 });
+
+test('class names that are Object.prototype members (toString, constructor) are unknown classes, not definitions', () => {
+  const p = sd15Prompt();
+  p['20'] = { class_type: 'toString', inputs: {} };
+  p['21'] = { class_type: 'constructor', inputs: { x: ['toString', 0] } };
+  const problems = validateApiPrompt(p, { objectInfo, scheduledModels: scheduled, mode: 'server' });
+  expect(problems.map((x) => `${x.nodeId} ${x.type}`).sort()).toEqual(['20 unknown_node_class', '21 unknown_node_class']);
+});
