@@ -13,6 +13,7 @@ import type { ImageSaver } from './save';
 import { batchSize, executionOrder, samplerSteps, signature, sleepUntil } from './graph';
 import { loadImageProblem } from './images';
 import { renderPng } from './png';
+import { PromptProgress } from './progress';
 
 type Prompt = QueueItem[2];
 
@@ -55,9 +56,8 @@ export class Worker {
    */
   private gpuClock = 0;
   private gpuBusyUntil?: number;
-  /** progress_state of the running prompt: every node that started, in order. */
-  private states: Record<string, Record<string, unknown>> = {};
-  private promptOrder: string[] = [];
+  /** progress_state and progress of the running prompt. */
+  private progress?: PromptProgress;
 
   constructor(
     private readonly queue: PromptQueue,
@@ -125,8 +125,7 @@ export class Worker {
     const nextCache = new Map<string, unknown>();
     const ui: Record<string, unknown> = {};
     const executed: string[] = [];
-    this.states = {};
-    this.promptOrder = Object.keys(prompt);
+    const progress = (this.progress = new PromptProgress(this.hub, promptId, Object.keys(prompt), this.clientId));
     let current = '';
     let ok = true;
     try {
@@ -139,12 +138,12 @@ export class Worker {
           if (old !== undefined) ui[id] = old;
           if (outputs.includes(id)) {
             this.send('executed', { node: id, display_node: id, output: old ?? null, prompt_id: promptId });
-            this.progressState(promptId, id, 1, 1, 'finished');
+            progress.state(id, 1, 1, 'finished');
           }
           continue;
         }
         this.lastNodeId = id;
-        this.progressState(promptId, id, 0, 1, 'running');
+        progress.state(id, 0, 1, 'running');
         this.send('executing', { node: id, display_node: id, prompt_id: promptId });
         if (this.interruptFlag) throw new Interrupted();
         const { output, max } = await this.run(promptId, id, node, prompt, extra, sig(id));
@@ -154,7 +153,7 @@ export class Worker {
           ui[id] = output;
           this.send('executed', { node: id, display_node: id, output, prompt_id: promptId });
         }
-        this.progressState(promptId, id, max, max, 'finished');
+        progress.state(id, max, max, 'finished');
       }
       this.message(messages, 'execution_success', { prompt_id: promptId }, false);
     } catch (err) {
@@ -177,23 +176,9 @@ export class Worker {
     if (this.clientId !== null) this.hub.send('executing', { node: null, prompt_id: promptId }, this.clientId);
   }
 
-  /** `progress`, `progress_state` and previews go to the prompt's client, or to everyone when it has none (§2.2 quirk). */
+  /** Execution events go to the prompt's client only (progress frames: ./progress). */
   private send(type: string, data: Record<string, unknown>): void {
-    if (type === 'progress' || type === 'progress_state' || this.clientId !== null) this.hub.send(type, data, this.clientId);
-  }
-
-  private progressState(promptId: string, id: string, value: number, max: number, state: 'running' | 'finished'): void {
-    this.states[id] = { value, max, state, node_id: id, prompt_id: promptId, display_node_id: id, parent_node_id: null, real_node_id: id };
-    // The server's registry holds every node of the prompt from the start (in prompt order) and sends the started ones.
-    const nodes = Object.fromEntries(this.promptOrder.filter((n) => this.states[n]).map((n) => [n, this.states[n]]));
-    this.send('progress_state', { prompt_id: promptId, nodes });
-  }
-
-  /** A progress bar update as ComfyUI's progress hook sends it: progress_state, progress, then the preview (if any). */
-  private progressStep(promptId: string, id: string, value: number, max: number, preview?: Buffer): void {
-    this.progressState(promptId, id, value, max, 'running');
-    this.send('progress', { value, max, prompt_id: promptId, node: id });
-    if (preview) this.hub.sendImage(preview, 'image/png', { node_id: id, prompt_id: promptId, display_node_id: id, parent_node_id: null, real_node_id: id }, this.clientId);
+    if (this.clientId !== null) this.hub.send(type, data, this.clientId);
   }
 
   /** Runs one node: its UI output (undefined for none) and the max of its progress bar (1 without one). */
@@ -214,7 +199,7 @@ export class Worker {
           this.faults.dropWsAtStep = undefined;
           this.hub.dropAll();
         }
-        this.progressStep(promptId, id, step, steps);
+        this.progress?.step(id, step, steps);
       }
       return { output: undefined, max: steps };
     }
@@ -226,7 +211,7 @@ export class Worker {
     if (node.class_type === 'SaveImageWebsocket') {
       // The example node streams each image as a preview frame of its progress bar; nothing lands in history.
       const count = batchSize(prompt, id);
-      for (let i = 0; i < count; i++) this.progressStep(promptId, id, i, count, renderPng(`${seed}#${i}`, { sizePx: 8 }));
+      for (let i = 0; i < count; i++) this.progress?.step(id, i, count, renderPng(`${seed}#${i}`, { sizePx: 8 }));
       return { output: undefined, max: count };
     }
     if (node.class_type !== 'SaveImage' && node.class_type !== 'PreviewImage') return { output: undefined, max: 1 };
