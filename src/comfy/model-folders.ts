@@ -28,6 +28,17 @@ export const MODEL_INPUTS: Record<string, string> = {
   'UpscaleModelLoader.model_name': 'upscale_models',
   'GLIGENLoader.gligen_name': 'gligen',
   'HypernetworkLoader.hypernetwork_name': 'hypernetworks',
+  'QuadrupleCLIPLoader.clip_name1': 'text_encoders',
+  'QuadrupleCLIPLoader.clip_name2': 'text_encoders',
+  'QuadrupleCLIPLoader.clip_name3': 'text_encoders',
+  'QuadrupleCLIPLoader.clip_name4': 'text_encoders',
+  'CreateHookLora.lora_name': 'loras',
+  'CreateHookLoraModelOnly.lora_name': 'loras',
+  'CreateHookModelAsLora.ckpt_name': 'checkpoints',
+  'CreateHookModelAsLoraModelOnly.ckpt_name': 'checkpoints',
+  'PhotoMakerLoader.photomaker_model_name': 'photomaker',
+  'ModelPatchLoader.name': 'model_patches',
+  'AudioEncoderLoader.audio_encoder_name': 'audio_encoders',
 };
 
 /** Folders ComfyUI knows (`GET /models`), plus the legacy names its loaders still accept. */

@@ -26,12 +26,35 @@ export function checkSubfolder(subfolder: string | undefined): string {
   return parts.join('/');
 }
 
-/** Absolute destination of `subfolder/name` inside `root`; throws if it would land anywhere else. */
+/** Absolute destination of `subfolder/name` inside `root`, every part legal on every OS; throws if it would land anywhere else. */
 export function resolveInside(root: string, subfolder: string, name: string): string {
   const base = path.resolve(root);
-  const target = path.resolve(base, ...checkSubfolder(subfolder).split('/').filter(Boolean), checkFileName(name));
+  const parts = checkSubfolder(subfolder).split('/').filter(Boolean).map((p) => portableName(p));
+  const target = path.resolve(base, ...parts, portableName(checkFileName(name)));
   if (!target.startsWith(base + path.sep)) throw unsafe('path', path.join(subfolder, name));
   return target;
+}
+
+const RESERVED = /^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³]|conin\$|conout\$)$/i;
+/** Windows allows 255 UTF-16 units per name; staying well below leaves room for the folder in MAX_PATH. */
+export const MAX_NAME_CHARS = 120;
+
+/**
+ * One path segment made legal on Windows, macOS and Linux: `<>:"|?*` and control characters become `_`, trailing
+ * dots and spaces go, reserved device names (CON, PRN, AUX, NUL, COM1…, LPT1…, with any extension) get a `_`
+ * prefix, and long names are cut (keeping the extension). A server on Linux can make names that Windows refuses,
+ * e.g. from a `%date:hh:mm%` prefix.
+ */
+export function portableName(segment: string): string {
+  let s = segment.replace(/[<>:"|?*\u0000-\u001f]/g, '_').replace(/[. ]+$/, '');
+  if (s === '') s = '_';
+  const dot = s.indexOf('.');
+  if (RESERVED.test(dot < 0 ? s : s.slice(0, dot))) s = `_${s}`;
+  if (s.length > MAX_NAME_CHARS) {
+    const ext = path.extname(s).slice(0, 16);
+    s = s.slice(0, MAX_NAME_CHARS - ext.length).replace(/[. ]+$/, '') + ext;
+  }
+  return s;
 }
 
 function unsafe(what: string, value: string): BadInputError {

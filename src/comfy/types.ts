@@ -68,6 +68,8 @@ export interface NodeProblem {
   /** One line: `ckpt_name: 'x.safetensors' not in []`. */
   message: string;
   inputName?: string;
+  /** Absent for errors (a run is refused); `warning` for what is not certain, e.g. a custom node offline. */
+  severity?: 'warning';
 }
 
 /** A text frame from `/ws` (§2.3). */

@@ -3,15 +3,17 @@
  * values × `repeat` (or per listed seed). Ids are content addresses (`<workflow>-<hash>`): the same file gives the
  * same ids, so a rerun skips what is done, and two prompts that would be identical (ComfyUI would answer the
  * second from its cache with the first one's image) are refused. Random seeds are derived from the prompt's
- * place in the batch, so they are stable too.
+ * place in the batch, so they are stable too. The frontend's `filename_prefix` tokens (`%date:…%`, `%Title.widget%`)
+ * are expanded as the web page would (./prefix-tokens).
  */
 import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import type { RunnerPrompt } from '../runner';
 import type { ApiPrompt, NodeProblem, ObjectInfo } from '../types';
-import { hasControlValue } from '../workflow/object-info';
+import { hasControlValue, nodeInfo } from '../workflow/object-info';
 import { validateApiPrompt } from '../workflow/validate';
+import { expandedPrefixes } from './prefix-tokens';
 import { BATCH_LIMITS, BatchFileError, LoadedBatch, LoadedWorkflow, PathError, loadBatch } from './load';
 import type { WorkflowEntry } from './schema';
 
@@ -44,7 +46,8 @@ class Draft {
   }
 }
 
-export function expandBatch(batch: LoadedBatch, objectInfo: ObjectInfo, collect?: PathError[]): ExpandedPrompt[] {
+/** `at`: the time `%date:…%` prefix tokens show (the frontend's "queued at"). */
+export function expandBatch(batch: LoadedBatch, objectInfo: ObjectInfo, collect?: PathError[], at = new Date()): ExpandedPrompt[] {
   const errors: PathError[] = collect ?? [];
   const out: ExpandedPrompt[] = [];
   const byHash = new Map<string, string>();
@@ -78,6 +81,8 @@ export function expandBatch(batch: LoadedBatch, objectInfo: ObjectInfo, collect?
           continue;
         }
         byHash.set(hash, id);
+        // Expanded after hashing: the same batch keeps its prompt ids on another day.
+        for (const [node, prefix] of expandedPrefixes(prompt, at)) draft.set(node, 'filename_prefix', prefix);
         out.push({ id, prompt, uploads, workflow: wf.name, index, seed });
       }
     }
@@ -142,7 +147,7 @@ interface SeedPlan {
 function seedPlan(wf: LoadedWorkflow, entry: WorkflowEntry, where: string, objectInfo: ObjectInfo, errors: PathError[]): SeedPlan {
   const targets: [string, string][] = [];
   for (const [id, node] of Object.entries(wf.prompt)) {
-    const info = objectInfo[node.class_type];
+    const info = nodeInfo(objectInfo, node.class_type);
     for (const [input, value] of Object.entries(node.inputs)) {
       const spec = info?.input?.required?.[input] ?? info?.input?.optional?.[input] ?? ['INT'];
       if (typeof value === 'number' && hasControlValue(input, spec)) targets.push([id, input]);
@@ -187,21 +192,34 @@ export interface BatchProblem extends NodeProblem {
   file: string;
 }
 
-/** Pre-flight validation of every expanded prompt, models scheduled by the batch and uploaded images allowed. */
+/**
+ * Pre-flight validation of every expanded prompt, models scheduled by the batch and uploaded images allowed: the
+ * definite errors, which refuse the run, and custom nodes (a warning in checkBatch, offline): until a batch can
+ * list node packs for the machine, a run with a custom node could only fail there.
+ */
 export function validateBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], objectInfo: ObjectInfo): BatchProblem[] {
+  const { errors, warnings } = checkBatch(batch, prompts, objectInfo);
+  // A batch cannot list node packs yet, so a machine would never have a custom node: a run refuses it.
+  const custom = warnings.filter((w) => w.type === 'unknown_node_class').map(({ severity: _, ...w }) => w);
+  return [...errors, ...custom];
+}
+
+/** Errors (refuse the run) and warnings (custom nodes offline), each once per workflow. */
+export function checkBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], objectInfo: ObjectInfo): { errors: BatchProblem[]; warnings: BatchProblem[] } {
   const scheduledModels = new Map<string, Set<string>>();
   for (const m of batch.models) scheduledModels.set(m.folder, new Set([...(scheduledModels.get(m.folder) ?? []), m.name]));
   const seen = new Set<string>();
-  const out: BatchProblem[] = [];
+  const errors: BatchProblem[] = [];
+  const warnings: BatchProblem[] = [];
   for (const p of prompts) {
     const wf = batch.workflows.find((w) => w.name === p.workflow) as LoadedWorkflow;
     const uploads = new Set((p.uploads ?? []).map((u) => u.name));
-    for (const problem of validateApiPrompt(p.prompt, { objectInfo, scheduledModels, uploads })) {
+    for (const problem of validateApiPrompt(p.prompt, { objectInfo, scheduledModels, uploads, requireFiles: true })) {
       const key = `${wf.index}\0${problem.nodeId}\0${problem.type}\0${problem.message}`;
       if (seen.has(key)) continue;
       seen.add(key);
-      out.push({ ...problem, where: `workflows[${wf.index}]`, file: wf.file });
+      (problem.severity === 'warning' ? warnings : errors).push({ ...problem, where: `workflows[${wf.index}]`, file: wf.file });
     }
   }
-  return out;
+  return { errors, warnings };
 }

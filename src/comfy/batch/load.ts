@@ -119,7 +119,13 @@ export function parseBatch(file: string): BatchFile {
     const where = (e: (typeof doc.errors)[number]) => (e.linePos ? `line ${e.linePos[0].line}, column ${e.linePos[0].col}: ` : '');
     throw new BatchFileError(file, doc.errors.map((e) => ({ path: '', message: `${where(e)}${e.message.split('\n')[0].replace(/ at line \d+, column \d+:?$/, '')}` })));
   }
-  const value: unknown = doc.toJS();
+  let value: unknown;
+  try {
+    // yaml refuses alias bombs ("billion laughs") past maxAliasCount with a plain Error: one line, not a crash.
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new BatchFileError(file, [{ path: '', message: `cannot be read as YAML data (${(err as Error).message.split('\n')[0]}); a batch file needs no more than a few aliases` }]);
+  }
   if (value === null || value === undefined || typeof value !== 'object' || Array.isArray(value)) {
     const what = value === null || value === undefined ? 'is empty' : Array.isArray(value) ? 'is a list' : `is a single ${typeof value}`;
     throw new BatchFileError(file, [{ path: '', message: `${what}; a batch file is a mapping with at least a workflows: list (see examples/sd15-batch.yaml)` }]);

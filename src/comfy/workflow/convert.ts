@@ -2,14 +2,16 @@
  * UI graph → API prompt, following the frontend's `graphToPrompt` (reference §3.3) and the rules of §3.4:
  * muted (2) and bypassed (4) nodes are dropped (consumers of a bypassed node are rewired to one of its inputs),
  * reroutes and KJNodes Get/Set are followed to the real source, PrimitiveNode values become literals, widget
- * values are read by position (skipping the control value after seed widgets) or by name when stored as an
- * object, both COMBO forms count as widgets, subgraphs are flattened (./graph), links become `[id, slot]`.
+ * values are read by position (skipping the control value after seed widgets, a boolean in old files) or by name when stored as an
+ * object, both COMBO forms count as widgets, legacy group nodes are expanded (./group-nodes), subgraphs are
+ * flattened (./graph), links become `[id, slot]`.
  */
 import { BadInputError } from '../../../providers/errors';
 import type { ApiPrompt, ObjectInfo } from '../types';
 import { UiWorkflow, isObject } from './format';
 import { GNode, Graph, flatten } from './graph';
-import { defaultValue, hasControlValue, isWidget, orderedInputs } from './object-info';
+import { expandGroupNodes } from './group-nodes';
+import { defaultValue, hasControlValue, isWidget, nodeInfo, orderedInputs } from './object-info';
 
 const MUTED = 2;
 const BYPASS = 4;
@@ -19,24 +21,27 @@ const CONTROL_VALUES = new Set(['fixed', 'increment', 'decrement', 'randomize'])
 /** A node output, a literal (PrimitiveNode), `drop` (a muted source: the input disappears, as in the FE), or null (dangling: the widget value stays). */
 type Source = { link: [string, number] } | { value: unknown } | 'drop' | null;
 
-export function convertUiToApi(wf: UiWorkflow, objectInfo: ObjectInfo): ApiPrompt {
-  const legacyGroups = wf.nodes.filter((n) => isObject(n) && /^workflow[>/]/.test(String(n.type)));
-  if (legacyGroups.length) {
-    const which = legacyGroups.map((n) => `node ${(n as GNode).id} (${(n as GNode).type})`).join(', ');
-    throw new BadInputError(`cannot convert legacy group nodes (${which}); open the workflow in ComfyUI and convert them to subgraphs`);
-  }
-  const graph = flatten(wf);
+export interface ConvertOptions {
+  /**
+   * A node whose class the definitions lack: `refuse` (default: its positional widget values cannot be named), or
+   * `links-only` (emit it with its links alone, for validation of the rest; the prompt is not runnable).
+   */
+  unknownClasses?: 'refuse' | 'links-only';
+}
+
+export function convertUiToApi(wf: UiWorkflow, objectInfo: ObjectInfo, opts: ConvertOptions = {}): ApiPrompt {
+  const graph = flatten(expandGroupNodes(wf, objectInfo));
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const emitted = graph.nodes.filter((n) => n.mode !== MUTED && n.mode !== BYPASS && !VIRTUAL.has(n.type));
-  const unknown = emitted.filter((n) => !objectInfo[n.type]);
-  if (unknown.length) {
+  const unknown = emitted.filter((n) => !nodeInfo(objectInfo, n.type));
+  if (unknown.length && opts.unknownClasses !== 'links-only') {
     const list = unknown.map((n) => `node ${n.id} (${n.type})`).join(', ');
-    throw new BadInputError(`cannot convert: ${unknown.length === 1 ? 'this node class is' : 'these node classes are'} not in the object_info: ${list}; install the custom nodes on the server or pass an object_info that has them`);
+    throw new BadInputError(`cannot convert: ${unknown.length === 1 ? 'this node class is' : 'these node classes are'} not in the object_info: ${list}; its widget values can only be named with its definitions: install the node pack on a ComfyUI and pass --server <url>, or save them once with workflow save-nodes and pass --object-info`);
   }
   const out: ApiPrompt = {};
   for (const node of emitted) {
-    const info = objectInfo[node.type];
-    const inputs = widgetInputs(node, info);
+    const info = nodeInfo(objectInfo, node.type);
+    const inputs = info ? widgetInputs(node, info) : {};
     for (const input of node.inputs) {
       if (input.link === null) continue;
       const src = resolve(graph, byId, input.link, new Set());
@@ -45,7 +50,7 @@ export function convertUiToApi(wf: UiWorkflow, objectInfo: ObjectInfo): ApiPromp
       else if (src && 'link' in src) inputs[name] = src.link;
       else if (src) inputs[name] = wrap(src.value);
     }
-    out[node.id] = { inputs, class_type: node.type, _meta: { title: node.title ?? info.display_name ?? node.type } };
+    out[node.id] = { inputs, class_type: node.type, _meta: { title: node.title ?? info?.display_name ?? node.type } };
   }
   // A link to a node that was not emitted (muted source) is removed; ComfyUI then reports the input missing.
   for (const node of Object.values(out)) {
@@ -66,11 +71,16 @@ function widgetInputs(node: GNode, info: ObjectInfo[string]): Record<string, unk
   const list = Array.isArray(values) ? values : [];
   let i = 0;
   for (const w of widgets) {
-    inputs[w.name] = i < list.length ? wrap(list[i]) : defaultValue(w.spec);
+    inputs[w.name] = list[i] !== undefined ? wrap(list[i]) : defaultValue(w.spec);
     i++;
-    if (hasControlValue(w.name, w.spec) && typeof list[i] === 'string' && CONTROL_VALUES.has(list[i] as string)) i++;
+    if (hasControlValue(w.name, w.spec) && isControlValue(list[i])) i++;
   }
   return stripUndefined(inputs);
+}
+
+/** "fixed" … "randomize"; old workflows stored a boolean ("randomize" on or off) in the same slot. */
+function isControlValue(v: unknown): boolean {
+  return typeof v === 'boolean' || (typeof v === 'string' && CONTROL_VALUES.has(v));
 }
 
 /** Follows a link to what feeds it: a node output, a literal (PrimitiveNode), or nothing (muted / dangling). */

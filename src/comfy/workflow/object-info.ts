@@ -1,14 +1,33 @@
 /**
  * Where node definitions come from: a live server, a saved `/object_info` file, or the bundled snapshot of
- * ComfyUI's core nodes (0.3.64, model lists empty as on a fresh machine) so validation works offline.
+ * ComfyUI's core nodes (all 383 classes of v0.3.64, model lists empty as on a fresh machine, rebuilt by
+ * scripts/bundle-object-info.js) so conversion and validation work offline. The snapshot is ~290 kB: only
+ * commands that convert or validate load it (never `estimate`).
  */
 import { BadInputError } from '../../../providers/errors';
 import type { ComfyClient } from '../client';
 import type { InputSpec, NodeInfo, ObjectInfo } from '../types';
 import { isObject, readJsonFile } from './format';
 
+export { COMFYUI_VERSION } from '../version';
+
+/** Marks the bundled definitions, so validation knows it runs offline (see validate.ts). */
+const BUNDLED = Symbol('gpuburst.bundledObjectInfo');
+
+/** A fresh copy of the bundled core-node definitions (callers may change it). */
 export function bundledObjectInfo(): ObjectInfo {
-  return JSON.parse(JSON.stringify(require('../object-info.core.json'))) as ObjectInfo;
+  const info = JSON.parse(JSON.stringify(require('../object-info.core.json'))) as ObjectInfo;
+  Object.defineProperty(info, BUNDLED, { value: true, enumerable: false });
+  return info;
+}
+
+/** The definition of a class, own properties only (a class named "toString" is not Object.prototype's). */
+export function nodeInfo(info: ObjectInfo, classType: string): NodeInfo | undefined {
+  return Object.prototype.hasOwnProperty.call(info, classType) ? info[classType] : undefined;
+}
+
+export function isBundled(info: ObjectInfo): boolean {
+  return (info as unknown as Record<symbol, unknown>)[BUNDLED] === true;
 }
 
 export function readObjectInfoFile(file: string): ObjectInfo {

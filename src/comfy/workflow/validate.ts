@@ -1,53 +1,87 @@
 /**
  * Pre-flight validation of an API prompt, before any machine is rented: the checks ComfyUI's `/prompt` makes
- * (reference §1.2) against an object_info, except that a model missing from a combo list is fine when the batch
- * file schedules it for download, and an input image is fine when the batch uploads it. Every problem is listed,
- * with node id and class; unlike the server, it does not stop at the first unknown class.
+ * (reference §1.2), every problem listed with node id and class (the server stops at the first unknown class).
+ *
+ * Two modes, because what is certain depends on where the node definitions come from:
+ * - `offline` (the bundled core nodes of ComfyUI v0.3.64): a class that is not a core node is a WARNING (its node
+ *   pack must be installed), never a refusal; for a lone workflow a model or input image missing from the fresh
+ *   machine's lists is a warning too (a batch file provides them: `requireFiles`).
+ * - `server` (a live server's object_info, or one saved from it): unknown classes and missing models refuse.
+ * Both refuse definite errors: bad links (missing node, output index, a number instead of an id string), wrong link
+ * types, dependency cycles, empty node ids, missing required inputs, value types, ranges, values not in a list.
  */
-import path from 'path';
-import { modelFolderOf, FILE_INPUTS } from '../model-folders';
+import { COMFYUI_VERSION } from '../version';
 import type { ApiPrompt, InputSpec, NodeProblem, ObjectInfo } from '../types';
 import { isObject } from './format';
-import { comboOptions, inputKind, orderedInputs } from './object-info';
+import { isBundled, nodeInfo, orderedInputs } from './object-info';
+import { checkValue } from './values';
 
 export interface PreflightOptions {
   objectInfo: ObjectInfo;
+  /** Default: `offline` for the bundled definitions (bundledObjectInfo()), `server` for any other. */
+  mode?: 'offline' | 'server';
   /** Models the batch places on the machine: folder (ComfyUI's name) → file names as combos list them. */
   scheduledModels?: Map<string, Set<string>>;
   /** Input-folder names the batch uploads (LoadImage values). */
   uploads?: Set<string>;
+  /** A batch run: every model and input image must be on the server or provided by the batch, even offline. */
+  requireFiles?: boolean;
 }
 
 export function validateApiPrompt(prompt: ApiPrompt, opts: PreflightOptions): NodeProblem[] {
+  if (!isObject(prompt)) return [{ nodeId: '', classType: '', type: 'invalid_prompt', message: 'the prompt is not an object of node id → {class_type, inputs}' }];
+  const offline = (opts.mode ?? (isBundled(opts.objectInfo) ? 'offline' : 'server')) === 'offline';
   const problems: NodeProblem[] = [];
-  const outputs: string[] = [];
+  const roots: string[] = [];
+  let unknown = 0;
   for (const [id, node] of Object.entries(prompt)) {
+    if (id.trim() === '') problems.push({ nodeId: id, classType: '', type: 'invalid_prompt', message: 'a node has an empty id; give every node a non-empty id string' });
     if (!isObject(node) || typeof node.class_type !== 'string') {
       problems.push({ nodeId: id, classType: '', type: 'invalid_prompt', message: 'the node has no class_type (a UI-format file, or a broken export)' });
       continue;
     }
-    const info = opts.objectInfo[node.class_type];
-    if (!info) problems.push({ nodeId: id, classType: node.class_type, type: 'unknown_node_class', message: `node class ${node.class_type} does not exist on the server (a custom node that is not installed?)` });
-    else if (info.output_node) outputs.push(id);
+    const info = nodeInfo(opts.objectInfo, node.class_type);
+    if (info?.output_node) roots.push(id);
+    if (info) continue;
+    unknown++;
+    roots.push(id); // a custom output node: what feeds it is checked all the same
+    problems.push(
+      offline
+        ? { nodeId: id, classType: node.class_type, type: 'unknown_node_class', severity: 'warning', message: `${node.class_type} is not a core node of ComfyUI v${COMFYUI_VERSION}: list its node pack so the machine installs it` }
+        : { nodeId: id, classType: node.class_type, type: 'unknown_node_class', message: `node class ${node.class_type} does not exist on the server: install its node pack there` },
+    );
   }
-  if (problems.length === 0 && outputs.length === 0) problems.push({ nodeId: '', classType: '', type: 'prompt_no_outputs', message: 'the prompt has no output node (SaveImage, PreviewImage, …)' });
+  if (problems.some((p) => p.type === 'invalid_prompt')) return problems;
+  if (roots.length === 0 && unknown === 0) problems.push({ nodeId: '', classType: '', type: 'prompt_no_outputs', message: 'the prompt has no output node (SaveImage, PreviewImage, …)' });
+  const cycle = findCycle(prompt, roots);
+  if (cycle) {
+    problems.push({ nodeId: cycle[0], classType: prompt[cycle[0]].class_type, type: 'dependency_cycle', message: `the links form a cycle (${[...cycle, cycle[0]].join(' → ')}); ComfyUI cannot run it` });
+    return problems;
+  }
   const seen = new Set<string>();
   const visit = (id: string) => {
-    if (seen.has(id) || !prompt[id] || !opts.objectInfo[prompt[id].class_type]) return;
+    if (seen.has(id) || !isObject(prompt[id])) return;
     seen.add(id);
-    for (const v of Object.values(prompt[id].inputs ?? {})) if (isLink(v) && prompt[String(v[0])]) visit(String(v[0]));
-    problems.push(...checkNode(id, prompt, opts));
+    for (const v of Object.values(isObject(prompt[id].inputs) ? prompt[id].inputs : {})) if (isLink(v) && typeof v[0] === 'string') visit(v[0]);
+    problems.push(...checkNode(id, prompt, opts, offline));
   };
-  outputs.forEach(visit);
+  roots.forEach(visit);
   return problems;
 }
 
-function checkNode(id: string, prompt: ApiPrompt, opts: PreflightOptions): NodeProblem[] {
+/** Only definite errors (what refuses a run). */
+export function errorsOnly(problems: NodeProblem[]): NodeProblem[] {
+  return problems.filter((p) => p.severity !== 'warning');
+}
+
+function checkNode(id: string, prompt: ApiPrompt, opts: PreflightOptions, offline: boolean): NodeProblem[] {
   const node = prompt[id];
-  const info = opts.objectInfo[node.class_type];
+  const info = nodeInfo(opts.objectInfo, node.class_type);
+  if (!info) return [];
   const out: NodeProblem[] = [];
-  const problem = (type: string, inputName: string, message: string) => out.push({ nodeId: id, classType: node.class_type, type, inputName, message: `${inputName}: ${message}` });
-  const inputs = isObject(node.inputs) ? node.inputs : {};
+  const problem = (type: string, inputName: string, message: string, severity?: 'warning') => out.push({ nodeId: id, classType: node.class_type, type, inputName, message: `${inputName}: ${message}`, ...(severity ? { severity } : {}) });
+  if (!isObject(node.inputs)) return [{ nodeId: id, classType: node.class_type, type: 'invalid_prompt', message: 'the node has no inputs object' }];
+  const inputs = node.inputs;
   for (const { name, spec, required } of orderedInputs(info)) {
     if (!(name in inputs)) {
       if (required) problem('required_input_missing', name, 'required input is missing');
@@ -55,69 +89,61 @@ function checkNode(id: string, prompt: ApiPrompt, opts: PreflightOptions): NodeP
     }
     let value = inputs[name];
     if (isObject(value) && '__value__' in value) value = value.__value__;
-    if (Array.isArray(value)) {
-      if (!isLink(value)) {
-        problem('bad_linked_input', name, `a link must be [node_id, output_index], got ${JSON.stringify(value)}`);
-        continue;
-      }
-      const source = prompt[String(value[0])];
-      const sourceInfo = source ? opts.objectInfo[source.class_type] : undefined;
-      if (!source) problem('bad_linked_input', name, `links to node ${value[0]}, which is not in the prompt`);
-      else if (sourceInfo && value[1] >= sourceInfo.output.length) problem('bad_linked_input', name, `links to output ${value[1]} of node ${value[0]} (${source.class_type}), which has ${sourceInfo.output.length}`);
-      else if (sourceInfo && !typesMatch(sourceInfo.output[value[1]], spec)) problem('return_type_mismatch', name, `node ${value[0]} gives ${sourceInfo.output[value[1]]}, this input takes ${typeName(spec)}`);
+    else if (Array.isArray(value)) {
+      const bad = linkProblem(value, spec, prompt, opts.objectInfo);
+      if (bad) problem(bad[0], name, bad[1]);
       continue;
     }
-    problems(name, value, spec, node.class_type, opts).forEach(([type, message]) => problem(type, name, message));
+    const { error, warning } = checkValue(name, value, spec, { classType: node.class_type, offline, ...opts });
+    if (error) problem(error[0], name, error[1]);
+    if (warning) problem(warning[0], name, warning[1], 'warning');
   }
   return out;
 }
 
-/** Value checks: type coercion as the server does it, min/max, combo lists (with downloads and uploads allowed). */
-function problems(name: string, value: unknown, spec: InputSpec, classType: string, opts: PreflightOptions): [string, string][] {
-  const kind = inputKind(spec);
-  const extra = (spec[1] ?? {}) as { min?: number; max?: number };
-  if (kind === 'INT' || kind === 'FLOAT') {
-    const n = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : typeof value === 'boolean' ? Number(value) : NaN;
-    if (!Number.isFinite(n) || (kind === 'INT' && typeof value === 'string' && !/^\s*[+-]?\d+\s*$/.test(value))) return [['invalid_input_type', `${JSON.stringify(value)} is not ${kind === 'INT' ? 'an integer' : 'a number'}`]];
-    if (extra.min !== undefined && n < extra.min) return [['value_smaller_than_min', `${n} is below the minimum ${extra.min}`]];
-    if (extra.max !== undefined && n > extra.max) return [['value_bigger_than_max', `${n} is above the maximum ${extra.max}`]];
-    return [];
-  }
-  if (name === 'filename_prefix' && typeof value === 'string' && escapesOutputFolder(value)) {
-    return [['value_not_allowed', `${JSON.stringify(value)} would save outside ComfyUI's output folder, which the server refuses after the render; use a relative prefix without "..", e.g. "fox/img", which stays inside ComfyUI's output folder`]];
-  }
-  if (kind !== 'COMBO') return [];
-  const file = FILE_INPUTS[`${classType}.${name}`];
-  const options = comboOptions(spec);
-  if (options.some((o) => o === value)) return [];
-  if (file) {
-    if (opts.uploads?.has(String(value))) return [];
-    return [['value_not_in_list', `'${value}' is not in the server's ${file} folder and not uploaded by the batch file`]];
-  }
-  const folder = modelFolderOf(classType, name);
-  if (folder) {
-    const scheduled = opts.scheduledModels?.get(folder);
-    if (scheduled?.has(String(value)) || scheduled?.has(String(value).replace(/\\/g, '/'))) return [];
-    return [['value_not_in_list', `model '${value}' is not on the server (${folder}) and not scheduled for download; add it under models: in the batch file`]];
-  }
-  const shown = options.length > 8 ? `${options.slice(0, 8).join(', ')}, … (${options.length} values)` : options.join(', ');
-  return [['value_not_in_list', `'${value}' is not one of: ${shown}`]];
+/** What is wrong with a link `[node_id, output_index]`, as the server would find it (and a little earlier). */
+function linkProblem(value: unknown[], spec: InputSpec, prompt: ApiPrompt, objectInfo: ObjectInfo): [string, string] | undefined {
+  if (!isLink(value)) return ['bad_linked_input', `a link must be [node_id, output_index], got ${JSON.stringify(value)}`];
+  if (typeof value[0] !== 'string') return ['bad_linked_input', `links to node ${value[0]} as a number; node ids are strings ("${value[0]}")`];
+  const source = prompt[value[0]];
+  if (!isObject(source)) return ['bad_linked_input', `links to node ${value[0]}, which is not in the prompt`];
+  const sourceInfo = nodeInfo(objectInfo, source.class_type);
+  if (!sourceInfo) return undefined; // a custom node: its outputs are unknown here
+  if (value[1] < 0 || value[1] >= sourceInfo.output.length) return ['bad_linked_input', `links to output ${value[1]} of node ${value[0]} (${source.class_type}), which has ${sourceInfo.output.length}`];
+  const received = sourceInfo.output[value[1]];
+  if (!typesMatch(received, spec)) return ['return_type_mismatch', `node ${value[0]} gives ${received}, this input takes ${Array.isArray(spec[0]) ? 'a list value' : String(spec[0])}`];
+  return undefined;
 }
 
-/** As ComfyUI's get_save_image_path sees a prefix: normalized, it must stay below the output folder. */
-function escapesOutputFolder(prefix: string): boolean {
-  const normal = path.posix.normalize(prefix.replace(/\\/g, '/'));
-  return normal.startsWith('/') || /^[A-Za-z]:/.test(normal) || normal === '..' || normal.startsWith('../');
+/** A cycle among the nodes reachable from the outputs, as a list of node ids, or undefined. */
+function findCycle(prompt: ApiPrompt, roots: string[]): string[] | undefined {
+  const state = new Map<string, 'open' | 'done'>();
+  const stack: string[] = [];
+  const walk = (id: string): string[] | undefined => {
+    if (state.get(id) === 'done' || !isObject(prompt[id])) return undefined;
+    if (state.get(id) === 'open') return stack.slice(stack.indexOf(id));
+    state.set(id, 'open');
+    stack.push(id);
+    for (const v of Object.values(isObject(prompt[id].inputs) ? prompt[id].inputs : {})) {
+      const found = isLink(v) && typeof v[0] === 'string' ? walk(v[0]) : undefined;
+      if (found) return found;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return undefined;
+  };
+  for (const r of roots) {
+    const found = walk(r);
+    if (found) return found;
+  }
+  return undefined;
 }
 
-function isLink(v: unknown): v is [string, number] {
+function isLink(v: unknown): v is [string | number, number] {
   return Array.isArray(v) && v.length === 2 && (typeof v[0] === 'string' || typeof v[0] === 'number') && Number.isInteger(v[1]);
 }
 
-function typeName(spec: InputSpec): string {
-  return Array.isArray(spec[0]) ? 'a list value' : String(spec[0]);
-}
-
+/** ComfyUI's validate_node_input: equal, `*` on either side, or overlapping comma-separated unions. */
 function typesMatch(received: string, spec: InputSpec): boolean {
   const input = spec[0];
   if (received === '*' || input === '*') return true;

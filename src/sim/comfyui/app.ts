@@ -15,6 +15,7 @@ import { ImageSaver, SaveSettings } from './save';
 import { validatePrompt } from './validate';
 import { Worker, WorkerSettings } from './worker';
 import { MODEL_FOLDERS } from '../../comfy/model-folders';
+import { COMFYUI_VERSION } from '../../comfy/version';
 
 export interface AppSettings extends WorkerSettings, SaveSettings {
   dirs: Dirs & { models: string };
@@ -44,7 +45,7 @@ export class App {
     });
     this.queue = new PromptQueue(() => this.hub.send('status', { status: this.queueInfo() }));
     const inputHash = (name: string) => this.fileHash(path.join(s.dirs.input, name));
-    this.worker = new Worker(this.queue, this.hub, new ImageSaver(s), { output: s.dirs.output, temp: s.dirs.temp, inputHash }, s);
+    this.worker = new Worker(this.queue, this.hub, new ImageSaver(s), { input: s.dirs.input, output: s.dirs.output, temp: s.dirs.temp, inputHash }, s);
   }
 
   stop(): void {
@@ -95,7 +96,12 @@ export class App {
       const rec = this.queue.history.get(id);
       return { status: 200, body: rec ? { [id]: rec } : {} };
     }
-    if (route === '/models') return { status: 200, body: [...MODEL_FOLDERS, 'custom_nodes'] };
+    if (route === '/models') {
+      // folder_paths registration order: custom_nodes sits after upscale_models (real.models.http).
+      const folders: string[] = [...MODEL_FOLDERS];
+      folders.splice(folders.indexOf('upscale_models') + 1, 0, 'custom_nodes');
+      return { status: 200, body: folders };
+    }
     if (route.startsWith('/models/')) {
       const folder = decodeURIComponent(route.slice('/models/'.length));
       return (MODEL_FOLDERS as readonly string[]).includes(folder) ? { status: 200, body: modelFiles(this.s.dirs.models, folder) } : { status: 404 };
@@ -140,6 +146,8 @@ export class App {
       return { status: 400, body: { error, node_errors: {} } };
     }
     const prompt = body.prompt as QueueItem[2];
+    // execution.py iterates the prompt as a dict: anything else raises inside the handler → aiohttp's 500 page.
+    if (typeof prompt !== 'object' || prompt === null || Array.isArray(prompt)) return { status: 500, body: TROUBLE };
     const promptId = 'prompt_id' in body ? String(body.prompt_id) : crypto.randomUUID();
     const partial = Array.isArray(body.partial_execution_targets) ? body.partial_execution_targets.map(String) : undefined;
     const defs = currentObjectInfo(this.s.dirs.models, this.s.dirs.input);
@@ -168,7 +176,7 @@ export class App {
 
 function systemStats(machineId: string) {
   return {
-    system: { os: 'posix', ram_total: 67175772160, ram_free: 59861434368, comfyui_version: '0.3.64', required_frontend_version: '1.27.10', python_version: '3.12.3 (main) [GCC 13.2.0]', pytorch_version: '2.8.0+cu128', embedded_python: false, argv: ['main.py', '--listen', '0.0.0.0', '--port', '18188'] },
+    system: { os: 'posix', ram_total: 67175772160, ram_free: 59861434368, comfyui_version: COMFYUI_VERSION, required_frontend_version: '1.27.10', installed_templates_version: '0.1.95', required_templates_version: '0.1.95', python_version: '3.12.3 (main) [GCC 13.2.0]', pytorch_version: '2.8.0+cu128', embedded_python: false, argv: ['main.py', '--listen', '0.0.0.0', '--port', '18188'] },
     devices: [{ name: `cuda:0 NVIDIA GeForce RTX 4090 (sim ${machineId}) : cudaMallocAsync`, type: 'cuda', index: 0, vram_total: 25386352640, vram_free: 24943312896, torch_vram_total: 0, torch_vram_free: 0 }],
   };
 }

@@ -27,8 +27,14 @@ function inside(root: string, p: string): boolean {
   return abs === root || abs.startsWith(root + path.sep);
 }
 
+/** 1×1 images of each preview type (valid files, so a client can decode them). */
+const PREVIEW_STAND_IN = {
+  webp: Buffer.from('UklGRiQAAABXRUJQVlA4IBgAAAAwAQCdASoBAAEAAwA0JaQAA3AA/vuUAAA=', 'base64'),
+  jpeg: Buffer.from('/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAABAAEBAREA/8QAFAABAAAAAAAAAAAAAAAAAAAACf/EABQQAQAAAAAAAAAAAAAAAAAAAAD/2gAIAQEAAD8AKp//2Q==', 'base64'),
+};
+
 export async function serveView(dirs: Dirs, query: URLSearchParams, res: http.ServerResponse): Promise<void> {
-  const end = (status: number) => void res.writeHead(status).end();
+  const end = (status: number) => void res.writeHead(status, { 'content-type': 'application/octet-stream', 'content-length': 0 }).end();
   let filename = query.get('filename');
   if (filename === null) return end(404);
   let dir: string | undefined;
@@ -49,6 +55,14 @@ export async function serveView(dirs: Dirs, query: URLSearchParams, res: http.Se
   const file = path.join(dir, path.basename(filename));
   const st = await fs.promises.stat(file).catch(() => undefined);
   if (!st?.isFile()) return end(404);
+  const preview = /^(webp|jpeg);?(\d*)$/.exec(query.get('preview') ?? '');
+  if (preview && MIME[path.extname(file).toLowerCase()]?.startsWith('image/')) {
+    // The server re-encodes with PIL; without an encoder here, a fixed small image of the asked type stands in.
+    const type = preview[1] === 'webp' || (query.get('channel') ?? '').includes('a') ? 'webp' : 'jpeg';
+    const bytes = PREVIEW_STAND_IN[type];
+    res.writeHead(200, { 'content-type': `image/${type}`, 'content-length': bytes.length, 'content-disposition': `filename="${path.basename(file)}"`, 'cache-control': 'public, max-age=86400' });
+    return void res.end(bytes);
+  }
   {
     const ext = path.extname(file).toLowerCase();
     const type = DOWNLOAD_ONLY.has(ext) ? 'application/octet-stream' : MIME[ext] ?? 'application/octet-stream';

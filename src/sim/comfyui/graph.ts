@@ -22,17 +22,36 @@ export function signature(prompt: Prompt, id: string, memo: Map<string, string>,
   return s;
 }
 
-/** Upstream first, from each output node in turn. */
+/**
+ * The order ComfyUI's ExecutionList runs nodes in (comfy_execution/graph.py): nodes are pending in the order they
+ * were added (each output, then its inputs depth-first); among the ready ones it prefers an output node, then a node
+ * an output waits on, then one two steps before an output, else the first.
+ */
 export function executionOrder(prompt: Prompt, outputs: string[]): string[] {
-  const order: string[] = [];
-  const seen = new Set<string>();
-  const visit = (id: string) => {
-    if (seen.has(id) || !prompt[id]) return;
-    seen.add(id);
-    for (const v of Object.values(prompt[id].inputs ?? {})) if (Array.isArray(v) && v.length === 2) visit(String(v[0]));
-    order.push(id);
+  const pending: string[] = [];
+  const inputsOf = (id: string) => [...new Set(Object.values(prompt[id]?.inputs ?? {}).filter((v): v is [string, number] => Array.isArray(v) && v.length === 2 && prompt[String(v[0])] !== undefined).map((v) => String(v[0])))];
+  const add = (id: string) => {
+    if (pending.includes(id) || !prompt[id]) return;
+    pending.push(id);
+    inputsOf(id).forEach(add);
   };
-  outputs.forEach(visit);
+  outputs.forEach(add);
+  const isOutput = (id: string) => outputs.includes(id);
+  const blocking = (id: string) => pending.filter((p) => inputsOf(p).includes(id));
+  const done = new Set<string>();
+  const order: string[] = [];
+  while (pending.length) {
+    const ready = pending.filter((id) => inputsOf(id).every((i) => done.has(i)));
+    if (ready.length === 0) break; // a cycle: validation should have refused it
+    const pick =
+      ready.find(isOutput) ??
+      ready.find((id) => blocking(id).some(isOutput)) ??
+      ready.find((id) => blocking(id).some((b) => blocking(b).some(isOutput))) ??
+      ready[0];
+    pending.splice(pending.indexOf(pick), 1);
+    done.add(pick);
+    order.push(pick);
+  }
   return order;
 }
 

@@ -2,7 +2,7 @@
  * The `/ws` side of the simulator, as server.py does it (reference §2.1–2.2): sockets keyed by clientId (a new
  * socket with the same id replaces the old one in the map, and the old one's close still removes the id: the real
  * reconnect race), `sid = undefined` broadcasts, the first message is `status` with the sid, and only a first
- * `feature_flags` message is answered. Faults: drop every socket, or stay connected but send nothing.
+ * `feature_flags` message is answered (and decides the binary preview frame type). Faults: drop every socket, or stay connected but send nothing.
  */
 import crypto from 'crypto';
 import type { IncomingMessage } from 'http';
@@ -13,6 +13,8 @@ export const SERVER_FEATURES = { supports_preview_metadata: true, max_upload_siz
 
 export class Hub {
   readonly sockets = new Map<string, WebSocket>();
+  /** Sockets whose first message announced `supports_preview_metadata`: they get type-4 preview frames. */
+  private readonly previewMetadata = new WeakSet<WebSocket>();
   /** Fault: sockets stay open but receive nothing (a stalled server, §6 #1). */
   silent = false;
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
@@ -29,7 +31,10 @@ export class Hub {
         first = false;
         try {
           const msg = JSON.parse(data.toString());
-          if (msg?.type === 'feature_flags') this.sendTo(ws, 'feature_flags', SERVER_FEATURES);
+          if (msg?.type === 'feature_flags') {
+            if (msg.data?.supports_preview_metadata === true) this.previewMetadata.add(ws);
+            this.sendTo(ws, 'feature_flags', SERVER_FEATURES);
+          }
         } catch {
           /* ignored, as server.py logs and moves on */
         }
@@ -48,6 +53,30 @@ export class Hub {
     } else {
       const ws = this.sockets.get(sid);
       if (ws) this.sendTo(ws, type, data);
+    }
+  }
+
+  /**
+   * An image frame (reference §2.5): `[u32 1][u32 image_type][bytes]` (1 = JPEG, 2 = PNG), or, for a client that
+   * announced preview metadata, `[u32 4][u32 json_len][json][bytes]`. Same routing as `send`.
+   */
+  sendImage(image: Buffer, mime: 'image/png' | 'image/jpeg', meta: Record<string, unknown>, sid?: string | null): void {
+    const targets = sid === undefined || sid === null ? [...this.sockets.values()] : [this.sockets.get(sid)].filter((w): w is WebSocket => w !== undefined);
+    for (const ws of targets) {
+      if (this.silent || ws.readyState !== WebSocket.OPEN) continue;
+      let head: Buffer;
+      if (this.previewMetadata.has(ws)) {
+        const json = Buffer.from(JSON.stringify({ ...meta, image_type: mime }));
+        head = Buffer.alloc(8);
+        head.writeUInt32BE(4, 0);
+        head.writeUInt32BE(json.length, 4);
+        head = Buffer.concat([head, json]);
+      } else {
+        head = Buffer.alloc(8);
+        head.writeUInt32BE(1, 0);
+        head.writeUInt32BE(mime === 'image/png' ? 2 : 1, 4);
+      }
+      ws.send(Buffer.concat([head, image]));
     }
   }
 

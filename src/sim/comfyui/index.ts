@@ -165,7 +165,8 @@ export class ComfySim {
     if (res.headersSent || res.writableEnded) return;
     if (!reply && ROUTES.some((r) => r.test(route))) return void res.writeHead(405, { 'content-type': 'text/plain' }).end('405: Method Not Allowed');
     if (!reply) return void res.writeHead(404, { 'content-type': 'text/plain' }).end('404: Not Found');
-    if (reply.body === undefined) return void res.writeHead(reply.status).end();
+    // aiohttp's bare web.Response(): an empty body typed application/octet-stream (real.interrupt_*.http).
+    if (reply.body === undefined) return void res.writeHead(reply.status, { 'content-type': 'application/octet-stream', 'content-length': 0 }).end();
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body);
     res.writeHead(reply.status, { 'content-type': typeof reply.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' }).end(text);
   }

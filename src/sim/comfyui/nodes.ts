@@ -52,20 +52,35 @@ export function inputImages(inputDir: string): string[] {
   }
 }
 
-/** object_info as the server would answer now. */
+let cached: { key: string; info: Record<string, NodeInfoLike> } | undefined;
+
+/**
+ * object_info as the server would answer now. The 383-class copy is rebuilt only when a file list changed (the
+ * real server recomputes it on every call; here every POST /prompt asks for it too).
+ */
 export function currentObjectInfo(modelsDir: string, inputDir: string): Record<string, NodeInfoLike> {
-  const info: Record<string, NodeInfoLike> = JSON.parse(JSON.stringify(CORE));
   const lists = new Map<string, string[]>();
   const list = (folder: string) => lists.get(folder) ?? (lists.set(folder, modelFiles(modelsDir, folder)), lists.get(folder) as string[]);
+  const images = inputImages(inputDir);
+  const wanted = Object.entries(MODEL_INPUTS).map(([key, folder]) => [key, key.startsWith('VAELoader.') ? [...list('vae'), 'pixel_space'] : [...list(folder)]] as const);
+  const key = JSON.stringify([wanted, images]);
+  if (cached?.key === key) return cached.info;
+  const files = new Map<string, string[]>(wanted);
+  files.set('LoadImage.image', images);
+  files.set('LoadImageMask.image', images);
+  const info: Record<string, NodeInfoLike> = JSON.parse(JSON.stringify(CORE));
   for (const [cls, node] of Object.entries(info)) {
     for (const group of [node.input.required, node.input.optional]) {
       for (const [name, spec] of Object.entries(group ?? {})) {
-        const folder = MODEL_INPUTS[`${cls}.${name}`];
-        if (folder) spec[0] = cls === 'VAELoader' ? [...list('vae'), 'pixel_space'] : [...list(folder)];
-        else if ((cls === 'LoadImage' || cls === 'LoadImageMask') && name === 'image') spec[0] = inputImages(inputDir);
+        const names = files.get(`${cls}.${name}`);
+        if (!names) continue;
+        // Legacy combos are the list itself; V3 combos keep "COMBO" and list the files under options.
+        if (spec[0] === 'COMBO') spec[1] = { ...(spec[1] ?? {}), options: names };
+        else spec[0] = names;
       }
     }
   }
+  cached = { key, info };
   return info;
 }
 

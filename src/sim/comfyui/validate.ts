@@ -31,6 +31,8 @@ export type CustomChecks = Record<string, { inputs: string[]; check: (inputs: Re
 
 type Verdict = [boolean, ValidationError[]];
 
+class CycleError extends Error {}
+
 class PyError extends Error {
   constructor(readonly pyType: string, message: string) {
     super(message);
@@ -41,7 +43,7 @@ export function validatePrompt(prompt: Prompt, defs: Record<string, NodeDef>, cu
   const outputs: string[] = [];
   for (const [id, node] of Object.entries(prompt)) {
     if (!node || typeof node !== 'object' || !('class_type' in node)) return fail('invalid_prompt', 'Cannot execute because a node is missing the class_type property.', `Node ID '#${id}'`);
-    const def = defs[String(node.class_type)];
+    const def = own(defs, String(node.class_type));
     if (!def) return fail('invalid_prompt', `Cannot execute because node ${node.class_type} does not exist.`, `Node ID '#${id}'`);
     if (def.output_node && (!partial || partial.includes(id))) outputs.push(id);
   }
@@ -55,6 +57,10 @@ export function validatePrompt(prompt: Prompt, defs: Record<string, NodeDef>, cu
     try {
       verdict = validateInputs(prompt, o, validated, defs, custom);
     } catch (ex) {
+      if (ex instanceof CycleError) {
+        for (const [id, v] of [...validated]) if (v[1].length === 0) validated.delete(id);
+        continue;
+      }
       verdict = [false, [{ type: 'exception_during_validation', message: 'Exception when validating node', details: (ex as Error).message, extra_info: { exception_type: pyType(ex), traceback: [] } }]];
       validated.set(o, verdict);
     }
@@ -75,13 +81,17 @@ export function validatePrompt(prompt: Prompt, defs: Record<string, NodeDef>, cu
   return { ok: true, outputs: good, nodeErrors };
 }
 
-function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdict>, defs: Record<string, NodeDef>, custom: CustomChecks): Verdict {
+function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdict>, defs: Record<string, NodeDef>, custom: CustomChecks, visiting = new Set<string>()): Verdict {
   const known = validated.get(id);
   if (known) return known;
+  // A link back to a node still being validated: the real server fails the output without naming any node
+  // (node_errors stays empty, captured in gpuburst.err_cycle.http).
+  if (visiting.has(id)) throw new CycleError();
+  visiting.add(id);
   const node = prompt[id];
   if (!node.inputs || typeof node.inputs !== 'object') throw new PyError('KeyError', "'inputs'");
   const inputs = node.inputs;
-  const def = defs[String(node.class_type)];
+  const def = own(defs, String(node.class_type)) as NodeDef;
   const checks = custom[String(node.class_type)];
   const errors: ValidationError[] = [];
   let valid = true;
@@ -102,17 +112,19 @@ function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdi
         errors.push({ type: 'bad_linked_input', message: 'Bad linked input, must be a length-2 list of [node_id, slot_index]', details: x, extra_info: { input_name: x, input_config: info, received_value: val } });
         continue;
       }
-      const source = prompt[String(val[0])];
-      if (!source) throw new PyError('KeyError', `'${val[0]}'`);
-      const received = defs[String(source.class_type)]?.output[Number(val[1])];
+      // Prompt keys are strings: a number (or a missing id) is a KeyError, shown as Python's str() of the key.
+      const source = typeof val[0] === 'string' ? prompt[val[0]] : undefined;
+      if (!source) throw new PyError('KeyError', typeof val[0] === 'string' ? `'${val[0]}'` : pyStr(val[0]));
+      const received = own(defs, String(source.class_type))?.output[Number(val[1])];
       if (received === undefined) throw new PyError('IndexError', 'tuple index out of range');
       if (!typesMatch(received, type)) {
         errors.push({ type: 'return_type_mismatch', message: 'Return type mismatch between linked nodes', details: `${x}, received_type(${received}) mismatch input_type(${type})`, extra_info: { input_name: x, input_config: info, received_type: received, linked_node: val } });
         continue;
       }
       try {
-        if (!validateInputs(prompt, String(val[0]), validated, defs, custom)[0]) valid = false;
+        if (!validateInputs(prompt, String(val[0]), validated, defs, custom, visiting)[0]) valid = false;
       } catch (ex) {
+        if (ex instanceof CycleError) throw ex;
         valid = false;
         validated.set(String(val[0]), [false, [{ type: 'exception_during_inner_validation', message: 'Exception when validating inner node', details: (ex as Error).message, extra_info: { input_name: x, input_config: info, exception_message: (ex as Error).message, exception_type: pyType(ex), traceback: [], linked_node: val } }]]);
       }
@@ -174,6 +186,10 @@ function typesMatch(received: string, input: unknown): boolean {
   if (received === input) return true;
   const inputs = new Set(input.split(',').map((t) => t.trim()));
   return received.split(',').some((t) => inputs.has(t.trim()));
+}
+
+function own(defs: Record<string, NodeDef>, cls: string): NodeDef | undefined {
+  return Object.prototype.hasOwnProperty.call(defs, cls) ? defs[cls] : undefined;
 }
 
 function fail(type: string, message: string, details: string): ValidationResult {

@@ -1,14 +1,19 @@
 /**
  * The prompt worker (main.py `prompt_worker` + execution.py `PromptExecutor`): takes the lowest queue item and
- * "executes" it with the real event order (reference §2.4): execution_start, execution_cached, per node executing
- * (+ progress per sampler step, + executed for UI nodes), execution_success | execution_error |
- * execution_interrupted, then the history write + status, then `executing {node: null}`. Nodes whose inputs match
- * the previous prompt's are served from cache (identical prompts finish at once with their old files).
+ * "executes" it with the event order of the captured real server (test/fixtures/comfy/captures): execution_start,
+ * execution_cached, per node `progress_state` (running) + executing (+ progress_state/progress per sampler step or
+ * SaveImageWebsocket image, with its binary frame) (+ executed for UI nodes) + `progress_state` (finished), then
+ * execution_success | execution_error | execution_interrupted, the history write + status, `executing {node: null}`.
+ * Nodes whose inputs match the previous prompt's are served from cache (identical prompts finish at once with their
+ * old files). An interrupt takes effect when the next node starts (or at a sampler step), as in ComfyUI.
  */
 import type { Hub } from './hub';
 import type { PromptQueue, QueueItem } from './queue';
 import type { ImageSaver } from './save';
 import { batchSize, executionOrder, samplerSteps, signature, sleepUntil } from './graph';
+import { loadImageProblem } from './images';
+import { renderPng } from './png';
+import { PromptProgress } from './progress';
 
 type Prompt = QueueItem[2];
 
@@ -51,12 +56,14 @@ export class Worker {
    */
   private gpuClock = 0;
   private gpuBusyUntil?: number;
+  /** progress_state and progress of the running prompt. */
+  private progress?: PromptProgress;
 
   constructor(
     private readonly queue: PromptQueue,
     private readonly hub: Hub,
     private readonly saver: ImageSaver,
-    private readonly dirs: { output: string; temp: string; inputHash: (name: string) => string },
+    private readonly dirs: { input: string; output: string; temp: string; inputHash: (name: string) => string },
     private readonly settings: WorkerSettings,
   ) {}
 
@@ -118,6 +125,7 @@ export class Worker {
     const nextCache = new Map<string, unknown>();
     const ui: Record<string, unknown> = {};
     const executed: string[] = [];
+    const progress = (this.progress = new PromptProgress(this.hub, promptId, Object.keys(prompt), this.clientId));
     let current = '';
     let ok = true;
     try {
@@ -128,18 +136,24 @@ export class Worker {
           const old = this.cache.get(sig(id));
           nextCache.set(sig(id), old);
           if (old !== undefined) ui[id] = old;
-          if (outputs.includes(id)) this.send('executed', { node: id, display_node: id, output: old ?? null, prompt_id: promptId });
+          if (outputs.includes(id)) {
+            this.send('executed', { node: id, display_node: id, output: old ?? null, prompt_id: promptId });
+            progress.state(id, 1, 1, 'finished');
+          }
           continue;
         }
         this.lastNodeId = id;
+        progress.state(id, 0, 1, 'running');
         this.send('executing', { node: id, display_node: id, prompt_id: promptId });
-        const output = await this.run(promptId, id, node, prompt, extra, sig(id));
+        if (this.interruptFlag) throw new Interrupted();
+        const { output, max } = await this.run(promptId, id, node, prompt, extra, sig(id));
         nextCache.set(sig(id), output);
         executed.push(id);
         if (output !== undefined) {
           ui[id] = output;
           this.send('executed', { node: id, display_node: id, output, prompt_id: promptId });
         }
+        progress.state(id, max, max, 'finished');
       }
       this.message(messages, 'execution_success', { prompt_id: promptId }, false);
     } catch (err) {
@@ -148,8 +162,8 @@ export class Worker {
       if (err instanceof Interrupted) this.message(messages, 'execution_interrupted', base, true);
       else {
         const type = err instanceof NodeFailure ? err.exceptionType : 'Exception';
-        const inputs = Object.fromEntries(Object.entries(prompt[current]?.inputs ?? {}).map(([k, v]) => [k, [String(v)]]));
-        this.message(messages, 'execution_error', { ...base, exception_message: `${(err as Error).message}\n`, exception_type: type, traceback: [], current_inputs: inputs, current_outputs: [...executed] }, false);
+        const inputs = Object.fromEntries(Object.entries(prompt[current]?.inputs ?? {}).filter(([, v]) => !Array.isArray(v)).map(([k, v]) => [k, [String(v)]]));
+        this.message(messages, 'execution_error', { ...base, exception_message: `${(err as Error).message}\n`, exception_type: type, traceback: [], current_inputs: inputs, current_outputs: Object.keys(prompt).reverse() }, false);
       }
     }
     for (const id of Object.keys(prompt)) if (!nextCache.has(sig(id)) && this.cache.has(sig(id))) nextCache.set(sig(id), this.cache.get(sig(id)));
@@ -162,12 +176,13 @@ export class Worker {
     if (this.clientId !== null) this.hub.send('executing', { node: null, prompt_id: promptId }, this.clientId);
   }
 
-  /** `progress` goes to the prompt's client, or to everyone when it has none (§2.2 quirk). */
+  /** Execution events go to the prompt's client only (progress frames: ./progress). */
   private send(type: string, data: Record<string, unknown>): void {
-    if (type === 'progress' || this.clientId !== null) this.hub.send(type, data, this.clientId);
+    if (this.clientId !== null) this.hub.send(type, data, this.clientId);
   }
 
-  private async run(promptId: string, id: string, node: Prompt[string], prompt: Prompt, extra: Record<string, unknown>, seed: string): Promise<unknown> {
+  /** Runs one node: its UI output (undefined for none) and the max of its progress bar (1 without one). */
+  private async run(promptId: string, id: string, node: Prompt[string], prompt: Prompt, extra: Record<string, unknown>, seed: string): Promise<{ output: unknown; max: number }> {
     const fail = this.faults.failNext;
     if (fail && (fail.nodeClass ? fail.nodeClass === node.class_type : SAMPLERS.has(node.class_type))) {
       this.faults.failNext = undefined;
@@ -184,13 +199,22 @@ export class Worker {
           this.faults.dropWsAtStep = undefined;
           this.hub.dropAll();
         }
-        this.send('progress', { value: step, max: steps, prompt_id: promptId, node: id });
+        this.progress?.step(id, step, steps);
       }
-      return undefined;
+      return { output: undefined, max: steps };
     }
     if (this.settings.msPerNode > 0) await sleepUntil((this.gpuClock += this.settings.msPerNode));
-    if (this.interruptFlag) throw new Interrupted();
-    if (node.class_type !== 'SaveImage' && node.class_type !== 'PreviewImage') return undefined;
+    if (node.class_type === 'LoadImage' || node.class_type === 'LoadImageMask') {
+      const problem = loadImageProblem(this.dirs, String(node.inputs.image ?? ''));
+      if (problem) throw new NodeFailure(problem.exceptionType, problem.message);
+    }
+    if (node.class_type === 'SaveImageWebsocket') {
+      // The example node streams each image as a preview frame of its progress bar; nothing lands in history.
+      const count = batchSize(prompt, id);
+      for (let i = 0; i < count; i++) this.progress?.step(id, i, count, renderPng(`${seed}#${i}`, { sizePx: 8 }));
+      return { output: undefined, max: count };
+    }
+    if (node.class_type !== 'SaveImage' && node.class_type !== 'PreviewImage') return { output: undefined, max: 1 };
     const preview = node.class_type === 'PreviewImage';
     const text: Record<string, string> = { prompt: JSON.stringify(prompt) };
     const pnginfo = (extra.extra_pnginfo ?? {}) as Record<string, unknown>;
@@ -203,6 +227,6 @@ export class Worker {
       seed,
       text,
     });
-    return { images };
+    return { output: { images }, max: 1 };
   }
 }

@@ -3,7 +3,8 @@
  * variations (seeds, substitutions, images), and the examples valid against the bundled node definitions.
  */
 import path from 'path';
-import { prepareBatch, validateBatch } from '../../../src/comfy/batch/expand';
+import { expandBatch, prepareBatch, validateBatch } from '../../../src/comfy/batch/expand';
+import { expandPrefixTokens, formatDate } from '../../../src/comfy/batch/prefix-tokens';
 import { BatchFileError, parseBatch } from '../../../src/comfy/batch/load';
 import { bundledObjectInfo } from '../../../src/comfy/workflow/object-info';
 import { EXAMPLES, FIXTURES } from '../helpers';
@@ -112,4 +113,25 @@ describe('the examples', () => {
     const problems = validateBatch({ ...batch, models: [] }, prompts, info);
     expect(problems).toEqual([expect.objectContaining({ where: 'workflows[0]', nodeId: '4', classType: 'CheckpointLoaderSimple', type: 'value_not_in_list' })]);
   });
+});
+
+test('filename_prefix tokens are expanded as the frontend does (%date:…%, %Title.widget%), ids stay the same on another day', () => {
+  const { batch } = prepareBatch(path.join(EXAMPLES, 'invert-batch.yaml'), info);
+  const day1 = expandBatch(batch, info, undefined, new Date(2026, 0, 5, 7, 8, 9));
+  const day2 = expandBatch(batch, info, undefined, new Date(2026, 10, 25, 17, 3, 4));
+  expect(day1.map((p) => p.prompt['3'].inputs.filename_prefix)).toEqual(['invert/2026-01-05/color-16711680', 'invert/2026-01-05/color-65280', 'invert/2026-01-05/color-255']);
+  expect(day2.map((p) => p.id)).toEqual(day1.map((p) => p.id));
+  expect(validateBatch(batch, day1, info)).toEqual([]);
+  expect(batch.workflows[0].prompt['3'].inputs.filename_prefix).toMatch(/%date/); // the workflow itself is untouched
+});
+
+test('date formats and node tokens follow the frontend: unknown or ambiguous tokens stay as written', () => {
+  const at = new Date(2026, 0, 5, 7, 8, 9);
+  expect(formatDate('yyyy-MM-dd hh:mm:ss | yy M d h m s', at)).toBe('2026-01-05 07:08:09 | 26 1 5 7 8 9');
+  const prompt = {
+    '1': { class_type: 'EmptyImage', inputs: { width: 64, color: 'a/b\\c' }, _meta: { title: 'Canvas' } },
+    '2': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+    '3': { class_type: 'ImageInvert', inputs: { image: ['2', 0] } },
+  };
+  expect(expandPrefixTokens('%Canvas.width%-%EmptyImage.color%-%ImageInvert.image%-%Nope.x%-%Canvas.image%-%a.b.c%', prompt, at)).toBe('64-a_b_c-%ImageInvert.image%-%Nope.x%-%Canvas.image%-%a.b.c%');
 });

@@ -67,10 +67,36 @@ describe('UI → API conversion', () => {
     expect(() => convertUiToApi(wf, info)).toThrow(/node 40 \(FooNode\), node 41 \(BarNode\)/);
   });
 
-  test('legacy group nodes are refused with advice', () => {
+  test('a legacy group node without its definition in extra.groupNodes is refused, naming the node', () => {
     const wf = read('ui-rules.json');
     wf.nodes.push({ id: 42, type: 'workflow>My group', mode: 0, inputs: [], outputs: [] });
-    expect(() => convertUiToApi(wf, info)).toThrow(/legacy group nodes.*subgraphs/);
+    expect(() => convertUiToApi(wf, info)).toThrow(/group node 42 \(workflow>My group\) has no definition in extra.groupNodes/);
+  });
+
+  test('a legacy group node (workflow>Name) with an inner link, a seed control value and an outer input expands', () => {
+    const wf = {
+      nodes: [
+        { id: 1, type: 'EmptyImage', mode: 0, inputs: [], outputs: [{ name: 'IMAGE', type: 'IMAGE', links: [1] }], widgets_values: [64, 64, 1, 0] },
+        { id: 2, type: 'workflow>Inv', mode: 0, inputs: [{ name: 'image', type: 'IMAGE', link: 1 }], outputs: [{ name: 'IMAGE', type: 'IMAGE', links: [2] }], widgets_values: ['g/x'] },
+      ],
+      links: [[1, 1, 0, 2, 0, 'IMAGE']],
+      extra: {
+        groupNodes: {
+          Inv: {
+            nodes: [
+              { index: 0, type: 'ImageInvert', inputs: [{ name: 'image', type: 'IMAGE', link: null }], outputs: [{ name: 'IMAGE', type: 'IMAGE', links: [] }] },
+              { index: 1, type: 'SaveImage', inputs: [{ name: 'images', type: 'IMAGE', link: null }], outputs: [], widgets_values: ['old'] },
+            ],
+            links: [[null, 0, 0, 0, 1, 'IMAGE'], [0, 0, 1, 0, 7, 'IMAGE']],
+            external: [[0, 0, 'IMAGE']],
+          },
+        },
+      },
+    };
+    expect(convertUiToApi(wf, info)).toMatchObject({
+      '2:0': { class_type: 'ImageInvert', inputs: { image: ['1', 0] } },
+      '2:1': { class_type: 'SaveImage', inputs: { images: ['2:0', 0], filename_prefix: 'g/x' } },
+    });
   });
 
   test('list widget values are wrapped as {__value__} so they cannot read as links', () => {
