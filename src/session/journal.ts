@@ -43,11 +43,18 @@ export class Journal {
       .filter((f) => f.endsWith('.json'))
       .sort()
       .flatMap((f) => {
+        const file = path.join(dir, f);
+        let raw: unknown;
         try {
-          const file = path.join(dir, f);
-          return [readJournal(file, JSON.parse(fs.readFileSync(file, 'utf8')))];
+          raw = JSON.parse(fs.readFileSync(file, 'utf8'));
         } catch {
           return []; // a half-written temporary never ends in .json; anything else unreadable is skipped
+        }
+        try {
+          return [readJournal(file, raw)];
+        } catch {
+          // Status and sweep must still see a session whose request cannot be read: it may own a live machine.
+          return [raw as SessionJournal];
         }
       });
   }

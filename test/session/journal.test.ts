@@ -100,6 +100,8 @@ test('a version 1 journal the schema cannot read is refused in one line naming t
   fs.mkdirSync(path.join(dir, 'sessions'), { recursive: true });
   fs.writeFileSync(sessionFile(dir, '20261101-0900-beef'), JSON.stringify(version1({ teardown: 'explode' })));
   expect(() => Journal.load(dir, '20261101-0900-beef')).toThrow(/ \(a version 1 journal\): options\.teardown: "explode" is not accepted; accepted: terminate, stop$/);
+  // status and sweep still see it: a session nobody can read may own a live machine.
+  expect(Journal.list(dir).map((j) => [j.id, j.status])).toEqual([['20261101-0900-beef', 'rendering']]);
 });
 
 test('a session is live while its owner process runs and not finished', () => {
