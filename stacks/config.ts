@@ -2,8 +2,9 @@
  * The stack's config (`stacks/Pulumi.<stack>.yaml`, `pulumi config set gpuburst:…`) read before anything is created.
  * The session's keys are handed raw to the session request's one builder (src/session/request-sources.ts), which
  * checks them by the same rules as `gpuburst run`'s flags and names the key in its one-line error; this file checks
- * only what is the stack's own (workDir, timings). A provider key stored without `--secret` is a warning (the Pulumi CLI only checks keys its
- * project schema declares secret, and declaring them would demand all four on every stack: see stacks/README.md).
+ * only what is the stack's own (workDir, timings). A provider key stored without `--secret` is a warning (the Pulumi
+ * CLI only checks keys its project schema declares secret, and declaring them would demand all four on every stack:
+ * see stacks/README.md).
  */
 import fs from 'fs';
 import path from 'path';
