@@ -2,13 +2,15 @@
  * The first-boot script for VM clouds (Lambda `user_data`, Paperspace startup script): install Docker if the image
  * lacks it, run the ComfyUI container with the spec's environment and port, then run the spec's boot script (the
  * watchdog launcher) on the host with the same environment. Environment values travel base64-encoded in one
- * delimited block, so quoting can never break the script; `readBootstrapEnv` reads that block back (what the
- * simulators use in place of executing bash).
+ * delimited block (BOOTSTRAP_ENV_BLOCK), so quoting can never break the script; the VM simulators read that block
+ * back instead of executing bash (src/sim/common/bootstrap-env.ts).
  */
 import type { MachineSpec } from './types';
 
-const ENV_BEGIN = "cat > /opt/gpuburst/env.b64 <<'GPUBURST_ENV'";
-const ENV_END = 'GPUBURST_ENV';
+/** The lines that open and close the environment block: `NAME=<base64 of the value>`, one per line, between them. */
+export const BOOTSTRAP_ENV_BLOCK = { begin: "cat > /opt/gpuburst/env.b64 <<'GPUBURST_ENV'", end: 'GPUBURST_ENV' } as const;
+const ENV_BEGIN = BOOTSTRAP_ENV_BLOCK.begin;
+const ENV_END = BOOTSTRAP_ENV_BLOCK.end;
 
 export function vmBootstrapScript(spec: MachineSpec, opts: { sshUser: string }): string {
   const envBlock = Object.entries(spec.env)
@@ -42,19 +44,4 @@ export function vmBootstrapScript(spec: MachineSpec, opts: { sshUser: string }):
     spec.bootScript ? [`while IFS='=' read -r k v; do export "$k=$v"; done < /opt/gpuburst/container.env`, spec.bootScript].join('\n') : '',
     '',
   ].join('\n');
-}
-
-/** The environment a bootstrap script hands to its container and boot script; undefined when it has no block. */
-export function readBootstrapEnv(script: string): Record<string, string> | undefined {
-  const start = script.indexOf(ENV_BEGIN);
-  if (start < 0) return undefined;
-  const body = script.slice(start + ENV_BEGIN.length);
-  const end = body.indexOf(`\n${ENV_END}`);
-  if (end < 0) return undefined;
-  const env: Record<string, string> = {};
-  for (const line of body.slice(0, end).split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) env[line.slice(0, eq)] = Buffer.from(line.slice(eq + 1), 'base64').toString('utf8');
-  }
-  return env;
 }

@@ -1,18 +1,17 @@
 /**
- * The stack's config (`stacks/Pulumi.<stack>.yaml`, `pulumi config set gpuburst:…`) read and checked before
- * anything is created. A missing or mistyped key names the key and what it accepts; an unknown provider or GPU is
- * the CLI's own error; a provider key stored without `--secret` is a warning (the Pulumi CLI only checks keys its
- * project schema declares secret, and declaring them would demand all four on every stack: see stacks/README.md).
+ * The stack's config (`stacks/Pulumi.<stack>.yaml`, `pulumi config set gpuburst:…`) read before anything is created.
+ * The session's keys are handed raw to the session request's one builder (src/session/request-sources.ts), which
+ * checks them by the same rules as `gpuburst run`'s flags and names the key in its one-line error; this file checks
+ * only what is the stack's own (workDir, timings). A provider key stored without `--secret` is a warning (the Pulumi
+ * CLI only checks keys its project schema declares secret, and declaring them would demand all four on every stack:
+ * see stacks/README.md).
  */
 import fs from 'fs';
 import path from 'path';
 import * as pulumi from '@pulumi/pulumi';
 import { BadInputError } from '../providers/errors';
-import { parseProviderName } from '../providers/index';
 import type { CloudProviderName } from '../providers/types';
-import { loadCatalog } from '../src/catalog/load';
-import { resolveGpuNames } from '../src/catalog/gpu-names';
-import { positiveNumber, wholeNumber } from '../src/estimate/batch';
+import { buildSessionRequest } from '../src/session/request-sources';
 import { DEFAULT_TIMINGS, SessionTimings } from '../src/session/timings';
 import type { RenderSessionArgs } from './components/render-session';
 import { KEY_CONFIG, keysFromConfig } from './resources/provider-runtime';
@@ -37,48 +36,47 @@ export function readStackConfig(cwd = process.cwd(), env: NodeJS.ProcessEnv = pr
 function read(cwd: string, env: NodeJS.ProcessEnv): RenderSessionArgs {
   const config = new pulumi.Config(NS);
   const text = (name: string) => config.get(name)?.trim() || undefined; // the project schema's "" default = unset
-  const batchFile = text('batchFile');
-  if (!batchFile) throw new BadInputError(`${key('batchFile')}: missing; expected a string: the batch file, e.g. pulumi config set ${key('batchFile')} examples/sdxl-batch.yaml`);
-  const batchPath = path.resolve(cwd, batchFile);
-  if (!fs.existsSync(batchPath)) throw new BadInputError(`${key('batchFile')}: ${batchPath} does not exist; expected a string: the path of a batch file (YAML)`);
+  const request = buildSessionRequest({
+    origin: 'stack',
+    cwd,
+    env,
+    given: {
+      batchFile: text('batchFile'),
+      provider: text('provider'),
+      gpu: text('gpu'),
+      maxCostUsd: text('maxCostUsd'),
+      maxUsdPerHour: text('maxUsdPerHour'),
+      model: text('model'),
+      outDir: text('outDir'),
+      teardown: text('teardown'),
+      teardownOnSuccess: text('autoTeardown'),
+      heartbeatMinutes: text('heartbeatMinutes'),
+      idleMinutes: text('idleMinutes'),
+      remoteKey: text('remoteKey'),
+    },
+  });
 
   warnPlaintextKeys();
   warnStaleBuild(cwd);
   const keys = keysFromConfig((fullKey) => config.get(fullKey.slice(NS.length + 1)));
-  const number = (name: string, parse: (flag: string, v: string) => number) => {
-    const v = text(name);
-    return v === undefined ? undefined : parse(key(name), v);
-  };
   return {
-    batchFile: batchPath,
-    provider: providerOf(text('provider')),
-    gpu: gpuOf(text('gpu'), env),
-    maxCostUsd: number('maxCostUsd', (f, v) => positiveNumber(f, v)),
-    maxUsdPerHour: number('maxUsdPerHour', (f, v) => positiveNumber(f, v)),
-    model: text('model'),
-    outDir: text('outDir') && path.resolve(cwd, text('outDir')!),
-    teardown: oneOf('teardown', ['terminate', 'stop'] as const),
-    autoTeardown: bool('autoTeardown'),
-    heartbeatMinutes: number('heartbeatMinutes', (f, v) => wholeNumber(f, v, 1, 24 * 60)),
-    idleMinutes: number('idleMinutes', (f, v) => wholeNumber(f, v, 1, 24 * 60)),
-    remoteKey: bool('remoteKey'),
+    batchFile: request.batchFile,
+    // A stack never has provider local: the builder refused it.
+    provider: request.provider as CloudProviderName | 'auto',
+    gpu: request.gpu,
+    maxCostUsd: request.maxCostUsd,
+    maxUsdPerHour: request.maxUsdPerHour,
+    model: request.model,
+    outDir: request.outDir,
+    teardown: request.teardown,
+    autoTeardown: request.teardownOnSuccess,
+    heartbeatMinutes: request.heartbeatMinutes,
+    idleMinutes: request.idleMinutes,
+    remoteKey: request.remoteKey,
     workDir: path.resolve(cwd, text('workDir') ?? '.'),
     timings: timingsOf(),
     env: { ...env, ...keys },
   };
-
-  function bool(name: string): boolean | undefined {
-    const v = text(name);
-    if (v === undefined) return undefined;
-    if (v !== 'true' && v !== 'false') throw new BadInputError(`${key(name)}: "${v}" is not accepted; expected a boolean: true or false`);
-    return v === 'true';
-  }
-
-  function oneOf<T extends string>(name: string, accepted: readonly T[]): T | undefined {
-    const v = text(name);
-    if (v !== undefined && !accepted.includes(v as T)) throw new BadInputError(`${key(name)}: "${v}" is not accepted; accepted: ${accepted.join(', ')}`);
-    return v as T | undefined;
-  }
 
   function timingsOf(): Partial<SessionTimings> {
     const expected = `expected an object of positive numbers with keys from ${Object.keys(DEFAULT_TIMINGS).join(', ')}`;
@@ -99,26 +97,6 @@ function read(cwd: string, env: NodeJS.ProcessEnv): RenderSessionArgs {
     }
     return timings as Partial<SessionTimings>;
   }
-}
-
-/** The CLI's own check (`--provider`); `local` drives servers you already run, so no stack is needed for it. */
-function providerOf(value: string | undefined): CloudProviderName | 'auto' | undefined {
-  if (value === undefined || value === 'auto') return value;
-  let name;
-  try {
-    name = parseProviderName(value);
-  } catch (err) {
-    throw new BadInputError(`${key('provider')}: ${(err as Error).message}`);
-  }
-  if (name === 'local') throw new BadInputError(`${key('provider')}: "local" rents nothing, so it has no stack; use gpuburst run --provider local`);
-  return name;
-}
-
-/** The CLI's own GPU names (the catalog's), checked offline. */
-function gpuOf(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
-  if (value === undefined) return undefined;
-  resolveGpuNames(value, Object.keys(loadCatalog({ env }).catalog.gpus), key('gpu'));
-  return value;
 }
 
 function warnPlaintextKeys(): void {

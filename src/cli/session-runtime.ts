@@ -4,6 +4,9 @@
  * teardown is under way: leaving now could leave a machine billing.
  */
 import readline from 'readline';
+import { PROVIDER_ENV } from '../../providers/index';
+import { CLOUD_PROVIDERS } from '../../providers/types';
+import type { Emit } from '../session/events';
 import type { CliContext } from './context';
 
 export async function withSignals<T>(ctx: CliContext, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -43,4 +46,29 @@ export function confirmOnTty(ctx: CliContext, question: string): Promise<boolean
       resolve(/^y(es)?$/i.test(answer.trim()));
     });
   });
+}
+
+/**
+ * `--simulate`: the simulated clouds and ComfyUI start in this process (the simulators are loaded only here) and
+ * `body` gets an environment pointing at them instead of the real clouds; they stop when `body` ends.
+ */
+export async function withSimulatedWorld<T>(ctx: CliContext, emit: Emit, body: (env: NodeJS.ProcessEnv) => Promise<T>): Promise<T> {
+  const { startWorld } = await import('../sim/world');
+  const world = await startWorld({ python: ctx.env.GPUBURST_PYTHON?.trim() || undefined });
+  emit({ type: 'log', level: 'info', message: `simulated clouds and ComfyUI running in this process (no account, no cost); agent logs in ${world.workDir}` });
+  try {
+    return await body({ ...withoutCloudSettings(ctx.env), ...world.env });
+  } finally {
+    await world.close();
+  }
+}
+
+/** Real keys and URLs must never reach a simulated session (and the reverse). */
+function withoutCloudSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const c of CLOUD_PROVIDERS) {
+    delete out[PROVIDER_ENV[c].keyVar];
+    for (const k of Object.keys(out)) if (k.startsWith(`GPUBURST_${c.toUpperCase()}_`)) delete out[k];
+  }
+  return out;
 }

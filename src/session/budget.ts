@@ -2,6 +2,8 @@
  * Live spend from each machine's price and its provider's billing rule. The session stops queueing as soon as the
  * spend one billing increment from now would pass the cap, so the cap is never exceeded by more than one increment.
  */
+import { billedSeconds as billed, SECONDS_PER_HOUR } from '../estimate/billing';
+
 export interface BilledMachine {
   name: string;
   usdPerHour: number;
@@ -13,16 +15,14 @@ export interface BilledMachine {
   minimumSeconds: number;
 }
 
-/** Billed seconds for a raw duration: rounded up to the increment, at least the minimum. */
-export function billedSeconds(rawSeconds: number, incrementSeconds: number, minimumSeconds: number): number {
-  if (rawSeconds <= 0) return 0;
-  const inc = Math.max(1, incrementSeconds);
-  return Math.max(minimumSeconds, Math.ceil(rawSeconds / inc) * inc);
+/** Seconds billed for one machine until `nowMs` (or its end), by the one billing arithmetic (src/estimate/billing). */
+export function machineBilledSeconds(m: BilledMachine, nowMs: number): number {
+  // An increment of 0 would divide by zero there and make a budget that never runs out: a second is the floor.
+  return billed(((m.endMs ?? nowMs) - m.startMs) / 1000, { incrementSeconds: Math.max(1, m.incrementSeconds), minimumSeconds: m.minimumSeconds });
 }
 
 export function machineCostUsd(m: BilledMachine, nowMs: number): number {
-  const raw = ((m.endMs ?? nowMs) - m.startMs) / 1000;
-  return (billedSeconds(raw, m.incrementSeconds, m.minimumSeconds) * m.usdPerHour) / 3600;
+  return (machineBilledSeconds(m, nowMs) * m.usdPerHour) / SECONDS_PER_HOUR;
 }
 
 export class BudgetTracker {
@@ -33,6 +33,10 @@ export class BudgetTracker {
 
   start(m: BilledMachine): void {
     this.machines.set(m.name, m);
+  }
+
+  tracks(name: string): boolean {
+    return this.machines.has(name);
   }
 
   end(name: string, atMs = Date.now()): void {
@@ -48,7 +52,7 @@ export class BudgetTracker {
 
   billedSeconds(nowMs = Date.now()): number {
     let sum = 0;
-    for (const m of this.machines.values()) sum += billedSeconds(((m.endMs ?? nowMs) - m.startMs) / 1000, m.incrementSeconds, m.minimumSeconds);
+    for (const m of this.machines.values()) sum += machineBilledSeconds(m, nowMs);
     return sum;
   }
 

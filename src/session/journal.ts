@@ -7,74 +7,9 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import type { ProviderName } from '../../providers/types';
+import { readJournal, type MachineRecord, type SessionJournal } from './journal-format';
 
-export type MachineState = 'intended' | 'created' | 'ready' | 'stopped' | 'terminated' | 'not-created';
-export type PromptState = 'pending' | 'queued' | 'running' | 'done' | 'failed';
-export type SessionStatus = 'planning' | 'provisioning' | 'rendering' | 'tearing-down' | 'done' | 'failed' | 'interrupted' | 'stopped';
-
-export interface MachineRecord {
-  provider: ProviderName;
-  name: string;
-  offerId: string;
-  gpu: string;
-  gpuCount: number;
-  usdPerHour: number;
-  region: string;
-  state: MachineState;
-  id?: string;
-  endpoint?: string;
-  intendedAt: string;
-  createdAt?: string;
-  readyAt?: string;
-  endedAt?: string;
-  /** How the machine can end itself if this process dies. */
-  watchdog: { armed: boolean; via: string; heartbeatMinutes?: number };
-  note?: string;
-}
-
-export interface PulledFile {
-  /** Relative to the session's output folder. */
-  path: string;
-  bytes: number;
-}
-
-export interface PromptRecord {
-  id: string;
-  workflow: string;
-  state: PromptState;
-  machine?: string;
-  comfyPromptId?: string;
-  files?: PulledFile[];
-  error?: string;
-  startedAt?: string;
-  endedAt?: string;
-  /** Render time measured on the machine, seconds. */
-  seconds?: number;
-  /** It rendered, but its outputs could not be pulled: the machine must not be terminated. */
-  pullFailed?: boolean;
-  /** With `pullFailed`: its files on the machine, to pull by name once ComfyUI (restarted) no longer has its history. */
-  remote?: { nodeId: string; filename: string; subfolder: string; type: string }[];
-}
-
-export interface SessionJournal {
-  version: 1;
-  id: string;
-  createdAt: string;
-  updatedAt: string;
-  status: SessionStatus;
-  /** Process that runs the session, so status/sweep can tell a live session from a crashed one. */
-  owner: { pid: number; host: string };
-  batchFile: string;
-  outDir: string;
-  options: Record<string, unknown>;
-  budgetUsd?: number;
-  estimate?: { costUsd: number; totalSeconds: number; secondsPerImage: number; gpu: string; provider: string };
-  machines: MachineRecord[];
-  prompts: PromptRecord[];
-  report?: Record<string, unknown>;
-  message?: string;
-}
+export type { MachineRecord, MachineState, PromptRecord, PromptState, PulledFile, SessionJournal, SessionStatus } from './journal-format';
 
 export function sessionsDir(stateDir: string): string {
   return path.join(stateDir, 'sessions');
@@ -88,7 +23,7 @@ export class Journal {
 
   static create(stateDir: string, init: Omit<SessionJournal, 'version' | 'createdAt' | 'updatedAt' | 'owner'>, throttleMs = 500): Journal {
     const now = new Date().toISOString();
-    const data: SessionJournal = { version: 1, createdAt: now, updatedAt: now, owner: { pid: process.pid, host: os.hostname() }, ...init };
+    const data: SessionJournal = { version: 2, createdAt: now, updatedAt: now, owner: { pid: process.pid, host: os.hostname() }, ...init };
     const j = new Journal(path.join(sessionsDir(stateDir), `${init.id}.json`), data, throttleMs);
     j.writeNow();
     return j;
@@ -97,9 +32,7 @@ export class Journal {
   static load(stateDir: string, id: string, throttleMs = 500): Journal | undefined {
     const file = path.join(sessionsDir(stateDir), `${id}.json`);
     if (!fs.existsSync(file)) return undefined;
-    const data = JSON.parse(fs.readFileSync(file, 'utf8')) as SessionJournal;
-    if (data.version !== 1) throw new Error(`${file}: unknown journal version ${String(data.version)}`);
-    return new Journal(file, data, throttleMs);
+    return new Journal(file, readJournal(file, JSON.parse(fs.readFileSync(file, 'utf8'))), throttleMs);
   }
 
   static list(stateDir: string): SessionJournal[] {
@@ -110,10 +43,18 @@ export class Journal {
       .filter((f) => f.endsWith('.json'))
       .sort()
       .flatMap((f) => {
+        const file = path.join(dir, f);
+        let raw: unknown;
         try {
-          return [JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as SessionJournal];
+          raw = JSON.parse(fs.readFileSync(file, 'utf8'));
         } catch {
           return []; // a half-written temporary never ends in .json; anything else unreadable is skipped
+        }
+        try {
+          return [readJournal(file, raw)];
+        } catch {
+          // Status and sweep must still see a session whose request cannot be read: it may own a live machine.
+          return [raw as SessionJournal];
         }
       });
   }

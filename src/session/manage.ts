@@ -5,12 +5,15 @@
  */
 import { BadInputError, GpuburstError } from '../../providers/errors';
 import { hasKey } from '../../providers/index';
-import { CLOUD_PROVIDERS, Machine, MACHINE_NAME_PREFIX } from '../../providers/types';
+import { CLOUD_PROVIDERS, CloudProviderName, Machine, MACHINE_NAME_PREFIX } from '../../providers/types';
 import { machineCostUsd } from './budget';
 import { sessionIdFromName } from './ids';
 import { isLive, Journal, MachineRecord, SessionJournal } from './journal';
+import { MachineLifecycle } from './lifecycle';
 import { ProviderPool } from './pool';
-import { teardown, TeardownOutcome } from './teardown';
+import type { TeardownOutcome } from './teardown';
+import { templateFor } from './templates';
+import { sessionTimings } from './timings';
 
 export interface MachineStatusRow {
   name: string;
@@ -45,8 +48,10 @@ async function statusOf(j: SessionJournal, pool: ProviderPool, env: NodeJS.Proce
   const machines = await Promise.all(
     j.machines.map(async (m): Promise<MachineStatusRow> => {
       const row: MachineStatusRow = { name: m.name, provider: m.provider, id: m.id, journalState: m.state, note: m.note, spentUsd: spent(m, pool) };
-      if (!m.id || m.state === 'terminated' || m.state === 'not-created' || m.provider === 'local') return row;
-      if (!hasKey(m.provider as never, env)) return { ...row, providerStatus: `unknown (no ${m.provider} key set)` };
+      // A server the user runs is not asked (status has no URL for it, and nothing of it bills).
+      const cloud = templateFor(m.provider) ? (m.provider as CloudProviderName) : undefined;
+      if (!m.id || m.state === 'terminated' || m.state === 'not-created' || !cloud) return row;
+      if (!hasKey(cloud, env)) return { ...row, providerStatus: `unknown (no ${m.provider} key set)` };
       try {
         const live = await pool.get(m.provider).getMachine({ id: m.id });
         return { ...row, providerStatus: `${live.status} (${live.providerStatus})` };
@@ -85,7 +90,6 @@ export interface DownOptions {
   id: string;
   /** End machines even when finished outputs are still on them. */
   force: boolean;
-  confirmSeconds?: number;
 }
 
 export async function downSession(o: DownOptions): Promise<TeardownOutcome[]> {
@@ -94,8 +98,10 @@ export async function downSession(o: DownOptions): Promise<TeardownOutcome[]> {
   const kept = journal.data.prompts.filter((p) => p.pullFailed).length;
   if (kept && !o.force) throw new BadInputError(`session ${o.id}: ${kept} finished prompt(s) still have their outputs only on the machine; gpuburst resume ${o.id} pulls them, gpuburst down ${o.id} --force ends it anyway`);
   journal.claim();
-  const pool = new ProviderPool(o.env, (journal.data.options.comfyUrls as string[] | undefined) ?? []);
-  const outcomes = await teardown({ journal, pool, policy: 'terminate', unpulled: () => 0, confirmSeconds: o.confirmSeconds });
+  const request = journal.data.request;
+  const pool = new ProviderPool(o.env, request.comfyUrls);
+  const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings: sessionTimings({ env: o.env, simulated: request.simulated }) });
+  const outcomes = await lifecycle.teardown('terminate', () => 0);
   const open = journal.data.machines.some((m) => m.state !== 'terminated' && m.state !== 'not-created');
   journal.now((d) => Object.assign(d, { status: open ? d.status : 'done', message: open ? 'down: some machines are not confirmed ended' : 'ended with gpuburst down' }));
   return outcomes;

@@ -22,6 +22,7 @@ import { getProfile } from '../estimate/profiles';
 import type { AgentModel } from './agent/config';
 import { batchShape } from './batch-shape';
 import type { ProviderPool } from './pool';
+import { templateFor } from './templates';
 
 export interface PlanOptions {
   batchFile: string;
@@ -57,9 +58,11 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const batch = loadBatch(o.batchFile, objectInfo);
   const prompts = expandBatch(batch, objectInfo);
   if (prompts.length === 0) throw new BadInputError(`${o.batchFile}: the batch expands to no prompt`);
+  // The user's own ComfyUI servers (no machine template): any GPU they have, at no rent.
+  const ownServers = o.provider !== 'auto' && !templateFor(o.provider);
   // Against the user's own server, its node list and model files are the truth; against a rented machine, the
   // core nodes plus the models the batch schedules for download.
-  const against = o.provider === 'local' && o.comfyUrls?.length ? await new ComfyClient({ baseUrl: o.comfyUrls[0], timeoutMs: 15_000 }).objectInfo() : objectInfo;
+  const against = ownServers && o.comfyUrls?.length ? await new ComfyClient({ baseUrl: o.comfyUrls[0], timeoutMs: 15_000 }).objectInfo() : objectInfo;
   const problems = validateBatch(batch, prompts, against);
   if (problems.length) throw new BatchFileError(batch.file, problems.map((p) => ({ path: p.where, message: formatProblem(p) })));
   const shape = batchShape(prompts, o.model);
@@ -69,7 +72,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const wanted = o.gpu ? new Set(resolveGpuNames(o.gpu, known)) : undefined;
   const gpuOf = (x: Offer) => canonicalGpu(x.gpu, known) ?? x.gpu;
 
-  const clouds = cloudsFor(o.provider, env);
+  const clouds = ownServers ? [o.provider as ProviderName] : cloudsFor(o.provider as CloudProviderName | 'auto', env);
   const listed = await Promise.allSettled(clouds.map((c) => pool.get(c).listOffers({ interruptible: o.interruptible ? true : false })));
   const offerErrors: Plan['offerErrors'] = [];
   const offers: Offer[] = [];
@@ -82,8 +85,8 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const usable = offers.filter(
     (x) =>
       x.available &&
-      (o.provider === 'local' || !wanted || wanted.has(gpuOf(x))) &&
-      (o.provider === 'local' || x.vramGb * x.gpuCount >= profile.minVramGb) &&
+      (ownServers || !wanted || wanted.has(gpuOf(x))) &&
+      (ownServers || x.vramGb * x.gpuCount >= profile.minVramGb) &&
       (o.maxUsdPerHour === undefined || x.usdPerHour <= o.maxUsdPerHour),
   );
   if (usable.length === 0) throw new BadInputError(noOfferMessage(o, offers, profile.minVramGb, offerErrors, wanted, gpuOf));
@@ -92,7 +95,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const today = new Date().toISOString().slice(0, 10);
   const calibration = readCalibration(cwd).entries;
   // A local server whose GPU the catalog does not know is estimated as the catalog's local GPU (it costs nothing).
-  const asPriced = (x: Offer) => fromLiveOffer(x.provider === 'local' && !canonicalGpu(x.gpu, known) ? { ...x, gpu: 'RTX 3060' } : x, known, today);
+  const asPriced = (x: Offer) => fromLiveOffer(ownServers && !canonicalGpu(x.gpu, known) ? { ...x, gpu: 'RTX 3060' } : x, known, today);
   const { rows, local } = estimate({ batch: share, catalog, offers: usable.map(asPriced), calibration });
   const ranked = rows
     .filter((row) => row.provider !== 'colab')
@@ -126,8 +129,7 @@ export function checkOutputFolder(dir: string): void {
   }
 }
 
-function cloudsFor(provider: PlanOptions['provider'], env: NodeJS.ProcessEnv): ProviderName[] {
-  if (provider === 'local') return ['local'];
+function cloudsFor(provider: CloudProviderName | 'auto', env: NodeJS.ProcessEnv): ProviderName[] {
   if (provider !== 'auto') {
     if (!hasKey(provider, env)) throw new AuthError(`${provider}: no API key; set ${keyVar(provider)}`, { provider });
     return [provider];

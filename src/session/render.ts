@@ -12,11 +12,11 @@ import { PromptRunner } from '../comfy/runner';
 import type { BudgetTracker } from './budget';
 import type { Emit } from './events';
 import type { Journal, PromptRecord } from './journal';
-import type { ProvisionedMachine } from './provision';
+import type { LiveMachine } from './lifecycle';
 
 export interface RenderOptions {
   journal: Journal;
-  machines: ProvisionedMachine[];
+  machines: LiveMachine[];
   prompts: ExpandedPrompt[];
   /** `<out>/<session>`: each workflow's images go to a folder of its name below it. */
   sessionDir: string;
@@ -89,7 +89,7 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
     o.emit({ type: 'prompt', id, state: rec.state, machine: rec.machine, ...event });
   };
 
-  const makeRunner = (m: ProvisionedMachine) =>
+  const makeRunner = (m: LiveMachine) =>
     new PromptRunner({
       client: m.client,
       outputDir: o.sessionDir,
@@ -134,7 +134,7 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
       const queue = (function* (items: ExpandedPrompt[]) {
         yield* items;
       })(unfinished());
-      const lost = new Set<ProvisionedMachine>();
+      const lost = new Set<LiveMachine>();
       await Promise.all(
         alive.map(async (m) => {
           const runner = makeRunner(m);

@@ -63,7 +63,7 @@ export function buildReport(r: ReportInput): SessionReport {
     billedSeconds: r.budget.billedSeconds(),
     costUsd,
     estimateUsd: r.plan.estimateUsd,
-    budgetUsd: d.budgetUsd,
+    budgetUsd: d.request.maxCostUsd,
     usdPerImage: images ? costUsd / images : undefined,
     secondsPerImage,
     localSecondsPerImage: r.plan.localSecondsPerImage,
@@ -81,7 +81,7 @@ export function buildReport(r: ReportInput): SessionReport {
 function calibrate(r: ReportInput, measured: number, secondsPerImage: number | undefined): SessionReport['calibrated'] {
   const machine = r.journal.data.machines.find((m) => m.readyAt);
   // Simulators render at whatever speed they are told: never a measurement.
-  if (r.journal.data.options.simulated) return undefined;
+  if (r.journal.data.request.simulated) return undefined;
   // A handful of prompts on one kind of GPU is a measurement; mixed GPUs or three images are not.
   const gpus = new Set(r.journal.data.machines.filter((m) => m.readyAt).map((m) => m.gpu));
   if (!machine || !secondsPerImage || measured < 3 || gpus.size !== 1) return undefined;

@@ -5,20 +5,17 @@
  */
 import path from 'path';
 import { BadInputError } from '../../providers/errors';
-import type { ProviderName } from '../../providers/types';
 import { Limiter, outputFiles, pullOutputs } from '../comfy/outputs';
 import { machineCostUsd } from './budget';
 import type { Emit } from './events';
 import { isLive, Journal, MachineRecord } from './journal';
-import { reconnect } from './reconnect';
+import { LiveMachine, MachineLifecycle } from './lifecycle';
 import { localOutputName } from './render';
 import { makePlan } from './plan';
 import { ProviderPool } from './pool';
-import type { ProvisionedMachine } from './provision';
 import type { SessionReport } from './report';
 import { runJournaled } from './session';
-import { teardown } from './teardown';
-import { DEFAULT_TIMINGS, SessionTimings, timingsFromEnv } from './timings';
+import { SessionTimings, sessionTimings } from './timings';
 
 export interface ResumeOptions {
   stateDir: string;
@@ -28,7 +25,7 @@ export interface ResumeOptions {
   signal?: AbortSignal;
   emit: Emit;
   timings?: Partial<SessionTimings>;
-  /** false: leave the machines up when everything succeeded (Pulumi `autoTeardown: false`). */
+  /** Over the journaled request's: false leaves the machines up when everything succeeded (Pulumi `autoTeardown: false`). */
   teardownOnSuccess?: boolean;
 }
 
@@ -37,24 +34,25 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   if (!journal) throw new BadInputError(`no session "${o.id}" in ${o.stateDir}; gpuburst status lists them`);
   if (isLive(journal.data) && journal.data.owner.pid !== process.pid) throw new BadInputError(`session ${o.id} is still running (process ${journal.data.owner.pid} on ${journal.data.owner.host})`);
   journal.claim();
-  const opts = journal.data.options as Record<string, unknown>;
-  const comfyUrls = (opts.comfyUrls as string[] | undefined) ?? [];
-  const timings: SessionTimings = { ...DEFAULT_TIMINGS, ...timingsFromEnv(o.env), ...o.timings };
-  const pool = new ProviderPool(o.env, comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
+  const request = { ...journal.data.request, teardownOnSuccess: o.teardownOnSuccess ?? journal.data.request.teardownOnSuccess };
+  const timings = sessionTimings({ env: o.env, simulated: request.simulated, overrides: o.timings });
+  const pool = new ProviderPool(o.env, request.comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
   const spentSoFar = journal.data.machines.reduce((s, m) => s + spentOf(m), 0);
-  const remainingUsd = journal.data.budgetUsd === undefined ? undefined : journal.data.budgetUsd - spentSoFar;
-  if (remainingUsd !== undefined && remainingUsd <= 0) throw new BadInputError(`session ${o.id}: its budget of $${journal.data.budgetUsd!.toFixed(2)} is spent ($${spentSoFar.toFixed(2)})`);
+  if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar <= 0) throw new BadInputError(`session ${o.id}: its budget of $${request.maxCostUsd.toFixed(2)} is spent ($${spentSoFar.toFixed(2)})`);
 
-  const plan = await makePlan({ batchFile: journal.data.batchFile, provider: opts.provider as ProviderName | 'auto', gpu: opts.gpu as string | undefined, pods: Number(opts.pods ?? 1), model: opts.model as string | undefined }, pool, o.env, o.cwd);
+  // The whole batch's estimate may exceed what is left of the budget although most of it is done: no refusal here,
+  // the budget stops queueing instead.
+  const plan = await makePlan({ ...request, maxCostUsd: undefined }, pool, o.env, o.cwd);
   // The same batch file expands to the same ids; prompts added since are simply new work.
   const known = new Set(journal.data.prompts.map((p) => p.id));
   journal.now((d) => d.prompts.push(...plan.prompts.filter((p) => !known.has(p.id)).map((p) => ({ id: p.id, workflow: p.workflow, state: 'pending' as const }))));
 
+  const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings, plan, priorSpentUsd: spentSoFar, signal: o.signal, emit: o.emit });
   await findIntended(journal, pool);
-  const existing: ProvisionedMachine[] = [];
+  const existing: LiveMachine[] = [];
   try {
     for (const rec of journal.data.machines.filter((m) => m.id && ['created', 'ready', 'stopped'].includes(m.state))) {
-      const m = await reconnect({ stateDir: o.stateDir, journal, pool, rec, timings, signal: o.signal, emit: o.emit, models: plan.models });
+      const m = await lifecycle.reconnect(rec);
       if (m) existing.push(m);
     }
     for (const m of existing) await adoptFinished(journal, m);
@@ -63,39 +61,14 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
     // machine that may hold finished outputs (prompts it was running when the last client died).
     await Promise.all(existing.map((m) => m.channel?.stop()));
     const mayHold = (name: string) => journal.data.prompts.filter((p) => p.machine === name && (p.pullFailed || ((p.state === 'queued' || p.state === 'running') && p.comfyPromptId))).length;
-    await teardown({ journal, pool, policy: (opts.teardown as 'terminate' | 'stop') ?? 'terminate', unpulled: mayHold, emit: o.emit, pollMs: timings.pollSeconds * 1000, confirmSeconds: timings.confirmSeconds });
+    await lifecycle.teardown(request.teardown, mayHold);
     journal.now((d) => Object.assign(d, { status: 'failed', message: `resume failed: ${(err as Error).message}` }));
     throw err;
   }
   // Whatever was in flight on a machine that is gone runs again.
   journal.now((d) => d.prompts.filter((p) => (p.state === 'queued' || p.state === 'running') && !existing.some((m) => m.record.name === p.machine)).forEach((p) => Object.assign(p, { state: 'pending', machine: undefined })));
 
-  return runJournaled(
-    {
-      batchFile: journal.data.batchFile,
-      provider: opts.provider as ProviderName | 'auto',
-      gpu: opts.gpu as string | undefined,
-      pods: Number(opts.pods ?? 1),
-      maxCostUsd: remainingUsd,
-      teardown: (opts.teardown as 'terminate' | 'stop') ?? 'terminate',
-      idleMinutes: Number(opts.idleMinutes ?? 10),
-      heartbeatMinutes: Number(opts.heartbeatMinutes ?? 10),
-      remoteKey: opts.remoteKey !== false,
-      teardownOnSuccess: o.teardownOnSuccess,
-      comfyUrls,
-      stateDir: o.stateDir,
-      cwd: o.cwd,
-      env: o.env,
-      confirm: async () => true,
-      timings,
-      signal: o.signal,
-      emit: o.emit,
-    },
-    plan,
-    journal,
-    pool,
-    existing,
-  );
+  return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit: o.emit }, plan, journal, existing);
 }
 
 /** A create the last client sent but never heard back from (it was killed): the machine may exist under its name. */
@@ -107,7 +80,7 @@ async function findIntended(journal: Journal, pool: ProviderPool): Promise<void>
 }
 
 /** Prompts that finished on this machine while nobody was pulling: their outputs are still in ComfyUI's history. */
-async function adoptFinished(journal: Journal, m: ProvisionedMachine): Promise<void> {
+async function adoptFinished(journal: Journal, m: LiveMachine): Promise<void> {
   const limiter = new Limiter(4);
   for (const p of journal.data.prompts.filter((x) => x.machine === m.record.name && x.comfyPromptId && (x.state !== 'done' || x.pullFailed))) {
     const entry = await m.client.history(p.comfyPromptId!).catch(() => undefined);

@@ -5,140 +5,101 @@
 import path from 'path';
 import { BadInputError, CapacityError } from '../../providers/errors';
 import type { Offer } from '../../providers/types';
-import type { AgentSettings } from './agent/config';
-import { BudgetTracker } from './budget';
 import type { Emit } from './events';
 import { newSessionId } from './ids';
 import { Journal } from './journal';
-import { checkOutputFolder, makePlan, Plan, PlanOptions } from './plan';
+import { LiveMachine, MachineLifecycle } from './lifecycle';
+import { keyNotes } from './notes';
+import { checkOutputFolder, makePlan, Plan } from './plan';
 import { ProviderPool } from './pool';
-import { provisionOne, ProvisionedMachine } from './provision';
 import { renderAll, RenderResult } from './render';
 import { buildReport, SessionReport } from './report';
-import { teardown, TeardownOutcome } from './teardown';
-import { DEFAULT_TIMINGS, maxLifetimeMinutes, SessionTimings, timingsFromEnv, watchdogCadence } from './timings';
+import { parseSessionRequest, requestFields, SessionRequest } from './request';
+import type { TeardownOutcome } from './teardown';
+import { templateFor } from './templates';
+import { SessionTimings, sessionTimings } from './timings';
 
-export interface RunSessionOptions extends PlanOptions {
-  /** Root output folder; the session's files go to `<outDir>/<session>/<workflow>/`. Default: the batch file's. */
-  outDir?: string;
-  teardown: 'terminate' | 'stop';
-  idleMinutes: number;
-  heartbeatMinutes: number;
-  /** Hand account keys to Lambda/Paperspace machines so their watchdog can terminate them. */
-  remoteKey: boolean;
-  /** Against simulators: nothing is measured for calibration. */
-  simulated?: boolean;
-  /** false: a session that succeeded leaves its machines up (Pulumi's `autoTeardown: false`); failures still tear down. */
-  teardownOnSuccess?: boolean;
-  comfyUrls: string[];
+/** Everything about a run that is not the request: where state lives, the environment, how it talks back. */
+export interface SessionRuntime {
   stateDir: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
-  /** Asked once the estimate is known; false ends the session before anything is rented. */
-  confirm: (plan: Plan) => Promise<boolean>;
+  /** Asked once the estimate is known, with what the user must know about keys on machines; false ends the session before anything is rented. */
+  confirm: (plan: Plan, notes: string[]) => Promise<boolean>;
+  /** Over the merged timings (./timings `sessionTimings`): tests and stack config shorten waits. */
   timings?: Partial<SessionTimings>;
   signal?: AbortSignal;
   emit: Emit;
 }
 
+/** A request's fields (checked and defaulted by the one schema, ./request) next to the runtime. */
+export type SessionRequestInput = Pick<SessionRequest, 'batchFile'> & Partial<SessionRequest>;
+export type RunSessionOptions = SessionRequestInput & SessionRuntime;
+
 export async function runSession(o: RunSessionOptions): Promise<SessionReport> {
-  const timings = { ...DEFAULT_TIMINGS, ...timingsFromEnv(o.env), ...o.timings };
-  const log = (message: string) => o.emit({ type: 'log', level: 'info', message });
-  const pool = new ProviderPool(o.env, o.comfyUrls, log);
-  const plan = await makePlan(o, pool, o.env, o.cwd);
-  checkOutputFolder(o.outDir ?? plan.batch.outputDir);
-  if (!(await o.confirm(plan))) throw new BadInputError('cancelled before anything was rented');
+  const request = parseSessionRequest(requestFields(o));
+  const timings = sessionTimings({ env: o.env, simulated: request.simulated, overrides: o.timings });
+  const emit = o.emit;
+  const pool = new ProviderPool(o.env, request.comfyUrls, (message) => emit({ type: 'log', level: 'info', message }));
+  const plan = await makePlan(request, pool, o.env, o.cwd);
+  checkOutputFolder(request.outDir ?? plan.batch.outputDir);
+  if (!(await o.confirm(plan, keyNotes(plan, pool, request)))) throw new BadInputError('cancelled before anything was rented');
   if (o.signal?.aborted) throw new BadInputError('interrupted before anything was rented');
 
-  const journal = openJournal(o, plan);
-  o.emit({ type: 'session', id: journal.data.id, status: 'planning', message: `session ${journal.data.id}: ${plan.prompts.length} prompts → ${journal.data.outDir}` });
-  return runJournaled({ ...o, timings }, plan, journal, pool);
+  const journal = openJournal(request, plan, o.stateDir);
+  emit({ type: 'session', id: journal.data.id, status: 'planning', message: `session ${journal.data.id}: ${plan.prompts.length} prompts → ${journal.data.outDir}` });
+  const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings, plan, signal: o.signal, emit });
+  return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit }, plan, journal);
 }
 
-/** A new session's journal: its options, estimate and every prompt, before anything is rented. */
-export function openJournal(o: Omit<RunSessionOptions, 'confirm' | 'emit'>, plan: Plan): Journal {
+/** A new session's journal: its request, estimate and every prompt, before anything is rented. */
+export function openJournal(request: SessionRequest, plan: Plan, stateDir: string): Journal {
   const id = newSessionId();
   const first = plan.ranked[0].row;
-  return Journal.create(o.stateDir, {
+  return Journal.create(stateDir, {
     id,
     status: 'planning',
-    batchFile: path.resolve(o.batchFile),
-    outDir: path.resolve(o.outDir ?? plan.batch.outputDir, id),
-    options: { provider: o.provider, gpu: o.gpu, pods: o.pods, teardown: o.teardown, idleMinutes: o.idleMinutes, heartbeatMinutes: o.heartbeatMinutes, remoteKey: o.remoteKey, model: plan.shape.model, comfyUrls: o.comfyUrls, simulated: o.simulated === true },
-    budgetUsd: o.maxCostUsd,
+    // The profile the plan used, so a resume estimates the same way.
+    request: { ...request, model: request.model ?? plan.shape.model },
+    outDir: path.resolve(request.outDir ?? plan.batch.outputDir, id),
     estimate: { costUsd: plan.estimateUsd, totalSeconds: plan.estimateSeconds, secondsPerImage: first.secondsPerImage, gpu: first.gpu, provider: first.provider },
     machines: [],
     prompts: plan.prompts.map((p) => ({ id: p.id, workflow: p.workflow, state: 'pending' })),
   });
 }
 
+export interface JournaledRun {
+  lifecycle: MachineLifecycle;
+  request: SessionRequest;
+  timings: SessionTimings;
+  cwd: string;
+  signal?: AbortSignal;
+  emit: Emit;
+}
+
 /** Provision, render, tear down for a journaled session (also how `resume` continues one). */
-export async function runJournaled(o: RunSessionOptions & { timings: SessionTimings }, plan: Plan, journal: Journal, pool: ProviderPool, existing: ProvisionedMachine[] = []): Promise<SessionReport> {
+export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal, existing: LiveMachine[] = []): Promise<SessionReport> {
   const startedMs = Date.now();
-  const budget = new BudgetTracker(o.maxCostUsd);
-  const machines: ProvisionedMachine[] = [...existing];
-  const billing = (name: string, provider: ProvisionedMachine['provider'], usdPerHour: number, startMs: number) => {
-    const caps = provider.capabilities().billing;
-    budget.start({ name, usdPerHour, startMs, incrementSeconds: caps.incrementSeconds, minimumSeconds: caps.minimumSeconds });
-  };
-  // Machines carried over from before (resume) bill from now on as far as this run's budget is concerned.
-  for (const m of existing) billing(m.record.name, m.provider, m.record.usdPerHour, startedMs);
+  const { lifecycle, request } = r;
+  const machines: LiveMachine[] = [...existing];
   let render: RenderResult | undefined;
   let failure: unknown;
   let teardownOutcomes: TeardownOutcome[] = [];
   const emitStatus = (status: typeof journal.data.status, message?: string) => {
     journal.now((d) => Object.assign(d, { status, message }));
-    o.emit({ type: 'session', id: journal.data.id, status, message });
+    r.emit({ type: 'session', id: journal.data.id, status, message });
   };
-  const cadence = watchdogCadence(o.timings, o.heartbeatMinutes);
   const work = async () => {
     emitStatus('provisioning');
-    const agent = (offerUsdPerHour: number): AgentSettings => ({
-      heartbeatMinutes: o.heartbeatMinutes,
-      idleMinutes: o.idleMinutes,
-      maxLifetimeMinutes: maxLifetimeMinutes(plan.estimateSeconds),
-      usdPerHour: offerUsdPerHour,
-      budgetUsd: o.maxCostUsd,
-      billedBeforeStartSeconds: 0,
-      pollSeconds: cadence.agentPollSeconds,
-      models: plan.models,
-    });
     const unfinished = journal.data.prompts.some((p) => p.state !== 'done' && p.state !== 'failed');
-    const wanted = unfinished ? Math.max(0, o.pods - machines.length) : 0;
-    const settled = await Promise.allSettled(
-      Array.from({ length: wanted }, (_, i) =>
-        provisionOne(
-          {
-            journal,
-            stateDir: o.stateDir,
-            pool,
-            agent: (offer) => agent(offer.usdPerHour),
-            remoteKey: o.remoteKey,
-            readyTimeoutSeconds: o.timings.readyTimeoutSeconds,
-            modelsTimeoutSeconds: o.timings.modelsTimeoutSeconds,
-            pollSeconds: o.timings.pollSeconds,
-            heartbeatMs: cadence.heartbeatMs,
-            heartbeat: () => ({ spentUsd: budget.spentUsd(), budgetUsd: o.maxCostUsd }),
-            signal: o.signal,
-            emit: o.emit,
-          },
-          journal.data.machines.length + i,
-          candidatesFor(plan, i),
-        ).then((m) => {
-          machines.push(m);
-          billing(m.record.name, m.provider, m.record.usdPerHour, Date.parse(m.record.createdAt!));
-          return m;
-        }),
-      ),
-    );
-    // Machines created but never ready still bill until teardown: count them too.
-    for (const rec of journal.data.machines) {
-      if (rec.createdAt && !rec.endedAt && !machines.some((m) => m.record === rec)) billing(rec.name, pool.get(rec.provider), rec.usdPerHour, Date.parse(rec.createdAt));
-    }
+    const wanted = unfinished ? Math.max(0, request.pods - machines.length) : 0;
+    const first = journal.data.machines.length;
+    const settled = await Promise.allSettled(Array.from({ length: wanted }, (_, i) => lifecycle.provision(first + i, candidatesFor(plan, i)).then((m) => void machines.push(m))));
+    lifecycle.billOpen();
     const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
     if (machines.length === 0 && unfinished) throw failed[0] ?? new CapacityError('no machine could be provisioned');
-    if (failed.length) o.emit({ type: 'log', level: 'warn', message: `${failed.length} of ${wanted} machines could not be provisioned (${(failed[0] as Error).message}); going on with ${machines.length}` });
-    if (o.signal?.aborted) return;
+    if (failed.length) r.emit({ type: 'log', level: 'warn', message: `${failed.length} of ${wanted} machines could not be provisioned (${(failed[0] as Error).message}); going on with ${machines.length}` });
+    if (r.signal?.aborted) return;
 
     emitStatus('rendering');
     const perImageUsd = (plan.ranked[0].row.secondsPerImage * machines.reduce((s, m) => s + m.record.usdPerHour, 0)) / 3600 / machines.length;
@@ -147,12 +108,12 @@ export async function runJournaled(o: RunSessionOptions & { timings: SessionTimi
       machines,
       prompts: plan.prompts,
       sessionDir: journal.data.outDir,
-      budget,
-      signal: o.signal,
-      emit: o.emit,
+      budget: lifecycle.budget,
+      signal: r.signal,
+      emit: r.emit,
       projectUsd: (remaining) => remaining * perImageUsd,
     });
-    await Promise.all(machines.map((m) => m.channel?.beat({ batchDone: true })));
+    await lifecycle.finishBatch(machines);
   };
   try {
     await work();
@@ -160,15 +121,14 @@ export async function runJournaled(o: RunSessionOptions & { timings: SessionTimi
     failure = err;
   } finally {
     await Promise.all(machines.map((m) => m.channel?.stop()));
-    const keep = o.teardownOnSuccess === false && !failure && !o.signal?.aborted;
+    const keep = !request.teardownOnSuccess && !failure && !r.signal?.aborted;
     if (!keep) emitStatus('tearing-down');
     const unpulled = (name: string) => journal.data.prompts.filter((p) => p.machine === name && p.pullFailed).length;
-    if (!keep) teardownOutcomes = await teardown({ journal, pool, policy: o.teardown, unpulled, emit: o.emit, pollMs: o.timings.pollSeconds * 1000, confirmSeconds: o.timings.confirmSeconds });
-    for (const rec of journal.data.machines) if (rec.endedAt) budget.end(rec.name, Date.parse(rec.endedAt));
+    if (!keep) teardownOutcomes = await lifecycle.teardown(request.teardown, unpulled);
   }
-  const report = buildReport({ journal, plan, render, budget, startedMs, teardown: teardownOutcomes, failure, interrupted: Boolean(o.signal?.aborted), cwd: o.cwd });
+  const report = buildReport({ journal, plan, render, budget: lifecycle.budget, startedMs, teardown: teardownOutcomes, failure, interrupted: Boolean(r.signal?.aborted), cwd: r.cwd });
   journal.now((d) => Object.assign(d, { status: report.status, report, message: report.message }));
-  o.emit({ type: 'session', id: journal.data.id, status: report.status });
+  r.emit({ type: 'session', id: journal.data.id, status: report.status });
   if (failure) throw attachReport(failure, report);
   return report;
 }
@@ -179,7 +139,7 @@ export async function runJournaled(o: RunSessionOptions & { timings: SessionTimi
  */
 function candidatesFor(plan: Plan, i: number): Offer[] {
   const offers = plan.ranked.map((r) => r.offer);
-  if (offers[0]?.provider !== 'local') return offers;
+  if (!offers[0] || templateFor(offers[0].provider)) return offers;
   const k = i % offers.length;
   return [...offers.slice(k), ...offers.slice(0, k)];
 }

@@ -9,13 +9,13 @@ import { GpuburstError } from '../../providers/errors';
 import type { ProviderName } from '../../providers/types';
 import type { Emit } from './events';
 import { Journal } from './journal';
+import { MachineLifecycle } from './lifecycle';
 import { makePlan } from './plan';
 import { ProviderPool } from './pool';
-import { provisionOne } from './provision';
+import { parseSessionRequest, RawRequest, SessionRequest } from './request';
 import { resumeSession } from './resume';
 import { openJournal } from './session';
-import { teardown } from './teardown';
-import { DEFAULT_TIMINGS, maxLifetimeMinutes, SessionTimings, watchdogCadence } from './timings';
+import { SessionTimings, sessionTimings } from './timings';
 
 export interface StepBase {
   /** Working directory: `.gpuburst/` (journals, machine-token secret) lives below it. */
@@ -26,19 +26,8 @@ export interface StepBase {
 }
 
 export interface SessionStepInput extends StepBase {
-  batchFile: string;
-  provider: ProviderName | 'auto';
-  gpu?: string;
-  maxCostUsd?: number;
-  maxUsdPerHour?: number;
-  interruptible?: boolean;
-  model?: string;
-  outDir?: string;
-  teardown: 'terminate' | 'stop';
-  heartbeatMinutes: number;
-  idleMinutes: number;
-  remoteKey: boolean;
-  comfyUrls?: string[];
+  /** The session request as built by the stack (it travels through Pulumi state, so it is checked again here). */
+  request: RawRequest;
 }
 
 export interface EstimateStepOutput {
@@ -82,7 +71,8 @@ const quiet: Emit = () => undefined;
 
 /** What `pulumi preview` shows: the plan's estimate, nothing rented. */
 export async function estimateStep(i: SessionStepInput): Promise<EstimateStepOutput> {
-  const plan = await makePlan({ ...i, pods: 1 }, new ProviderPool(i.env, i.comfyUrls ?? []), i.env, i.cwd);
+  const request = parseSessionRequest(i.request);
+  const plan = await makePlan(request, new ProviderPool(i.env, request.comfyUrls), i.env, i.cwd);
   const { offer, row } = plan.ranked[0];
   return { prompts: plan.prompts.length, provider: offer.provider, gpu: offer.gpu, usdPerHour: offer.usdPerHour, estimateUsd: plan.estimateUsd, estimateSeconds: plan.estimateSeconds, usdPerImage: row.usdPerImage };
 }
@@ -92,31 +82,15 @@ export async function estimateStep(i: SessionStepInput): Promise<EstimateStepOut
  * with the machine id, so the caller (Pulumi) can keep the id in state.
  */
 export async function provisionStep(i: SessionStepInput): Promise<MachineStepOutput> {
-  const timings = { ...DEFAULT_TIMINGS, ...i.timings };
-  const emit = i.emit ?? quiet;
-  const pool = new ProviderPool(i.env, i.comfyUrls ?? []);
-  const plan = await makePlan({ ...i, pods: 1 }, pool, i.env, i.cwd);
-  const cadence = watchdogCadence(timings, i.heartbeatMinutes);
-  const journal = openJournal({ ...i, pods: 1, comfyUrls: i.comfyUrls ?? [], stateDir: stateDir(i.cwd) }, plan);
+  const request = parseSessionRequest(i.request);
+  const timings = sessionTimings({ env: i.env, simulated: request.simulated, overrides: i.timings });
+  const pool = new ProviderPool(i.env, request.comfyUrls);
+  const plan = await makePlan(request, pool, i.env, i.cwd);
+  const journal = openJournal(request, plan, stateDir(i.cwd));
   journal.now((d) => (d.status = 'provisioning'));
+  const lifecycle = new MachineLifecycle({ journal, stateDir: stateDir(i.cwd), pool, request, timings, plan, emit: i.emit ?? quiet });
   try {
-    const m = await provisionOne(
-      {
-        journal,
-        stateDir: stateDir(i.cwd),
-        pool,
-        agent: (offer) => ({ heartbeatMinutes: i.heartbeatMinutes, idleMinutes: i.idleMinutes, maxLifetimeMinutes: maxLifetimeMinutes(plan.estimateSeconds), usdPerHour: offer.usdPerHour, budgetUsd: i.maxCostUsd, billedBeforeStartSeconds: 0, pollSeconds: cadence.agentPollSeconds, models: plan.models }),
-        remoteKey: i.remoteKey,
-        readyTimeoutSeconds: timings.readyTimeoutSeconds,
-        modelsTimeoutSeconds: timings.modelsTimeoutSeconds,
-        pollSeconds: timings.pollSeconds,
-        heartbeatMs: cadence.heartbeatMs,
-        heartbeat: () => ({ budgetUsd: i.maxCostUsd }),
-        emit,
-      },
-      0,
-      plan.ranked.map((r) => r.offer),
-    );
+    const m = await lifecycle.provision(0, plan.ranked.map((r) => r.offer));
     await m.channel?.stop();
     journal.now((d) => (d.status = 'rendering'));
     return {
@@ -132,7 +106,7 @@ export async function provisionStep(i: SessionStepInput): Promise<MachineStepOut
     };
   } catch (err) {
     const machineId = journal.data.machines.find((m) => m.id)?.id;
-    await teardown({ journal, pool, policy: 'terminate', unpulled: () => 0, confirmSeconds: timings.confirmSeconds, pollMs: timings.pollSeconds * 1000 });
+    await lifecycle.teardown('terminate', () => 0);
     journal.now((d) => Object.assign(d, { status: 'failed', message: (err as Error).message }));
     if (err instanceof GpuburstError && !err.machineId && machineId) (err as { machineId?: string }).machineId = machineId;
     // A stack keeps such a machine in state: its cloud (the request may say 'auto') and session go with the id.
@@ -160,18 +134,32 @@ export async function renderStep(i: StepBase & { sessionId: string; autoTeardown
 
 /** End a machine (idempotent), recording it in its session's journal when that journal is here. */
 export async function terminateStep(i: StepBase & { provider: ProviderName; machineId: string; sessionId?: string }): Promise<void> {
-  const pool = new ProviderPool(i.env);
   const journal = i.sessionId ? Journal.load(stateDir(i.cwd), i.sessionId) : undefined;
-  const timings = { ...DEFAULT_TIMINGS, ...i.timings };
   if (journal?.data.machines.some((m) => m.id === i.machineId)) {
-    await teardown({ journal, pool, policy: 'terminate', unpulled: () => 0, confirmSeconds: timings.confirmSeconds, pollMs: timings.pollSeconds * 1000 });
+    const request = journal.data.request;
+    const timings = sessionTimings({ env: i.env, simulated: request.simulated, overrides: i.timings });
+    const lifecycle = new MachineLifecycle({ journal, stateDir: stateDir(i.cwd), pool: new ProviderPool(i.env, request.comfyUrls), request, timings, emit: i.emit });
+    await lifecycle.teardown('terminate', () => 0);
     return;
   }
-  await pool.get(i.provider).terminateMachine({ id: i.machineId });
+  await new ProviderPool(i.env).get(i.provider).terminateMachine({ id: i.machineId });
 }
 
 /** The machine as its provider sees it now; undefined when it is gone (Pulumi refresh drops it). */
 export async function readStep(i: StepBase & { provider: ProviderName; machineId: string }): Promise<{ status: string; usdPerHour?: number } | undefined> {
   const m = await new ProviderPool(i.env).get(i.provider).getMachine({ id: i.machineId });
   return m.status === 'terminated' ? undefined : { status: m.status, usdPerHour: m.usdPerHour };
+}
+
+/** Two requests ask for the same machine once both are checked and defaulted (an older state may lack new fields). */
+export function sameRequest(a: unknown, b: unknown): boolean {
+  const norm = (r: unknown): SessionRequest | undefined => {
+    try {
+      return parseSessionRequest(r as RawRequest);
+    } catch {
+      return undefined;
+    }
+  };
+  const [x, y] = [norm(a), norm(b)];
+  return x !== undefined && y !== undefined && JSON.stringify(x, Object.keys(x).sort()) === JSON.stringify(y, Object.keys(y).sort());
 }

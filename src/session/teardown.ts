@@ -9,6 +9,7 @@ import type { Provider } from '../../providers/types';
 import type { Emit } from './events';
 import type { Journal, MachineRecord } from './journal';
 import type { ProviderPool } from './pool';
+import { templateFor } from './templates';
 
 export type TeardownResult = 'terminated' | 'stopped' | 'left-running' | 'released' | 'not-created' | 'unconfirmed';
 
@@ -59,7 +60,8 @@ async function teardownOne(o: TeardownOptions, m: MachineRecord): Promise<Teardo
       }
       o.journal.now(() => Object.assign(m, { id: found.id, state: 'created' }));
     }
-    if (m.provider === 'local') {
+    if (!templateFor(m.provider)) {
+      // A server the user runs: the claim is released, the server is never stopped or ended.
       await provider.terminateMachine({ id: m.id! });
       o.journal.now(() => Object.assign(m, { state: 'terminated', endedAt: now(), note: 'released (your own server keeps running)' }));
       return out('released');

@@ -4,7 +4,7 @@
  * (comfyui.md §4), so ComfyUI is never reachable without the session's token. RunPod's own `runpod/comfyui`
  * has no auth and RunPod's proxy is public, so it is not used.
  */
-import type { CloudProviderName, PortSpec } from '../../providers/types';
+import type { CloudProviderName, PortSpec, ProviderName } from '../../providers/types';
 
 export interface ComfyTemplate {
   image: string;
@@ -47,6 +47,15 @@ export const TEMPLATES: Record<CloudProviderName, ComfyTemplate> = {
   lambda: AI_DOCK,
   paperspace: AI_DOCK,
 };
+
+/**
+ * The template gpuburst builds a machine from; undefined for a ComfyUI server the user already runs (`local`), which
+ * gets no image, no token, no agent and no kill switch, holds one pod, and is released rather than ended. The
+ * session code asks this instead of comparing provider names.
+ */
+export function templateFor(provider: ProviderName): ComfyTemplate | undefined {
+  return provider === 'local' ? undefined : TEMPLATES[provider];
+}
 
 /** Folders the agent uses, inside the container. */
 export function agentPaths(t: ComfyTemplate): { ioDir: string; modelsDir: string } {

@@ -25,6 +25,17 @@ export const DEFAULT_TIMINGS: SessionTimings = {
   confirmSeconds: 180,
 };
 
+/** A simulated world answers in milliseconds; waiting like for a real cloud would only slow a simulated run down. */
+export const SIMULATED_TIMINGS: Partial<SessionTimings> = { readyTimeoutSeconds: 120, modelsTimeoutSeconds: 120, pollSeconds: 0.25, heartbeatMs: 1000, agentPollSeconds: 1, confirmSeconds: 30 };
+
+/**
+ * A session's timings, merged once: the defaults, the simulated preset for a simulated run, then
+ * `GPUBURST_SESSION_TIMINGS` (an explicit setting beats the preset), then the caller's overrides (tests, stack config).
+ */
+export function sessionTimings(o: { env: NodeJS.ProcessEnv; simulated?: boolean; overrides?: Partial<SessionTimings> }): SessionTimings {
+  return { ...DEFAULT_TIMINGS, ...(o.simulated ? SIMULATED_TIMINGS : {}), ...timingsFromEnv(o.env), ...o.overrides };
+}
+
 /**
  * `GPUBURST_SESSION_TIMINGS` (JSON, e.g. `{"pollSeconds":0.1}`): shorter waits for a CLI pointed at simulators
  * (the fault matrix kills and resumes real `gpuburst` processes). Unknown names or non-positive numbers are refused.

@@ -2,15 +2,15 @@
  * A whole simulated world in this process: the four provider API simulators, a ComfyUI simulator on every booted
  * machine, the machine agent as a real python3 process, and a stand-in internet for model downloads. Used by
  * `gpuburst run --simulate`, `gpuburst sim` and the end-to-end tests; it returns the environment that points
- * gpuburst at it (base URLs and test keys).
+ * gpuburst at it (base URLs, test keys, and GPUBURST_SIMULATED=1).
  */
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { CLOUD_PROVIDERS, CloudProviderName } from '../../providers/types';
 import { UnsupportedError } from '../../providers/errors';
-import { agentLauncher, findPython } from '../session/agent/launcher';
 import { Cdn, CdnOptions, startCdn } from './cdn';
+import { agentLauncher, findPython } from './common/agent-launcher';
 import { createMachineHost, MachineHost } from './common/machine-host';
 import type { ProviderSim, SimTimings } from './common/types';
 import { comfySimFactory, ComfySimOptions } from './comfyui';
@@ -61,12 +61,13 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   const host = withDisks(
     createMachineHost({
       comfy: (c) => comfySimFactory({ msPerStep: 10, ...o.comfy, rootDir: machineDisk(c.machineId) })(c),
-      watchdog: agentLauncher({ downloadProxy: cdn.url, skipSha256: true, logDir: workDir, python }),
+      watchdog: agentLauncher({ downloadProxy: cdn.url, digestOf: (url) => cdn.sha256Of(url), logDir: workDir, python }),
     }),
     machineDisk,
   );
   const sims: ProviderSim[] = [];
-  const env: Record<string, string> = {};
+  // Marks a run against this world as simulated (src/session/request-sources.ts): nothing billed, nothing calibrated.
+  const env: Record<string, string> = { GPUBURST_SIMULATED: '1' };
   try {
     for (const p of o.providers ?? CLOUD_PROVIDERS) {
       const sim = await startProviderSim(p, { host, timings: o.timings, latencyMs: o.latencyMs, port: o.ports?.[p] });

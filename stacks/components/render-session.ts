@@ -6,12 +6,13 @@
  * is created.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { BadInputError } from '../../providers/errors';
 import type { CloudProviderName } from '../../providers/types';
-import { parseBatch } from '../../src/comfy/batch/load';
+import type { SessionRequest } from '../../src/session/request';
+import { buildSessionRequest } from '../../src/session/request-sources';
 import { estimateStep, EstimateStepOutput } from '../../src/session/steps';
 import type { SessionTimings } from '../../src/session/timings';
-import { ComfyMachine, SessionRequest } from '../resources/comfy-machine';
+import { ComfyMachine, MachineRequest } from '../resources/comfy-machine';
+import { defined } from '../resources/provider-runtime';
 import { Render } from '../resources/render';
 import { visible } from '../user-error';
 
@@ -74,13 +75,13 @@ export interface RenderSessionArgs {
    */
   autoTeardown?: boolean;
   /**
-   * The machine's watchdog ends it after this many minutes without a heartbeat from this computer.
+   * The machine's watchdog ends it after this many minutes without a heartbeat from this computer (> 0, ≤ 1440).
    * @default 10
    * @example 15
    */
   heartbeatMinutes?: number;
   /**
-   * The watchdog ends the machine after ComfyUI idles this long once the batch is done.
+   * The watchdog ends the machine after ComfyUI idles this many minutes once the batch is done (> 0, ≤ 1440).
    * @default 10
    * @example 5
    */
@@ -135,15 +136,17 @@ export class RenderSession extends pulumi.ComponentResource {
 
   constructor(name: string, args: RenderSessionArgs, opts?: pulumi.ComponentResourceOptions) {
     super('gpuburst:index:RenderSession', name, {}, opts);
-    const request = sessionRequest(args);
     const workDir = args.workDir ?? process.cwd();
+    const env = args.env ?? process.env;
+    const request = requestOf(args, workDir, env);
     const timings = args.timings ?? {};
-    const estimate = estimateStep({ ...request, cwd: workDir, env: args.env ?? process.env, timings }).catch((err) => Promise.reject(visible(err)));
+    const estimate = estimateStep({ request, cwd: workDir, env, timings }).catch((err) => Promise.reject(visible(err)));
     this.estimate = pulumi.output(estimate);
     // The machine's request resolves only after the estimate did: no estimate, no machine.
-    const session = this.estimate.apply(() => request);
+    const { teardownOnSuccess, ...forMachine } = request;
+    const session = this.estimate.apply(() => defined(forMachine) as MachineRequest);
     const machine = new ComfyMachine(`${name}-machine`, { session, workDir, timings }, { parent: this });
-    const render = new Render(`${name}-render`, { sessionId: machine.sessionId, autoTeardown: args.autoTeardown ?? true, workDir, timings }, { parent: this, dependsOn: [machine] });
+    const render = new Render(`${name}-render`, { sessionId: machine.sessionId, autoTeardown: teardownOnSuccess, workDir, timings }, { parent: this, dependsOn: [machine] });
 
     this.sessionId = machine.sessionId;
     this.provider = machine.provider;
@@ -166,30 +169,29 @@ export class RenderSession extends pulumi.ComponentResource {
   }
 }
 
-/** Args → what the session steps take, with the batch file's session defaults where the args leave a gap. */
-function sessionRequest(args: RenderSessionArgs): SessionRequest {
-  let defaults;
+/** The args as a session request: the one builder merges them over the batch file's defaults and checks them. */
+function requestOf(args: RenderSessionArgs, cwd: string, env: NodeJS.ProcessEnv): SessionRequest {
   try {
-    defaults = parseBatch(args.batchFile);
+    return buildSessionRequest({
+      origin: 'args',
+      cwd,
+      env,
+      given: {
+        batchFile: args.batchFile,
+        provider: args.provider,
+        gpu: args.gpu,
+        maxCostUsd: args.maxCostUsd,
+        maxUsdPerHour: args.maxUsdPerHour,
+        model: args.model,
+        outDir: args.outDir,
+        teardown: args.teardown,
+        teardownOnSuccess: args.autoTeardown,
+        heartbeatMinutes: args.heartbeatMinutes,
+        idleMinutes: args.idleMinutes,
+        remoteKey: args.remoteKey,
+      },
+    });
   } catch (err) {
     throw visible(err);
   }
-  const provider = args.provider ?? defaults.provider ?? 'auto';
-  if (provider === 'local') throw visible(new BadInputError(`${args.batchFile}: provider "local" rents nothing, so it has no stack; use gpuburst run --provider local`));
-  const request: SessionRequest = {
-    batchFile: args.batchFile,
-    provider,
-    gpu: args.gpu ?? defaults.gpu,
-    maxCostUsd: args.maxCostUsd ?? defaults.budgetUsd,
-    maxUsdPerHour: args.maxUsdPerHour ?? defaults.maxUsdPerHour,
-    interruptible: defaults.interruptible,
-    model: args.model,
-    outDir: args.outDir,
-    teardown: args.teardown ?? 'terminate',
-    heartbeatMinutes: args.heartbeatMinutes ?? 10,
-    idleMinutes: args.idleMinutes ?? 10,
-    remoteKey: args.remoteKey ?? true,
-  };
-  // Resource inputs travel as protobuf Structs: no undefined fields.
-  return Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)) as SessionRequest;
 }

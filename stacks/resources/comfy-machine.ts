@@ -6,15 +6,19 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import type { ProviderName } from '../../providers/types';
-import type { SessionStepInput } from '../../src/session/steps';
+import type { SessionRequest } from '../../src/session/request';
 import type { SessionTimings } from '../../src/session/timings';
-import { defined, keysFromConfig, loadSteps, sameJson, stepEnv } from './provider-runtime';
+import { defined, keysFromConfig, loadSteps, stepEnv } from './provider-runtime';
 
-/** What the session is asked for; the part of SessionStepInput that identifies a machine (changing it replaces it). */
-export type SessionRequest = Omit<SessionStepInput, 'cwd' | 'env' | 'timings' | 'emit' | 'comfyUrls'>;
+/**
+ * What the machine is asked for: the session request (src/session/request.ts) as the component built it, without
+ * `teardownOnSuccess` (the Render's business: changing it must not replace the machine) and without undefined
+ * fields (inputs travel as protobuf Structs). Changing it replaces the machine.
+ */
+export type MachineRequest = Omit<Partial<SessionRequest>, 'teardownOnSuccess'>;
 
 export interface ComfyMachineInputs {
-  session: pulumi.Input<SessionRequest>;
+  session: pulumi.Input<MachineRequest>;
   /** Folder holding `.gpuburst/` (session journals, shared with `gpuburst status`, `resume`, `down`, `sweep`). */
   workDir: pulumi.Input<string>;
   timings: pulumi.Input<Partial<SessionTimings>>;
@@ -22,7 +26,7 @@ export interface ComfyMachineInputs {
 
 /** The machine as stored in state: the inputs plus what provisioning returned. */
 interface MachineState {
-  session: SessionRequest;
+  session: MachineRequest;
   workDir: string;
   timings: Partial<SessionTimings>;
   sessionId?: string;
@@ -45,7 +49,7 @@ export const comfyMachineProvider = {
   async create(inputs: Props) {
     const i = inputs as unknown as MachineState;
     try {
-      const m = await loadSteps().provisionStep({ ...i.session, cwd: i.workDir, env: stepEnv(this.keys), timings: i.timings });
+      const m = await loadSteps().provisionStep({ request: i.session, cwd: i.workDir, env: stepEnv(this.keys), timings: i.timings });
       return { id: m.machineId, outs: { ...inputs, ...defined(m), status: 'ready' } };
     } catch (err) {
       const e = err as Error & { machineId?: string; machineProvider?: string; sessionId?: string };
@@ -67,8 +71,9 @@ export const comfyMachineProvider = {
   },
 
   async diff(_id: string, olds: Props, news: Props) {
-    // A new request, or a machine that never became ready, means a new machine; the old one ends first.
-    const replace = !sameJson(olds.session, news.session) || olds.status === 'failed';
+    // A new request, or a machine that never became ready, means a new machine; the old one ends first. Requests are
+    // compared checked and defaulted, so a state written before a field existed does not replace a running machine.
+    const replace = !loadSteps().sameRequest(olds.session, news.session) || olds.status === 'failed';
     return { changes: replace, replaces: replace ? ['session'] : [], deleteBeforeReplace: true };
   },
 

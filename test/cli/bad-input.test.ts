@@ -107,7 +107,7 @@ const workflows: Case[] = [
 
 const flags: Case[] = [
   { name: 'output folder that cannot be created', args: run('b.yaml', '--out', 'wf.json'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/output folder .*wf\.json cannot be written \(ENOTDIR\).*--out/] },
-  { name: 'unknown provider', args: ['run', 'b.yaml', '--provider', 'azure'], files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/unknown provider "azure"; accepted: runpod, vast, lambda, paperspace, local/] },
+  { name: 'unknown provider', args: ['run', 'b.yaml', '--provider', 'azure'], files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--provider: "azure" is not accepted; accepted: auto, runpod, vast, lambda, paperspace, local/] },
   { name: 'unknown GPU', args: run('b.yaml', '--gpu', 'RTX 9999'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--gpu: unknown GPU "RTX 9999"; known: .*RTX 4090/] },
   { name: 'a GPU the provider does not offer', args: ['run', 'b.yaml', '--provider', 'lambda', '--gpu', 'RTX 3060', '--yes'], files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/no offer fits: .*0 with GPU "RTX 3060" \(offered: .*A100/] },
   { name: '--pods 0', args: run('b.yaml', '--pods', '0'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--pods: "0" is not accepted; accepted: a whole number from 1 to 64/] },
@@ -119,6 +119,9 @@ const flags: Case[] = [
   { name: 'bad --teardown', args: run('b.yaml', '--teardown', 'destroy'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--teardown: "destroy" is not accepted; accepted: terminate, stop/] },
   { name: 'negative --idle-minutes', args: run('b.yaml', '--idle-minutes=-1'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--idle-minutes: "-1" is not accepted; accepted: a number > 0/] },
   { name: 'non-numeric --heartbeat-minutes', args: run('b.yaml', '--heartbeat-minutes', 'ten'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--heartbeat-minutes: "ten" is not accepted/] },
+  { name: '--heartbeat-minutes above a day', args: run('b.yaml', '--heartbeat-minutes', '1441'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--heartbeat-minutes: "1441" is not accepted; accepted: a number > 0 and ≤ 1440/] },
+  // Issue 12: --comfy-url without --provider local used to rent a cloud GPU.
+  { name: '--comfy-url without --provider local', args: run('b.yaml', '--comfy-url', 'http://127.0.0.1:8188'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--comfy-url drives ComfyUI servers you already run, which needs --provider local \(the provider here is runpod/] },
   { name: 'local without --comfy-url', args: ['run', 'b.yaml', '--provider', 'local'], files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--provider local needs --comfy-url http:\/\/127\.0\.0\.1:8188/] },
   { name: '--simulate without a working Python 3', args: ['run', 'b.yaml', '--simulate', '--yes'], files: { 'b.yaml': batch() }, env: { GPUBURST_PYTHON: '/nonexistent/python3' }, code: EXIT.unsupported, says: [/Python 3\.8 or newer, and GPUBURST_PYTHON=\/nonexistent\/python3 does not run; install Python 3 or set GPUBURST_PYTHON/] },
   { name: '--simulate with --provider local', args: ['run', 'b.yaml', '--provider', 'local', '--simulate', '--comfy-url', 'http://127.0.0.1:1'], files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/--simulate simulates the clouds/] },

@@ -6,8 +6,10 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { MachineLifecycle } from '../../src/session/lifecycle';
 import { makePlan } from '../../src/session/plan';
 import { ProviderPool } from '../../src/session/pool';
+import { parseSessionRequest } from '../../src/session/request';
 import { openJournal, runJournaled } from '../../src/session/session';
 import { DEFAULT_TIMINGS } from '../../src/session/timings';
 import { startWorld, World } from '../../src/sim/world';
@@ -29,10 +31,13 @@ test('the cap stops the queue mid-batch; finished outputs are kept; spend ≤ ca
   const usdPerSecond = plan.ranked[0].offer.usdPerHour / 3600;
   // Teardown reserve 10 s + one 1-s increment + about 3 s of work: the cap falls inside the batch.
   const capUsd = usdPerSecond * 14;
-  const o = { ...base, maxCostUsd: capUsd, teardown: 'terminate' as const, idleMinutes: 10, heartbeatMinutes: 10, remoteKey: true, comfyUrls: [], stateDir: path.join(dir, '.gpuburst'), cwd: dir, env, confirm: async () => true, emit: () => undefined };
-  const journal = openJournal(o, plan);
+  const request = parseSessionRequest({ ...base, maxCostUsd: capUsd });
+  const stateDir = path.join(dir, '.gpuburst');
+  const journal = openJournal(request, plan, stateDir);
   const timings = { ...DEFAULT_TIMINGS, readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
-  const report = await runJournaled({ ...o, timings }, plan, journal, pool);
+  const emit = () => undefined;
+  const lifecycle = new MachineLifecycle({ journal, stateDir, pool, request, timings, plan, emit });
+  const report = await runJournaled({ lifecycle, request, timings, cwd: dir, emit }, plan, journal);
 
   expect(report.status).toBe('stopped');
   expect(report.stoppedBy).toBe('budget');

@@ -1,6 +1,6 @@
-import { billedSeconds, BudgetTracker, machineCostUsd } from '../../src/session/budget';
+import { BudgetTracker, machineBilledSeconds, machineCostUsd } from '../../src/session/budget';
 
-describe('billing rounding', () => {
+describe('billing rounding (src/estimate/billing.ts, per machine)', () => {
   test.each([
     // raw, increment, minimum, billed
     [0, 1, 0, 0],
@@ -10,8 +10,10 @@ describe('billing rounding', () => {
     [59, 60, 0, 60],
     [10, 1, 60, 60],
     [3601, 3600, 0, 7200],
+    // An increment of 0 must not make spend infinite (or a budget that never runs out): per second.
+    [61, 0, 0, 61],
   ])('%d s at increment %d, minimum %d → %d s', (raw, inc, min, billed) => {
-    expect(billedSeconds(raw, inc, min)).toBe(billed);
+    expect(machineBilledSeconds({ name: 'm', usdPerHour: 1, startMs: 0, endMs: raw * 1000, incrementSeconds: inc, minimumSeconds: min }, 0)).toBe(billed);
   });
 
   test('cost of one machine: $3.60/h for 100 s per-second is $0.10', () => {

@@ -8,10 +8,12 @@ import os from 'os';
 import path from 'path';
 import { main } from '../../src/cli';
 import { Journal } from '../../src/session/journal';
+import { MachineLifecycle } from '../../src/session/lifecycle';
 import { makePlan } from '../../src/session/plan';
 import { ProviderPool } from '../../src/session/pool';
-import { provisionOne } from '../../src/session/provision';
+import { parseSessionRequest } from '../../src/session/request';
 import { openJournal } from '../../src/session/session';
+import { DEFAULT_TIMINGS } from '../../src/session/timings';
 import { startWorld, World } from '../../src/sim/world';
 import { captureContext } from '../cli/support/cli';
 
@@ -29,27 +31,12 @@ async function crashedSession(dir: string, provider: 'vast' | 'lambda'): Promise
   fs.writeFileSync(path.join(dir, 'batch.yaml'), 'output: out\nmodels:\n  - url: https://example.com/v1-5-pruned-emaonly-fp16.safetensors\n    folder: checkpoints\nworkflows:\n  - path: wf.json\n    name: w\n    repeat: 2\n');
   const env = { ...world.env };
   const pool = new ProviderPool(env);
-  const base = { batchFile: path.join(dir, 'batch.yaml'), provider, pods: 1 };
-  const plan = await makePlan(base, pool, env, dir);
+  const request = parseSessionRequest({ batchFile: path.join(dir, 'batch.yaml'), provider });
+  const plan = await makePlan(request, pool, env, dir);
   const stateDir = path.join(dir, '.gpuburst');
-  const journal = openJournal({ ...base, teardown: 'terminate', idleMinutes: 10, heartbeatMinutes: 10, remoteKey: true, comfyUrls: [], stateDir, cwd: dir, env }, plan);
-  const m = await provisionOne(
-    {
-      journal,
-      stateDir,
-      pool,
-      agent: (offer) => ({ heartbeatMinutes: 10, idleMinutes: 10, maxLifetimeMinutes: 60, usdPerHour: offer.usdPerHour, billedBeforeStartSeconds: 0, pollSeconds: 1, models: plan.models }),
-      remoteKey: true,
-      readyTimeoutSeconds: 20,
-      modelsTimeoutSeconds: 20,
-      pollSeconds: 0.1,
-      heartbeatMs: 500,
-      heartbeat: () => ({}),
-      emit: () => undefined,
-    },
-    0,
-    plan.ranked.map((r) => r.offer),
-  );
+  const journal = openJournal(request, plan, stateDir);
+  const timings = { ...DEFAULT_TIMINGS, readyTimeoutSeconds: 20, modelsTimeoutSeconds: 20, pollSeconds: 0.1, heartbeatMs: 500, agentPollSeconds: 1 };
+  const m = await new MachineLifecycle({ journal, stateDir, pool, request, timings, plan }).provision(0, plan.ranked.map((r) => r.offer));
   await m.channel?.stop();
   journal.now((d) => Object.assign(d, { status: 'rendering', owner: { pid: 2 ** 22 + 4321, host: d.owner.host } }));
   return journal;

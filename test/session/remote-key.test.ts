@@ -7,7 +7,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { readBootstrapEnv } from '../../providers/bootstrap';
+import { readBootstrapEnv } from '../../src/sim/common/bootstrap-env';
 import { runSession, RunSessionOptions } from '../../src/session/session';
 import type { SessionEvent } from '../../src/session/events';
 import { Journal } from '../../src/session/journal';

@@ -2,9 +2,7 @@
  * The Pulumi program under the test engine (setMocks underneath): config is checked before anything is created,
  * preview computes the estimate and rents nothing, and the resource graph is the documented one.
  */
-import { parseProviderName } from '../../providers/index';
-import { loadCatalog } from '../../src/catalog/load';
-import { resolveGpuNames } from '../../src/catalog/gpu-names';
+import { buildSessionRequest, fieldName } from '../../src/session/request-sources';
 import { readStackConfig } from '../../stacks/config';
 import { EngineRunError, TestEngine } from './engine/engine';
 import { smallBatch, useStackWorld } from './support/world';
@@ -32,14 +30,15 @@ test('a missing batch file key names the key and its type; nothing is created', 
   const engine = new TestEngine({ config: { provider: 'vast' } });
   const error = await upFailure(engine);
 
-  expect(error.failures).toEqual([expect.objectContaining({ op: 'program', message: expect.stringMatching(/^gpuburst:batchFile: missing; expected a string/) })]);
+  expect(error.failures).toEqual([expect.objectContaining({ op: 'program', message: expect.stringMatching(/^gpuburst:batchFile: missing; accepted: the path of a batch file/) })]);
   expect(engine.resources.filter((r) => r.custom)).toEqual([]);
 });
 
 test.each([
-  ['heartbeatMinutes', 'ten', /^gpuburst:heartbeatMinutes: "ten" is not accepted; accepted: a whole number/],
+  ['heartbeatMinutes', 'ten', /^gpuburst:heartbeatMinutes: "ten" is not accepted; accepted: a number > 0 and ≤ 1440 \(minutes\)/],
+  ['idleMinutes', '1441', /^gpuburst:idleMinutes: "1441" is not accepted; accepted: a number > 0 and ≤ 1440 \(minutes\)/],
   ['maxCostUsd', 'two dollars', /^gpuburst:maxCostUsd: "two dollars" is not accepted; accepted: a number > 0/],
-  ['autoTeardown', 'yes', /^gpuburst:autoTeardown: "yes" is not accepted; expected a boolean: true or false/],
+  ['autoTeardown', 'yes', /^gpuburst:autoTeardown: "yes" is not accepted; accepted: true or false/],
   ['teardown', 'explode', /^gpuburst:teardown: "explode" is not accepted; accepted: terminate, stop/],
   ['timings', '{"pollSeconds":-1}', /^gpuburst:timings\.pollSeconds: -1 is not accepted; expected an object of positive numbers/],
   ['timings', '[1,2]', /^gpuburst:timings: expected an object of positive numbers/],
@@ -61,19 +60,20 @@ test('timings set with `pulumi config set --path` (fractions stored as strings) 
 });
 
 test('an unknown provider or GPU is the CLI error, with the config key, before anything is created', async () => {
-  const { batchFile } = smallBatch();
-  const known = Object.keys(loadCatalog({}).catalog.gpus);
-  const cliProvider = errorOf(() => parseProviderName('aws'));
-  const cliGpu = errorOf(() => resolveGpuNames('RTX 9999', known, '--gpu'));
+  const { batchFile, dir } = smallBatch();
+  const cases = [{ provider: 'aws' }, { provider: 'vast', gpu: 'RTX 9999' }];
+  const asCli = cases.map((given) => errorOf(() => buildSessionRequest({ origin: 'cli', given: { batchFile, ...given }, cwd: dir, env: process.env })));
   const errors: (Error & { code?: string })[] = [];
-  for (const config of [{ provider: 'aws' }, { provider: 'vast', gpu: 'RTX 9999' }] as Record<string, string>[]) {
+  for (const config of cases as Record<string, string>[]) {
     await new TestEngine({ config: { batchFile, ...config } }).up(() => void errors.push(errorOf(() => readStackConfig())));
   }
 
+  const [provider, gpu] = (['provider', 'gpu'] as const).map((f) => [fieldName('cli', f), fieldName('stack', f)]);
   expect(errors.map((e) => [e.code, e.message])).toEqual([
-    [cliProvider.code, `gpuburst:provider: ${cliProvider.message}`],
-    [cliGpu.code, cliGpu.message.replace('--gpu', 'gpuburst:gpu')],
+    [asCli[0].code, asCli[0].message.replace(provider[0], provider[1])],
+    [asCli[1].code, asCli[1].message.replace(gpu[0], gpu[1])],
   ]);
+  expect(errors[1].message).toMatch(/^gpuburst:gpu: unknown GPU "RTX 9999"; known: /);
   const engine = new TestEngine({ config: { batchFile, provider: 'aws' } });
   await upFailure(engine);
   expect(engine.resources.filter((r) => r.custom)).toEqual([]);

@@ -22,6 +22,12 @@ test('a machine is replaced (old one ended first) only when its request changed 
   expect(failed).toMatchObject({ changes: true, replaces: ['session'] });
 });
 
+test('a request written before a field existed asks for the same machine once defaulted; a changed default does not', async () => {
+  const newer = { ...session, pods: 1, interruptible: false, comfyUrls: [], simulated: false };
+  expect(await comfyMachineProvider.diff('m-1', machineState, { session: newer, workDir: '/p', timings: {} })).toMatchObject({ changes: false });
+  expect(await comfyMachineProvider.diff('m-1', machineState, { session: { ...newer, heartbeatMinutes: 0.5 }, workDir: '/p', timings: {} })).toMatchObject({ changes: true });
+});
+
 test('an in-place update keeps the machine and its outputs, taking only where journals live and the timings', async () => {
   const { outs } = await comfyMachineProvider.update('m-1', machineState, { session, workDir: '/q', timings: { pollSeconds: 2 } });
   expect(outs).toEqual({ ...machineState, workDir: '/q', timings: { pollSeconds: 2 } });
@@ -39,7 +45,7 @@ test('the serialized providers hold no key and load the session from the build a
   for (const provider of [comfyMachineProvider, renderProvider]) {
     const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
     expect(text).toContain("'dist', 'src', 'session', 'steps.js'");
-    expect(text).not.toMatch(/makePlan|provisionOne|createProvider|axios/); // no session module or client captured
+    expect(text).not.toMatch(/makePlan|MachineLifecycle|parseSessionRequest|createProvider|axios|zod/); // no session module or client captured
     expect(text).toMatch(/_keys = \{\};/); // filled in by configure, in the host
   }
 });

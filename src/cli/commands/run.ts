@@ -3,31 +3,31 @@
  * and always tear down — on success, on error, on Ctrl-C / SIGTERM, on an uncaught exception. `--simulate` runs
  * the same code against in-process simulators of all four clouds.
  */
-import path from 'path';
 import type { Command } from 'commander';
 import { BadInputError } from '../../../providers/errors';
-import { parseProviderName } from '../../../providers/index';
-import { CLOUD_PROVIDERS } from '../../../providers/types';
-import { positiveNumber, wholeNumber } from '../../estimate/batch';
+import { DEFAULT_WATCHDOG_MINUTES, MAX_PODS, MAX_WATCHDOG_MINUTES, REQUEST_PROVIDERS } from '../../session/request';
 import type { CliContext, CommandResult } from '../context';
 import { EXIT } from '../exit-codes';
 import { createProgress } from '../render/progress';
 import { renderPlan, renderReport } from '../render/session';
-import { confirmOnTty, withSignals } from '../session-runtime';
+import { confirmOnTty, withSignals, withSimulatedWorld } from '../session-runtime';
+
+// Defaults live in the session request (src/session/request.ts); the help only repeats them.
+const minutes = `(minutes, > 0 and ≤ ${MAX_WATCHDOG_MINUTES}; default ${DEFAULT_WATCHDOG_MINUTES})`;
 
 export function define(cmd: Command): void {
   cmd
     .argument('<batch>', 'batch file (YAML): workflows, variations, models, output folder; with --engine pulumi, the stack name')
     .option('--engine <engine>', 'cli (default) or pulumi: run the stack stacks/Pulumi.<stack>.yaml with the Automation API (up, then destroy)', 'cli')
-    .option('--provider <name>', `${[...CLOUD_PROVIDERS, 'local', 'auto'].join('|')} (auto: the cheapest across clouds with a key)`)
+    .option('--provider <name>', `${REQUEST_PROVIDERS.join('|')} (auto: the cheapest across clouds with a key; default: the batch file's, else auto)`)
     .option('--gpu <name>', 'only this GPU, e.g. "RTX 4090"')
-    .option('--pods <n>', 'machines to spread the prompts over', '1')
+    .option('--pods <n>', `machines to spread the prompts over (1 to ${MAX_PODS}; default 1)`)
     .option('--max-cost <usd>', 'budget: refuse if the estimate is higher; stop queueing before spend passes it')
     .option('--max-price <usd>', 'only offers at or below this price, USD per hour')
     .option('--out <dir>', 'output root; files go to <out>/<session>/<workflow>/ (default: the batch file\'s output)')
-    .option('--teardown <policy>', 'terminate|stop at the end (stop only where the provider can)', 'terminate')
-    .option('--idle-minutes <m>', "the machine's watchdog ends it after ComfyUI idles this long once the batch is done", '10')
-    .option('--heartbeat-minutes <n>', "the machine's watchdog ends it after this long without hearing from gpuburst", '10')
+    .option('--teardown <policy>', 'terminate|stop at the end (stop only where the provider can; default terminate)')
+    .option('--idle-minutes <m>', `the machine's watchdog ends it after ComfyUI idles this long once the batch is done ${minutes}`)
+    .option('--heartbeat-minutes <n>', `the machine's watchdog ends it after this long without hearing from gpuburst ${minutes}`)
     .option('--no-remote-key', 'never hand an account API key to a machine (Lambda, Paperspace: no self-termination)')
     .option('--comfy-url <url...>', 'with --provider local: ComfyUI servers you already run (repeat for several GPUs)')
     .option('--model <profile>', 'estimator profile (sd15, sdxl, sd-turbo, lcm, flux-schnell, flux-dev); default: from the checkpoint')
@@ -40,35 +40,37 @@ export function define(cmd: Command): void {
 export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
   if (opts.engine !== 'cli' && opts.engine !== 'pulumi') throw new BadInputError(`--engine: "${String(opts.engine)}" is not accepted; accepted: cli, pulumi`);
   if (opts.engine === 'pulumi') return runStack(String(args[0]), opts, ctx);
-  const batchFile = path.resolve(ctx.cwd, String(args[0]));
-  const provider = opts.provider === undefined ? undefined : opts.provider === 'auto' ? 'auto' : parseProviderName(String(opts.provider));
-  const teardown = String(opts.teardown);
-  if (teardown !== 'terminate' && teardown !== 'stop') throw new BadInputError(`--teardown: "${teardown}" is not accepted; accepted: terminate, stop`);
-  const comfyUrls = ((opts.comfyUrl as string[] | undefined) ?? []).map(String);
-  if (provider === 'local' && comfyUrls.length === 0) throw new BadInputError('--provider local needs --comfy-url http://127.0.0.1:8188 (once per server)');
-  if (opts.simulate && provider === 'local') throw new BadInputError('--simulate simulates the clouds; with --provider local gpuburst drives your own servers');
+  const { buildSessionRequest } = await import('../../session/request-sources');
+  const simulate = Boolean(opts.simulate);
+  const request = buildSessionRequest({
+    origin: 'cli',
+    cwd: ctx.cwd,
+    env: ctx.env,
+    given: {
+      batchFile: args[0],
+      provider: opts.provider,
+      gpu: opts.gpu,
+      pods: opts.pods,
+      maxCostUsd: opts.maxCost,
+      maxUsdPerHour: opts.maxPrice,
+      interruptible: opts.interruptible,
+      model: opts.model,
+      outDir: opts.out,
+      teardown: opts.teardown,
+      idleMinutes: opts.idleMinutes,
+      heartbeatMinutes: opts.heartbeatMinutes,
+      remoteKey: opts.remoteKey,
+      comfyUrls: opts.comfyUrl,
+      simulated: simulate || undefined,
+    },
+  });
   const json = Boolean(opts.json);
   const view = createProgress(ctx, json);
   const { runSessionFromCli } = await import('../../session/cli-session');
-  const report = await withSignals(ctx, (signal) =>
-    runSessionFromCli({
-      batchFile,
-      provider,
-      gpu: opts.gpu as string | undefined,
-      pods: wholeNumber('--pods', opts.pods, 1, 64),
-      maxCostUsd: opts.maxCost !== undefined ? positiveNumber('--max-cost', opts.maxCost) : undefined,
-      maxUsdPerHour: opts.maxPrice !== undefined ? positiveNumber('--max-price', opts.maxPrice) : undefined,
-      outDir: opts.out ? path.resolve(ctx.cwd, String(opts.out)) : undefined,
-      teardown,
-      idleMinutes: positiveNumber('--idle-minutes', opts.idleMinutes),
-      heartbeatMinutes: positiveNumber('--heartbeat-minutes', opts.heartbeatMinutes),
-      remoteKey: opts.remoteKey !== false,
-      comfyUrls,
-      model: opts.model as string | undefined,
-      interruptible: Boolean(opts.interruptible),
-      simulate: Boolean(opts.simulate),
+  const session = (signal: AbortSignal) => (env: NodeJS.ProcessEnv) =>
+    runSessionFromCli(request, {
       cwd: ctx.cwd,
-      env: ctx.env,
+      env,
       signal,
       emit: (e) => view.emit(e),
       confirm: async (plan, notes) => {
@@ -78,8 +80,8 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
         if (!ctx.isTTY) throw new BadInputError('refusing to rent without confirmation: pass --yes (nothing was rented)');
         return confirmOnTty(ctx, 'Rent and run? [y/N] ');
       },
-    }).finally(() => view.stop()),
-  );
+    });
+  const report = await withSignals(ctx, (signal) => (simulate ? withSimulatedWorld(ctx, (e) => view.emit(e), session(signal)) : session(signal)(ctx.env)).finally(() => view.stop()));
   const exitCode = report.status === 'done' && report.prompts.failed === 0 ? EXIT.ok : report.status === 'interrupted' ? EXIT.interrupted : EXIT.problems;
   return { data: json ? { type: 'report', ...report } : report, text: () => renderReport(report), exitCode, jsonLine: true };
 }

@@ -98,8 +98,7 @@ def place_model(m):
                 out.write(chunk)
                 digest.update(chunk)
                 entry["bytes"] += len(chunk)
-        verify = m.get("sha256") and ENV.get("GPUBURST_SKIP_SHA256") != "1"  # simulators only
-        if verify and digest.hexdigest().lower() != m["sha256"].lower():
+        if m.get("sha256") and digest.hexdigest().lower() != m["sha256"].lower():
             os.remove(part)
             raise ValueError("sha256 mismatch: got %s, expected %s" % (digest.hexdigest(), m["sha256"]))
         os.replace(part, target)

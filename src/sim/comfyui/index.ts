@@ -10,7 +10,7 @@ import http from 'http';
 import os from 'os';
 import path from 'path';
 import type { AddressInfo, Socket } from 'net';
-import type { ComfyFactory, ComfyStartOptions, RunningComfy } from '../common/machine-host';
+import type { ComfyFactory, ComfyStartOptions, RunningComfy } from '../common/machine-types';
 import { FaultQueue } from '../common/faults';
 import { App } from './app';
 import { handleAdmin } from './admin';

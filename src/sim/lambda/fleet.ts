@@ -5,7 +5,7 @@
  * Billing: per started minute from `active` until the terminate request. Terminated instances stay in `/_sim/state`.
  */
 import crypto from 'crypto';
-import { readBootstrapEnv } from '../../../providers/bootstrap';
+import { readBootstrapEnv } from '../common/bootstrap-env';
 import type { BillingMeter } from '../common/billing';
 import type { MachineHost, MachineProcess } from '../common/machine-host';
 import type { SimMachineState, SimTimings } from '../common/types';

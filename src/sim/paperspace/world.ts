@@ -6,7 +6,7 @@
  *   delete: gone at once (GET answers 404), event `deactivate`
  */
 import crypto from 'crypto';
-import { readBootstrapEnv } from '../../../providers/bootstrap';
+import { readBootstrapEnv } from '../common/bootstrap-env';
 import { BillingMeter } from '../common/billing';
 import type { MachineHost, MachineProcess } from '../common/machine-host';
 import type { SimTimings } from '../common/types';

@@ -3,7 +3,7 @@
  * paperspace.md (§2 availability and templates, §3 create body and `{data, event}` response, §4 envelopes, §7 errors).
  */
 import nock from 'nock';
-import { readBootstrapEnv } from '../../../providers/bootstrap';
+import { readBootstrapEnv } from '../../../src/sim/common/bootstrap-env';
 import { createProvider } from '../../../providers/paperspace';
 import type { PaperspaceProvider } from '../../../providers/paperspace/adapter';
 import type { MachineSpec } from '../../../providers/types';

@@ -9,7 +9,7 @@ import os from 'os';
 import path from 'path';
 import type { AddressInfo } from 'net';
 import { agentEnv, AgentSettings } from '../../../src/session/agent/config';
-import { agentLauncher } from '../../../src/session/agent/launcher';
+import { agentLauncher } from '../../../src/sim/common/agent-launcher';
 import type { KillSwitch } from '../../../providers/types';
 
 interface Recorded {

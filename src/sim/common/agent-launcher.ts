@@ -1,20 +1,22 @@
 /**
  * Simulators' stand-in for a machine starting the agent: the same decoder, run as a real local python3 process
- * with the environment the provider would give the machine, pointed at the simulated ComfyUI and its folders.
+ * with the environment the provider would give the machine, pointed at the simulated ComfyUI and its folders and at
+ * the stand-in internet (../cdn.ts). The one change to what the machine was given: a model's stated sha256 becomes
+ * the digest of the stand-in file for its URL, the file this machine can download (the real one is not offline).
  */
 import { ChildProcess, spawn, spawnSync } from 'child_process';
 import fs from 'fs';
 import path from 'path';
-import type { WatchdogLauncher } from '../../sim/common/machine-host';
-import { AGENT_DECODER, hasAgent } from './config';
+import { AGENT_DECODER, chunked, hasAgent } from '../../session/agent/config';
+import type { WatchdogLauncher } from './machine-host';
 
 export interface AgentLauncherOptions {
   /** ComfyUI's folders for a machine whose host does not report them (tests); the agent's io dir is <input>/gpuburst. */
   dirsFor?: (machineId: string) => { input: string; models: string } | undefined;
   /** Stand-in for the internet when the agent downloads models. */
   downloadProxy?: string;
-  /** The stand-in internet cannot serve the real files, so their sha256 cannot match: skip that one check. */
-  skipSha256?: boolean;
+  /** The stand-in internet's sha256 of the file it serves for a URL; stated digests are mapped onto it. */
+  digestOf?: (url: string) => string;
   /** Where the agent's stderr goes (one file per machine). */
   logDir?: string;
   /** The Python 3 to run the agent with (see findPython). @default 'python3' */
@@ -49,7 +51,7 @@ export function agentLauncher(opts: AgentLauncherOptions): WatchdogLauncher {
       GPUBURST_IO_DIR: path.join(dirs.input, 'gpuburst'),
       GPUBURST_MODELS_DIR: dirs.models,
       ...(opts.downloadProxy ? { GPUBURST_DOWNLOAD_PROXY: opts.downloadProxy } : {}),
-      ...(opts.skipSha256 ? { GPUBURST_SKIP_SHA256: '1' } : {}),
+      ...(opts.digestOf ? standInDigests(boot.env, opts.digestOf) : {}),
     };
     const log = opts.logDir ? fs.openSync(path.join(opts.logDir, `agent-${boot.provider}-${boot.machineId}.log`), 'a') : 'ignore';
     const child: ChildProcess = spawn(opts.python ?? 'python3', ['-c', AGENT_DECODER], { env, stdio: ['ignore', 'ignore', log] });
@@ -66,4 +68,13 @@ export function agentLauncher(opts: AgentLauncherOptions): WatchdogLauncher {
       },
     };
   };
+}
+
+/** The agent's config with every stated model sha256 replaced by the stand-in file's, re-chunked as the spec does. */
+function standInDigests(env: Record<string, string>, digestOf: (url: string) => string): Record<string, string> {
+  const n = Number(env.GPUBURST_AGENT_CONFIG_N ?? 0);
+  if (!n) return {};
+  const config = JSON.parse(Array.from({ length: n }, (_, i) => env[`GPUBURST_AGENT_CONFIG_${i}`]).join('')) as { models?: { url: string; sha256?: string }[] };
+  for (const m of config.models ?? []) if (m.sha256) m.sha256 = digestOf(m.url);
+  return chunked('GPUBURST_AGENT_CONFIG', JSON.stringify(config));
 }

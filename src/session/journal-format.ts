@@ -1,0 +1,109 @@
+/**
+ * The journal's format (version 2) and its reader. A version 1 journal (written before the session request existed:
+ * loose `options`, `batchFile` and `budgetUsd`) is mapped once, here, onto the request and goes through the same
+ * schema; its watchdog minutes above a day (the old CLI allowed any number) are read as a day. Anything else the
+ * schema refuses is one error naming the journal file and the value.
+ */
+import type { ProviderName } from '../../providers/types';
+import { BadInputError } from '../../providers/errors';
+import { MAX_WATCHDOG_MINUTES, parseSessionRequest, RawRequest, RequestField, SessionRequest } from './request';
+
+export type MachineState = 'intended' | 'created' | 'ready' | 'stopped' | 'terminated' | 'not-created';
+export type PromptState = 'pending' | 'queued' | 'running' | 'done' | 'failed';
+export type SessionStatus = 'planning' | 'provisioning' | 'rendering' | 'tearing-down' | 'done' | 'failed' | 'interrupted' | 'stopped';
+
+export interface MachineRecord {
+  provider: ProviderName;
+  name: string;
+  offerId: string;
+  gpu: string;
+  gpuCount: number;
+  usdPerHour: number;
+  region: string;
+  state: MachineState;
+  id?: string;
+  endpoint?: string;
+  intendedAt: string;
+  createdAt?: string;
+  readyAt?: string;
+  endedAt?: string;
+  /** How the machine can end itself if this process dies. */
+  watchdog: { armed: boolean; via: string; heartbeatMinutes?: number };
+  note?: string;
+}
+
+export interface PulledFile {
+  /** Relative to the session's output folder. */
+  path: string;
+  bytes: number;
+}
+
+export interface PromptRecord {
+  id: string;
+  workflow: string;
+  state: PromptState;
+  machine?: string;
+  comfyPromptId?: string;
+  files?: PulledFile[];
+  error?: string;
+  startedAt?: string;
+  endedAt?: string;
+  /** Render time measured on the machine, seconds. */
+  seconds?: number;
+  /** It rendered, but its outputs could not be pulled: the machine must not be terminated. */
+  pullFailed?: boolean;
+  /** With `pullFailed`: its files on the machine, to pull by name once ComfyUI (restarted) no longer has its history. */
+  remote?: { nodeId: string; filename: string; subfolder: string; type: string }[];
+}
+
+export interface SessionJournal {
+  version: 2;
+  id: string;
+  createdAt: string;
+  updatedAt: string;
+  status: SessionStatus;
+  /** Process that runs the session, so status/sweep can tell a live session from a crashed one. */
+  owner: { pid: number; host: string };
+  /** What the session was asked for, as parsed (`model` filled in with the profile the plan used). */
+  request: SessionRequest;
+  /** The session's own output folder: `<request.outDir or the batch's output>/<id>`. */
+  outDir: string;
+  estimate?: { costUsd: number; totalSeconds: number; secondsPerImage: number; gpu: string; provider: string };
+  machines: MachineRecord[];
+  prompts: PromptRecord[];
+  report?: Record<string, unknown>;
+  message?: string;
+}
+
+/** A journal as read from `file` (any known version), its request checked by the schema. */
+export function readJournal(file: string, raw: unknown): SessionJournal {
+  const data = raw as Record<string, unknown>;
+  if (data?.version === 2) return { ...(data as unknown as SessionJournal), request: parseSessionRequest(data.request as RawRequest, (f) => `${file}: request.${f}`) };
+  if (data?.version === 1) return fromVersion1(file, data);
+  throw new BadInputError(`${file}: unknown journal version ${String(data?.version)}; it was written by another gpuburst`);
+}
+
+/** Version 1 kept these two at the top level; everything else was under `options`. */
+const V1_NAMES: Partial<Record<RequestField, string>> = { batchFile: 'batchFile', maxCostUsd: 'budgetUsd' };
+
+function fromVersion1(file: string, data: Record<string, unknown>): SessionJournal {
+  const { options, batchFile, budgetUsd, ...rest } = data;
+  const o = (options ?? {}) as Record<string, unknown>;
+  const minutes = (v: unknown) => (typeof v === 'number' && v > MAX_WATCHDOG_MINUTES ? MAX_WATCHDOG_MINUTES : v);
+  const old: RawRequest = {
+    batchFile,
+    provider: o.provider,
+    gpu: o.gpu,
+    pods: o.pods,
+    maxCostUsd: budgetUsd,
+    model: o.model,
+    teardown: o.teardown,
+    idleMinutes: minutes(o.idleMinutes),
+    heartbeatMinutes: minutes(o.heartbeatMinutes),
+    remoteKey: o.remoteKey,
+    comfyUrls: o.comfyUrls,
+    simulated: o.simulated,
+  };
+  const request = parseSessionRequest(old, (f) => `${file} (a version 1 journal): ${V1_NAMES[f] ?? `options.${f}`}`);
+  return { ...(rest as unknown as SessionJournal), version: 2, request };
+}

@@ -1,0 +1,62 @@
+/**
+ * What a machine is created with, built once for every path (run, resume, the Pulumi steps): the agent's settings,
+ * the kill switch the provider's capabilities allow, and the spec. A server the user runs (no template) gets none.
+ */
+import type { CloudProviderName, KillSwitch, MachineSpec, Offer, Provider } from '../../../providers/types';
+import type { AgentModel, AgentSettings } from '../agent/config';
+import type { MachineRecord } from '../journal';
+import type { SessionRequest } from '../request';
+import { buildSpec } from '../spec';
+import { templateFor } from '../templates';
+import { maxLifetimeMinutes } from '../timings';
+
+/** What the plan tells the machines: the batch's models and the estimated session length (for the lifetime cap). */
+export interface MachinePlan {
+  models: AgentModel[];
+  estimateSeconds: number;
+}
+
+export function agentSettings(r: SessionRequest, plan: MachinePlan, offer: Offer, agentPollSeconds: number): AgentSettings {
+  return {
+    heartbeatMinutes: r.heartbeatMinutes,
+    idleMinutes: r.idleMinutes,
+    maxLifetimeMinutes: maxLifetimeMinutes(plan.estimateSeconds),
+    usdPerHour: offer.usdPerHour,
+    // The session's whole budget: heartbeats carry the whole session's spend (./spend), so the two compare.
+    budgetUsd: r.maxCostUsd,
+    billedBeforeStartSeconds: 0,
+    pollSeconds: agentPollSeconds,
+    models: plan.models,
+  };
+}
+
+/**
+ * The provider's kill switch where its capabilities allow one: always with a machine-scoped key, with an account key
+ * only when the user lets it go to the machine (`remoteKey`). Undefined: the machine cannot end itself.
+ */
+export function killSwitchFor(provider: Provider, name: string, remoteKey: boolean, accountKey: () => string | undefined): KillSwitch | undefined {
+  const via = provider.capabilities().selfTerminate.via;
+  if (via === 'machine-scoped-key') return provider.killSwitch({ name });
+  if (via === 'account-key' && remoteKey) return provider.killSwitch({ name, remoteKey: accountKey() });
+  return undefined;
+}
+
+export interface MachineSetup {
+  spec: MachineSpec;
+  settings: AgentSettings;
+  watchdog: MachineRecord['watchdog'];
+}
+
+export function machineSetup(i: { request: SessionRequest; plan: MachinePlan; provider: Provider; offer: Offer; sessionId: string; name: string; token?: string; agentPollSeconds: number; accountKey: () => string | undefined }): MachineSetup {
+  const settings = agentSettings(i.request, i.plan, i.offer, i.agentPollSeconds);
+  const caps = i.provider.capabilities().selfTerminate;
+  if (!templateFor(i.offer.provider) || !i.token) {
+    const spec: MachineSpec = { name: i.name, sessionId: i.sessionId, offerId: i.offer.offerId, image: '', env: {}, ports: [], diskGb: 0 };
+    return { spec, settings, watchdog: { armed: false, via: caps.via } };
+  }
+  const killSwitch = killSwitchFor(i.provider, i.name, i.request.remoteKey, i.accountKey);
+  // The agent's lifetime cap also sets the provider's own timer where one exists (Paperspace auto-shutdown).
+  const spec = buildSpec({ provider: i.offer.provider as CloudProviderName, offer: i.offer, sessionId: i.sessionId, name: i.name, token: i.token, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60 });
+  const watchdog = { armed: killSwitch !== undefined, via: killSwitch ? caps.via : 'none', heartbeatMinutes: killSwitch ? settings.heartbeatMinutes : undefined };
+  return { spec, settings, watchdog };
+}
