@@ -85,3 +85,19 @@ export function getProfile(name: string): ModelProfile {
 export function throughputProfile(profile: ModelProfile): ModelProfile {
   return PROFILES.find((p) => p.name === profile.throughputModel) ?? profile;
 }
+
+/**
+ * The profile a checkpoint file name says it is, or undefined when the name does not say (a fine-tune called
+ * "dreamy.safetensors", SDXL-Turbo, which has no profile). Unlike a guess for estimating, this never falls back:
+ * a measurement is kept only for a model we can name. "sd_xl_base_1.0.safetensors" → sdxl,
+ * "v1-5-pruned-emaonly-fp16.safetensors" → sd15, "flux1-dev-fp8.safetensors" → flux-dev.
+ */
+export function profileOfModelFile(fileName: string): string | undefined {
+  const name = fileName.toLowerCase().replace(/^.*[\\/]/, '');
+  if (name.includes('flux')) return name.includes('schnell') ? 'flux-schnell' : name.includes('dev') ? 'flux-dev' : undefined;
+  // "xl" anywhere: SDXL fine-tunes carry it in their names (juggernautXL) and run at SDXL's speed.
+  if (name.includes('xl')) return name.includes('turbo') ? undefined : name.includes('lcm') ? 'lcm' : 'sdxl';
+  if (/sd[-_]?turbo/.test(name)) return 'sd-turbo';
+  if (/v1[-_.]5|sd[-_]?1[-_.]?5|sd15/.test(name)) return 'sd15';
+  return undefined;
+}

@@ -19,6 +19,7 @@ import type { SessionReport } from './report';
 import { runJournaled } from './session';
 import { teardown } from './teardown';
 import { DEFAULT_TIMINGS, SessionTimings, timingsFromEnv } from './timings';
+import { formatUsdPair } from '../estimate/money';
 
 export interface ResumeOptions {
   stateDir: string;
@@ -43,7 +44,10 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   const pool = new ProviderPool(o.env, comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
   const spentSoFar = journal.data.machines.reduce((s, m) => s + spentOf(m), 0);
   const remainingUsd = journal.data.budgetUsd === undefined ? undefined : journal.data.budgetUsd - spentSoFar;
-  if (remainingUsd !== undefined && remainingUsd <= 0) throw new BadInputError(`session ${o.id}: its budget of $${journal.data.budgetUsd!.toFixed(2)} is spent ($${spentSoFar.toFixed(2)})`);
+  if (remainingUsd !== undefined && remainingUsd <= 0) {
+    const [budget, spent] = formatUsdPair(journal.data.budgetUsd!, spentSoFar);
+    throw new BadInputError(`session ${o.id}: its budget of ${budget} is spent (${spent})`);
+  }
 
   const plan = await makePlan({ batchFile: journal.data.batchFile, provider: opts.provider as ProviderName | 'auto', gpu: opts.gpu as string | undefined, pods: Number(opts.pods ?? 1), model: opts.model as string | undefined }, pool, o.env, o.cwd);
   // The same batch file expands to the same ids; prompts added since are simply new work.

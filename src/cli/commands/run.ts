@@ -50,7 +50,8 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
   const json = Boolean(opts.json);
   const view = createProgress(ctx, json);
   const { runSessionFromCli } = await import('../../session/cli-session');
-  const report = await withSignals(ctx, (signal) =>
+  // The Ctrl-C notice goes through the view, which clears the progress bar before printing it.
+  const report = await withSignals({ ...ctx, log: view.log }, (signal) =>
     runSessionFromCli({
       batchFile,
       provider,
@@ -72,6 +73,7 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
       signal,
       emit: (e) => view.emit(e),
       confirm: async (plan, notes) => {
+        view.setEstimate(plan.estimateUsd);
         if (!json) ctx.stderr.write(renderPlan(plan, notes) + '\n');
         else view.emit({ type: 'log', level: 'info', message: notes.join(' ') });
         if (opts.yes) return true;
@@ -88,7 +90,7 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
 async function runStack(stack: string, opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
   const view = createProgress(ctx, Boolean(opts.json));
   const { runWithPulumi } = await import('./engine-pulumi');
-  const result = await withSignals(ctx, (signal) => runWithPulumi({ stack, cwd: ctx.cwd, env: ctx.env, signal, emit: (e) => view.emit(e) }).finally(() => view.stop()));
+  const result = await withSignals({ ...ctx, log: view.log }, (signal) => runWithPulumi({ stack, cwd: ctx.cwd, env: ctx.env, signal, emit: (e) => view.emit(e) }).finally(() => view.stop()));
   const lines = Object.entries(result.outputs).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   return {
     data: { type: 'report', ...result },
