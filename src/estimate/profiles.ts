@@ -61,7 +61,7 @@ export const PROFILES: readonly ModelProfile[] = [
     name: 'flux-dev', title: 'FLUX.1-dev (fp8 checkpoint)', width: 1024, height: 1024, defaultSteps: 20,
     throughputModel: 'flux-dev', stepCostFactor: 1, overheadShare: 0.05, referenceSteps: 20,
     modelDownloadGb: 17, modelLoadSeconds: 60, minVramGb: 12,
-    basis: '20 steps as the RTX 5090 measurement [V vladmandic 2025-12]; overhead 5 % [I: T5/CLIP encode and VAE decode against 20 steps of a 12B transformer]; 17 GB fp8 checkpoint with text encoders [I]; load 60 s [I, reference §4 upper end]',
+    basis: '20 steps as the RTX 5090 measurement [V vladmandic 2025-12]; catalog rows are the rate with the model resident in ComfyUI, between that card\'s per-call and best-batch figures [I]; overhead 5 % [I: T5/CLIP encode and VAE decode, ~0.3-1 s (reference §1d), against 20 steps of a 12B transformer]; 17 GB fp8 checkpoint with text encoders [I]; load 60 s [I, reference §4 upper end]',
   },
   {
     name: 'flux-schnell', title: 'FLUX.1-schnell (fp8 checkpoint)', width: 1024, height: 1024, defaultSteps: 4,
