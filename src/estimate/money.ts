@@ -15,7 +15,7 @@ function decimalsFor(x: number, significant: number): number {
 }
 
 /**
- * "$0", "$0.0041", "$0.023", "$0.41", "$12.30", "$1,234.50"; "—" for a figure that is not a number.
+ * "$0", "$0.004", "$0.0041", "$0.023", "$0.41", "$12.30", "$1,234.50"; "—" for a figure that is not a number.
  * `significant` (default 2) is the least number of significant digits below $0.10; more digits are asked for only
  * to tell two figures apart (formatUsdPair).
  */
@@ -28,7 +28,9 @@ export function formatUsd(x: number, significant = 2): string {
   // Rounding may carry into the next power of ten (0.0999 → 0.100): count the digits again on the rounded value.
   const rounded = Number(x.toFixed(decimals));
   decimals = Math.min(decimals, decimalsFor(rounded, significant));
-  return `$${decimals === 2 ? CENTS.format(Number(x.toFixed(2))) : x.toFixed(decimals)}`;
+  if (decimals === 2) return `$${CENTS.format(Number(x.toFixed(2)))}`;
+  // Below a cent the digits shown are the ones that carry information: $0.004, not $0.0040.
+  return `$${x.toFixed(decimals).replace(/(\.\d\d\d*?)0+$/, '$1')}`;
 }
 
 /**

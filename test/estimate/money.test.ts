@@ -4,8 +4,10 @@ test.each<[number, string]>([
   [0, '$0'],
   [0.00041, '$0.00041'],
   [0.0041, '$0.0041'],
-  [0.004, '$0.0040'],
-  [0.0099999, '$0.010'], // rounding carries into the next digit: still two significant digits
+  [0.004, '$0.004'],
+  [0.01, '$0.01'],
+  [0.0001, '$0.0001'],
+  [0.0099999, '$0.01'], // rounding carries into the next digit
   [0.012, '$0.012'],
   [0.0999, '$0.10'], // carries into cents
   [0.1, '$0.10'],
@@ -23,10 +25,11 @@ test.each<[number, string]>([
 });
 
 test.each<[number, number, [string, string]]>([
-  [0.004, 0.012, ['$0.0040', '$0.012']], // "budget $0.00 is below the estimate $0.01" no more
-  [0.0001, 0.0123, ['$0.00010', '$0.012']],
-  [2, 2.004, ['$2.000', '$2.004']], // one more digit, only because they would look equal
-  [0.0125, 0.01251, ['$0.01250', '$0.01251']],
+  [0.004, 0.012, ['$0.004', '$0.012']], // "budget $0.00 is below the estimate $0.01" no more
+  [0.0001, 0.0123, ['$0.0001', '$0.012']],
+  [0.01, 0.0100001, ['$0.01', '$0.0100001']],
+  [2, 2.004, ['$2.00', '$2.004']], // one more digit, only because they would look equal
+  [0.0125, 0.01251, ['$0.0125', '$0.01251']],
   [1.5, 1.5, ['$1.50', '$1.50']],
 ])('formatUsdPair(%p, %p) never shows unequal figures as equal', (a, b, texts) => {
   expect(formatUsdPair(a, b)).toEqual(texts);
