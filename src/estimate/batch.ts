@@ -43,12 +43,18 @@ function side(flag: string, value: unknown): number {
   return n;
 }
 
+/** --precision: fp16 (default) or fp32. */
+export function parsePrecision(value: unknown): Precision {
+  const precision = String(value ?? 'fp16').toLowerCase();
+  if (!(PRECISIONS as readonly string[]).includes(precision)) {
+    throw new BadInputError(`--precision: "${value}" is not accepted; accepted: ${PRECISIONS.join(', ')}`);
+  }
+  return precision as Precision;
+}
+
 export function resolveBatch(flags: BatchFlags): Batch {
   const profile = getProfile(String(flags.model ?? DEFAULT_MODEL));
-  const precision = String(flags.precision ?? 'fp16').toLowerCase();
-  if (!(PRECISIONS as readonly string[]).includes(precision)) {
-    throw new BadInputError(`--precision: "${flags.precision}" is not accepted; accepted: ${PRECISIONS.join(', ')}`);
-  }
+  const precision = parsePrecision(flags.precision);
   return {
     model: profile.name,
     images: wholeNumber('--images', flags.images ?? DEFAULT_IMAGES, 1, 10_000_000),
@@ -56,6 +62,6 @@ export function resolveBatch(flags: BatchFlags): Batch {
     width: flags.width === undefined ? profile.width : side('--width', flags.width),
     height: flags.height === undefined ? profile.height : side('--height', flags.height),
     batchSize: flags.batchSize === undefined ? 1 : wholeNumber('--batch-size', flags.batchSize, 1, 64),
-    precision: precision as Precision,
+    precision,
   };
 }

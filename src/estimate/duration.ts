@@ -14,23 +14,26 @@ export function parseDurationSeconds(text: string, flag: string): number {
   return seconds;
 }
 
-/** "4h27m", "38m", "52s", "2d3h": two units at most, rounded. */
+/**
+ * "52s", "4m05s", "38m", "4h27m", "2d3h": two units at most. The figure is rounded to the unit shown first and
+ * only then split, so a rounding carry moves up a unit (299.6 s is "5m", 3599.5 s is "1h", never "4m60s" or "60m").
+ * Not a number, infinite or negative: "—" (nothing honest to show).
+ */
 export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '—';
   const s = Math.round(seconds);
   if (s < 60) return `${s}s`;
-  if (s < 3600) {
-    const m = Math.floor(s / 60);
+  if (s < 600) {
     const rest = s % 60;
-    return m < 10 && rest ? `${m}m${String(rest).padStart(2, '0')}s` : `${Math.round(s / 60)}m`;
+    return rest ? `${Math.floor(s / 60)}m${String(rest).padStart(2, '0')}s` : `${s / 60}m`;
   }
-  const totalMinutes = Math.round(s / 60);
-  if (totalMinutes < 24 * 60) {
-    const h = Math.floor(totalMinutes / 60);
-    const m = totalMinutes % 60;
-    return m ? `${h}h${String(m).padStart(2, '0')}m` : `${h}h`;
+  const minutes = Math.round(s / 60);
+  if (minutes < 60) return `${minutes}m`;
+  if (minutes < 24 * 60) {
+    const m = minutes % 60;
+    return m ? `${Math.floor(minutes / 60)}h${String(m).padStart(2, '0')}m` : `${minutes / 60}h`;
   }
-  const totalHours = Math.round(s / 3600);
-  const d = Math.floor(totalHours / 24);
-  const h = totalHours % 24;
-  return h ? `${d}d${h}h` : `${d}d`;
+  const hours = Math.round(s / 3600);
+  const h = hours % 24;
+  return h ? `${Math.floor(hours / 24)}d${h}h` : `${hours / 24}d`;
 }

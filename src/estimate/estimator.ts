@@ -51,6 +51,11 @@ export interface EstimateRow {
   vramGb: number;
   usdPerHour: number;
   usdPerMonth?: number;
+  /**
+   * A monthly subscription (Colab): its price is not a cost of this batch, so computeCostUsd, costUsd and
+   * usdPerImage leave it out (0) and the row is never ranked or recommended; usdPerMonth says what it costs.
+   */
+  subscription: boolean;
   interruptible: boolean;
   live: boolean;
   offerId: string;
@@ -74,7 +79,10 @@ export interface EstimateRow {
   speedupVsLocal: number | null;
   /** Local seconds per image / this row's: the GPU alone. */
   renderSpeedupVsLocal: number | null;
+  /** Speed from a real cloud run on this provider and GPU. */
   calibrated: boolean;
+  /** Speed measured on your own GPU (the local row only). */
+  measuredLocally: boolean;
   overridden: { price: boolean; speed: boolean };
   priceSource: string;
   speedSource: string;
@@ -148,9 +156,12 @@ function rowFor(offer: PricedOffer, input: EstimateInput, local: EstimateRow | u
     offer.provider === 'local' && input.kwhPrice !== undefined && watts !== undefined
       ? electricityCostUsd(renderSeconds + overhead.modelLoadSeconds, watts, input.kwhPrice)
       : undefined;
-  const costUsd = computeCost + storageCost + (electricity ?? 0);
+  // A subscription is paid per month whatever the batch does: nothing of it is this batch's cost.
+  const subscription = offer.usdPerMonth !== undefined && !price;
+  const batchComputeCost = subscription ? 0 : computeCost;
+  const costUsd = batchComputeCost + storageCost + (electricity ?? 0);
   const priceSource = price ? `--price ${price.spec}` : `${offer.source} (${offer.date})`;
-  const speedSource = speed.date && !speed.overridden && !speed.calibrated ? `${speed.source} (${speed.date})` : speed.source;
+  const speedSource = speed.date && !speed.overridden && !speed.calibrated && !speed.measuredLocally ? `${speed.source} (${speed.date})` : speed.source;
 
   return {
     provider: offer.provider,
@@ -159,7 +170,8 @@ function rowFor(offer: PricedOffer, input: EstimateInput, local: EstimateRow | u
     gpuCount: offer.gpuCount,
     vramGb: offer.vramGb,
     usdPerHour,
-    ...(offer.usdPerMonth !== undefined && !price ? { usdPerMonth: offer.usdPerMonth } : {}),
+    ...(subscription ? { usdPerMonth: offer.usdPerMonth } : {}),
+    subscription,
     interruptible: offer.interruptible,
     live: offer.live,
     offerId: offer.offerId,
@@ -170,8 +182,8 @@ function rowFor(offer: PricedOffer, input: EstimateInput, local: EstimateRow | u
     renderSeconds,
     overheadSeconds,
     overhead,
-    billedSeconds: billedSeconds(renderSeconds + billedOverhead, billing),
-    computeCostUsd: computeCost,
+    billedSeconds: subscription ? 0 : billedSeconds(renderSeconds + billedOverhead, billing),
+    computeCostUsd: batchComputeCost,
     storageCostUsd: storageCost,
     ...(electricity !== undefined ? { electricityCostUsd: electricity } : {}),
     costUsd,
@@ -180,6 +192,7 @@ function rowFor(offer: PricedOffer, input: EstimateInput, local: EstimateRow | u
     speedupVsLocal: null,
     renderSpeedupVsLocal: null,
     calibrated: speed.calibrated,
+    measuredLocally: speed.measuredLocally,
     overridden: { price: Boolean(price), speed: speed.overridden },
     priceSource,
     speedSource,

@@ -4,6 +4,8 @@ export * from './batch';
 export * from './calibration';
 export * from './duration';
 export * from './estimator';
+export * from './measurement';
+export * from './money';
 export * from './overhead';
 export * from './overrides';
 export * from './profiles';

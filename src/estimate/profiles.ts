@@ -61,7 +61,7 @@ export const PROFILES: readonly ModelProfile[] = [
     name: 'flux-dev', title: 'FLUX.1-dev (fp8 checkpoint)', width: 1024, height: 1024, defaultSteps: 20,
     throughputModel: 'flux-dev', stepCostFactor: 1, overheadShare: 0.05, referenceSteps: 20,
     modelDownloadGb: 17, modelLoadSeconds: 60, minVramGb: 12,
-    basis: '20 steps as the RTX 5090 measurement [V vladmandic 2025-12]; overhead 5 % [I: T5/CLIP encode and VAE decode against 20 steps of a 12B transformer]; 17 GB fp8 checkpoint with text encoders [I]; load 60 s [I, reference §4 upper end]',
+    basis: '20 steps as the RTX 5090 measurement [V vladmandic 2025-12]; catalog rows are the rate with the model resident in ComfyUI, between that card\'s per-call and best-batch figures [I]; overhead 5 % [I: T5/CLIP encode and VAE decode, ~0.3-1 s (reference §1d), against 20 steps of a 12B transformer]; 17 GB fp8 checkpoint with text encoders [I]; load 60 s [I, reference §4 upper end]',
   },
   {
     name: 'flux-schnell', title: 'FLUX.1-schnell (fp8 checkpoint)', width: 1024, height: 1024, defaultSteps: 4,
@@ -84,4 +84,20 @@ export function getProfile(name: string): ModelProfile {
 /** The profile whose rows (and overhead split) a profile reads. */
 export function throughputProfile(profile: ModelProfile): ModelProfile {
   return PROFILES.find((p) => p.name === profile.throughputModel) ?? profile;
+}
+
+/**
+ * The profile a checkpoint file name says it is, or undefined when the name does not say (a fine-tune called
+ * "dreamy.safetensors", SDXL-Turbo, which has no profile). Unlike a guess for estimating, this never falls back:
+ * a measurement is kept only for a model we can name. "sd_xl_base_1.0.safetensors" → sdxl,
+ * "v1-5-pruned-emaonly-fp16.safetensors" → sd15, "flux1-dev-fp8.safetensors" → flux-dev.
+ */
+export function profileOfModelFile(fileName: string): string | undefined {
+  const name = fileName.toLowerCase().replace(/^.*[\\/]/, '');
+  if (name.includes('flux')) return name.includes('schnell') ? 'flux-schnell' : name.includes('dev') ? 'flux-dev' : undefined;
+  // "xl" anywhere: SDXL fine-tunes carry it in their names (juggernautXL) and run at SDXL's speed.
+  if (name.includes('xl')) return name.includes('turbo') ? undefined : name.includes('lcm') ? 'lcm' : 'sdxl';
+  if (/sd[-_]?turbo/.test(name)) return 'sd-turbo';
+  if (/v1[-_.]5|sd[-_]?1[-_.]?5|sd15/.test(name)) return 'sd15';
+  return undefined;
 }

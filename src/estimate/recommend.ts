@@ -6,6 +6,7 @@
 import { BadInputError } from '../../providers/errors';
 import { formatDuration } from './duration';
 import type { EstimateRow } from './estimator';
+import { formatUsd, formatUsdPair } from './money';
 
 export interface Limits {
   maxCostUsd?: number;
@@ -30,7 +31,11 @@ export interface Recommendation {
   limits: Limits;
 }
 
-const byCost = (a: EstimateRow, b: EstimateRow) => a.costUsd - b.costUsd || a.totalSeconds - b.totalSeconds;
+/** Cheapest first, then fastest; subscriptions (no batch cost to compare) after every pay-per-use row. */
+export function compareRows(a: EstimateRow, b: EstimateRow): number {
+  return Number(a.subscription) - Number(b.subscription) || a.costUsd - b.costUsd || a.totalSeconds - b.totalSeconds;
+}
+const byCost = compareRows;
 const byTime = (a: EstimateRow, b: EstimateRow) => a.totalSeconds - b.totalSeconds || a.costUsd - b.costUsd;
 
 export function pick(row: EstimateRow): Pick {
@@ -44,7 +49,7 @@ export function label(row: Pick | EstimateRow): string {
 
 /** Throws BadInputError, saying why, when limits are given and no row meets them. */
 export function recommend(rows: readonly EstimateRow[], limits: Limits): Recommendation {
-  const runnable = rows.filter((r) => r.provisionable);
+  const runnable = rows.filter((r) => r.provisionable && !r.subscription);
   const cheapest = [...runnable].sort(byCost)[0];
   const fastest = [...runnable].sort(byTime)[0];
   const hasLimits = limits.maxCostUsd !== undefined || limits.deadlineSeconds !== undefined;
@@ -67,18 +72,19 @@ export function recommend(rows: readonly EstimateRow[], limits: Limits): Recomme
 
 function nothingFits(rows: readonly EstimateRow[], limits: Limits): string {
   const { maxCostUsd: cap, deadlineSeconds: deadline } = limits;
-  const money = (x: number) => `$${x.toFixed(2)}`;
   const fastest = [...rows].sort(byTime)[0];
   const cheapest = [...rows].sort(byCost)[0];
   if (cap === undefined) {
     return `--deadline ${formatDuration(deadline as number)}: no offer finishes in time; the fastest, ${label(fastest)}, needs ${formatDuration(fastest.totalSeconds)}; accepted: a deadline of at least that`;
   }
   if (deadline === undefined) {
-    return `--max-cost ${money(cap)}: no offer costs that little; the cheapest, ${label(cheapest)}, costs ${money(cheapest.costUsd)}; accepted: a cap of at least that`;
+    const [capText, costText] = formatUsdPair(cap, cheapest.costUsd);
+    return `--max-cost ${capText}: no offer costs that little; the cheapest, ${label(cheapest)}, costs ${costText}; accepted: a cap of at least that`;
   }
   const inTime = [...rows].filter((r) => r.totalSeconds <= deadline).sort(byCost)[0];
+  const [capText, inTimeText] = inTime ? formatUsdPair(cap, inTime.costUsd) : [formatUsd(cap), ''];
   const why = inTime
-    ? `within ${formatDuration(deadline)} the cheapest is ${label(inTime)} at ${money(inTime.costUsd)}`
+    ? `within ${formatDuration(deadline)} the cheapest is ${label(inTime)} at ${inTimeText}`
     : `the fastest, ${label(fastest)}, needs ${formatDuration(fastest.totalSeconds)}`;
-  return `--deadline ${formatDuration(deadline)} with --max-cost ${money(cap)}: no offer meets both; ${why}`;
+  return `--deadline ${formatDuration(deadline)} with --max-cost ${capText}: no offer meets both; ${why}`;
 }

@@ -1,10 +1,11 @@
 /**
- * Where a row's seconds per image come from, in order: a --speed override, a calibration entry from an earlier run,
- * the catalog's throughput row. Each answer says which one it used.
+ * Where a row's seconds per image come from, in order: a --speed override, a measurement from an earlier real run
+ * (a cloud row reads its own provider's; the local row reads only your GPU's), the catalog's throughput row. Each
+ * answer says which one it used.
  */
 import type { Catalog, ThroughputRow } from '../catalog/schema';
 import type { CalibrationEntry } from './calibration';
-import { findCalibration } from './calibration';
+import { findCalibration, sameSettings } from './calibration';
 import type { SpeedOverride } from './overrides';
 import { lastMatching } from './overrides';
 import { getProfile, ModelProfile, throughputProfile } from './profiles';
@@ -14,7 +15,10 @@ export interface SpeedAnswer {
   secondsPerImage: number;
   /** Fixed part per image; null when an override gave the total. */
   perImageOverheadSeconds: number | null;
+  /** A real cloud run on this provider and GPU measured it. */
   calibrated: boolean;
+  /** Your own GPU measured it (local row only). */
+  measuredLocally: boolean;
   overridden: boolean;
   source: string;
   date?: string;
@@ -37,11 +41,11 @@ export interface SpeedQuery {
 export function resolveSpeed(q: SpeedQuery): SpeedAnswer | undefined {
   const override = lastMatching(q.speeds, q);
   if (override?.secondsPerImage !== undefined) {
-    return { secondsPerImage: override.secondsPerImage, perImageOverheadSeconds: null, calibrated: false, overridden: true, source: `--speed ${override.spec}` };
+    return { secondsPerImage: override.secondsPerImage, perImageOverheadSeconds: null, calibrated: false, measuredLocally: false, overridden: true, source: `--speed ${override.spec}` };
   }
   if (override?.timesFasterThanLocal !== undefined && q.localSecondsPerImage !== undefined) {
     const secondsPerImage = q.localSecondsPerImage / override.timesFasterThanLocal;
-    return { secondsPerImage, perImageOverheadSeconds: null, calibrated: false, overridden: true, source: `--speed ${override.spec} (local ${q.localSecondsPerImage.toFixed(2)} s/image)` };
+    return { secondsPerImage, perImageOverheadSeconds: null, calibrated: false, measuredLocally: false, overridden: true, source: `--speed ${override.spec} (local ${q.localSecondsPerImage.toFixed(2)} s/image)` };
   }
   const base = throughputProfile(q.profile);
   const row: ThroughputRow | undefined = q.catalog.throughput.find((t) => t.gpu === q.gpu && t.model === base.name);
@@ -55,12 +59,16 @@ export function resolveSpeed(q: SpeedQuery): SpeedAnswer | undefined {
   const scaled = q.profile.name === base.name ? '' : `, scaled from ${base.name} at step cost ${q.profile.stepCostFactor}`;
   const multi = q.gpuCount > 1 ? `, split over ${q.gpuCount} GPUs` : '';
 
-  const entry = findCalibration(q.calibration, { gpu: q.gpu, models: [q.profile.name, base.name], provider: q.provider });
+  const kind = q.provider === 'local' ? 'local' : 'cloud';
+  const entry = findCalibration(q.calibration, { kind, provider: q.provider, gpu: q.gpu, models: [q.profile.name, base.name], settings: q.target });
   if (entry) {
     const anchor: Anchor = { ...entry, stepCostFactor: getProfile(entry.model).stepCostFactor };
     const t = perGpu(anchor);
-    const where = entry.provider ? ` on ${entry.provider}` : '';
-    return answer(t, q.gpuCount, true, `calibrated: ${entry.images} ${entry.model} images${where}, ${entry.measuredAt.slice(0, 10)}${scaled}${multi}`, entry.measuredAt.slice(0, 10));
+    const day = entry.measuredAt.slice(0, 10);
+    const fromModel = entry.model === q.profile.name ? '' : `, scaled from ${entry.model} at step cost ${q.profile.stepCostFactor}`;
+    const fromSettings = sameSettings(entry, q.target) ? '' : `, scaled from ${entry.steps} steps at ${entry.width}×${entry.height}, batch ${entry.batchSize}, ${entry.precision}`;
+    const source = kind === 'local' ? `your GPU, measured: ${entry.images} ${entry.model} images, ${day}` : `calibrated: ${entry.images} ${entry.model} images on ${entry.provider}, ${day}`;
+    return answer(t, q.gpuCount, kind, `${source}${fromModel}${fromSettings}${multi}`, day);
   }
   if (!row) return undefined;
   const anchor: Anchor = {
@@ -72,10 +80,18 @@ export function resolveSpeed(q: SpeedQuery): SpeedAnswer | undefined {
     precision: row.precision,
     stepCostFactor: 1,
   };
-  return answer(perGpu(anchor), q.gpuCount, false, `${row.source} [${row.tag}]${scaled}${multi}`, row.date);
+  return answer(perGpu(anchor), q.gpuCount, undefined, `${row.source} [${row.tag}]${scaled}${multi}`, row.date);
 }
 
-function answer(t: { secondsPerImage: number; overheadSeconds: number }, gpuCount: number, calibrated: boolean, source: string, date: string): SpeedAnswer {
+function answer(t: { secondsPerImage: number; overheadSeconds: number }, gpuCount: number, measured: 'cloud' | 'local' | undefined, source: string, date: string): SpeedAnswer {
   // One ComfyUI per GPU, the batch split between them [I, the seed's two-instance recipe].
-  return { secondsPerImage: t.secondsPerImage / gpuCount, perImageOverheadSeconds: t.overheadSeconds, calibrated, overridden: false, source, date };
+  return {
+    secondsPerImage: t.secondsPerImage / gpuCount,
+    perImageOverheadSeconds: t.overheadSeconds,
+    calibrated: measured === 'cloud',
+    measuredLocally: measured === 'local',
+    overridden: false,
+    source,
+    date,
+  };
 }

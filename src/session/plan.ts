@@ -18,6 +18,7 @@ import { formatProblem } from '../comfy/errors';
 import { bundledObjectInfo } from '../comfy/workflow/object-info';
 import { readCalibration } from '../estimate/calibration';
 import { Batch, estimate, EstimateRow } from '../estimate/estimator';
+import { formatUsdPair } from '../estimate/money';
 import { getProfile } from '../estimate/profiles';
 import type { AgentModel } from './agent/config';
 import { batchShape } from './batch-shape';
@@ -45,8 +46,10 @@ export interface Plan {
   shape: Batch;
   /** Offers that can take the batch, cheapest estimate first, each with its estimate for its share of the batch. */
   ranked: { offer: Offer; row: EstimateRow }[];
-  /** Estimated cost and time of the whole session on the chosen offers. */
+  /** Estimated cost and time of the whole session on the chosen offers (each row's cost × pods). */
   estimateUsd: number;
+  /** Machines the batch is split over; every ranked row is one machine's share. */
+  pods: number;
   /** The same batch on the local RTX 3060, for the report's speed-up. */
   localSecondsPerImage?: number;
   estimateSeconds: number;
@@ -104,10 +107,11 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     .sort((a, b) => a.row.costUsd - b.row.costUsd || a.row.totalSeconds - b.row.totalSeconds);
   if (ranked.length === 0) throw new BadInputError(`no offer could be estimated for ${shape.model}; check --model`);
   const first = ranked[0].row;
-  const plan: Plan = { batch, prompts, models: batch.models.map(({ name, folder, url, sha256 }) => ({ name, folder, url, sha256 })), shape, ranked, estimateUsd: first.costUsd * o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
+  const plan: Plan = { batch, prompts, models: batch.models.map(({ name, folder, url, sha256 }) => ({ name, folder, url, sha256 })), shape, ranked, estimateUsd: first.costUsd * o.pods, pods: o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
   if (o.maxCostUsd !== undefined && plan.estimateUsd > o.maxCostUsd) {
+    const [budget, estimateUsd] = formatUsdPair(o.maxCostUsd, plan.estimateUsd);
     throw new BadInputError(
-      `budget $${o.maxCostUsd.toFixed(2)} is below the estimate $${plan.estimateUsd.toFixed(2)} (${prompts.length} prompts on ${o.pods} × ${first.gpu} at ${first.provider}); raise --max-cost or shrink the batch`,
+      `budget ${budget} is below the estimate ${estimateUsd} (${prompts.length} prompts on ${o.pods} × ${first.gpu} at ${first.provider}); raise --max-cost or shrink the batch`,
     );
   }
   return plan;

@@ -13,6 +13,7 @@ import type { BudgetTracker } from './budget';
 import type { Emit } from './events';
 import type { Journal, PromptRecord } from './journal';
 import type { LiveMachine } from './lifecycle';
+import { formatUsd } from '../estimate/money';
 
 export interface RenderOptions {
   journal: Journal;
@@ -76,7 +77,7 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
   };
   const budgetTimer = setInterval(() => {
     if (o.budget.exhausted()) {
-      if (!stoppedBy) o.emit({ type: 'log', level: 'warn', message: `budget: one more billing increment would pass $${o.budget.capUsd?.toFixed(2)}; stopping the queue, pulling what is done` });
+      if (!stoppedBy) o.emit({ type: 'log', level: 'warn', message: `budget: one more billing increment would pass ${formatUsd(o.budget.capUsd ?? NaN)}; stopping the queue, pulling what is done` });
       stopAll('budget');
     }
     progress();

@@ -4,7 +4,8 @@
  * saved as calibration, so the next `estimate` for that GPU and model uses it.
  */
 import { GpuburstError } from '../../providers/errors';
-import { recordCalibration } from '../estimate/calibration';
+import { modelFilesOf, recordMeasurement } from '../estimate/measurement';
+import { formatUsd, formatUsdPair } from '../estimate/money';
 import type { BudgetTracker } from './budget';
 import type { Journal, SessionStatus } from './journal';
 import type { Plan } from './plan';
@@ -29,8 +30,8 @@ export interface SessionReport {
   stoppedBy?: 'budget' | 'signal';
   machines: TeardownOutcome[];
   outDir: string;
-  /** Calibration saved for this GPU and model. */
-  calibrated?: { gpu: string; model: string; secondsPerImage: number };
+  /** Calibration saved for this GPU and model (kind local: your own GPU's measured speed). */
+  calibrated?: { gpu: string; model: string; secondsPerImage: number; kind: 'cloud' | 'local' };
   message: string;
 }
 
@@ -67,7 +68,8 @@ export function buildReport(r: ReportInput): SessionReport {
     usdPerImage: images ? costUsd / images : undefined,
     secondsPerImage,
     localSecondsPerImage: r.plan.localSecondsPerImage,
-    speedupVsLocal: secondsPerImage && r.plan.localSecondsPerImage ? r.plan.localSecondsPerImage / secondsPerImage : undefined,
+    // A simulator renders at whatever speed it is told: no speed-up against a real GPU.
+    speedupVsLocal: secondsPerImage && r.plan.localSecondsPerImage && !r.journal.data.request.simulated ? r.plan.localSecondsPerImage / secondsPerImage : undefined,
     stoppedBy: r.render?.stoppedBy,
     machines: r.teardown,
     outDir: d.outDir,
@@ -86,32 +88,29 @@ function calibrate(r: ReportInput, measured: number, secondsPerImage: number | u
   const gpus = new Set(r.journal.data.machines.filter((m) => m.readyAt).map((m) => m.gpu));
   if (!machine || !secondsPerImage || measured < 3 || gpus.size !== 1) return undefined;
   const s = r.plan.shape;
-  try {
-    recordCalibration(r.cwd, {
-      gpu: machine.gpu,
-      model: s.model,
-      provider: machine.provider,
-      secondsPerImage: secondsPerImage / s.batchSize,
-      steps: s.steps,
-      width: s.width,
-      height: s.height,
-      batchSize: s.batchSize,
-      precision: s.precision,
-      images: measured,
-      measuredAt: new Date().toISOString(),
-      sessionId: r.journal.data.id,
-    });
-    return { gpu: machine.gpu, model: s.model, secondsPerImage: secondsPerImage / s.batchSize };
-  } catch {
-    return undefined; // an unknown GPU name for the catalog: the report still stands
-  }
+  // recordMeasurement refuses what is not a measurement (simulated, a model-free prompt, a simulator's endpoint).
+  const outcome = recordMeasurement(r.cwd, {
+    kind: machine.provider === 'local' ? 'local' : 'cloud',
+    simulated: r.journal.data.request.simulated,
+    provider: machine.provider,
+    gpu: machine.gpu,
+    endpoint: machine.endpoint,
+    model: s.model,
+    modelFiles: modelFilesOf(r.plan.prompts.map((p) => p.prompt)),
+    settings: s,
+    secondsPerImage: secondsPerImage / s.batchSize,
+    images: measured * s.batchSize,
+    sessionId: r.journal.data.id,
+  });
+  return outcome.recorded ? { gpu: machine.gpu, model: s.model, secondsPerImage: secondsPerImage / s.batchSize, kind: outcome.entry.kind } : undefined;
 }
 
 function nextSteps(rep: SessionReport, failure: unknown): string {
   const parts: string[] = [];
   if (failure) parts.push(failure instanceof GpuburstError ? failure.message : String((failure as Error)?.message ?? failure));
-  parts.push(`${rep.images} image(s) in ${rep.outDir}; cost $${rep.costUsd.toFixed(2)} (estimate $${rep.estimateUsd.toFixed(2)})`);
-  if (rep.stoppedBy === 'budget') parts.push(`stopped at the budget of $${rep.budgetUsd?.toFixed(2)}`);
+  const [cost, estimate] = formatUsdPair(rep.costUsd, rep.estimateUsd);
+  parts.push(`${rep.images} image(s) in ${rep.outDir}; cost ${cost} (estimate ${estimate})`);
+  if (rep.stoppedBy === 'budget' && rep.budgetUsd !== undefined) parts.push(`stopped at the budget of ${formatUsd(rep.budgetUsd)}`);
   const open = rep.machines.filter((m) => m.result === 'stopped' || m.result === 'left-running' || m.result === 'unconfirmed');
   for (const m of open) parts.push(`${m.provider} ${m.name} ${m.result}${m.message ? `: ${m.message}` : ''}`);
   if (rep.prompts.notStarted > 0 || open.length) parts.push(`finish with: gpuburst resume ${rep.sessionId}`);

@@ -16,6 +16,7 @@ import { ProviderPool } from './pool';
 import type { SessionReport } from './report';
 import { runJournaled } from './session';
 import { SessionTimings, sessionTimings } from './timings';
+import { formatUsdPair } from '../estimate/money';
 
 export interface ResumeOptions {
   stateDir: string;
@@ -38,7 +39,10 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   const timings = sessionTimings({ env: o.env, simulated: request.simulated, overrides: o.timings });
   const pool = new ProviderPool(o.env, request.comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
   const spentSoFar = journal.data.machines.reduce((s, m) => s + spentOf(m), 0);
-  if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar <= 0) throw new BadInputError(`session ${o.id}: its budget of $${request.maxCostUsd.toFixed(2)} is spent ($${spentSoFar.toFixed(2)})`);
+  if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar <= 0) {
+    const [budget, spent] = formatUsdPair(request.maxCostUsd, spentSoFar);
+    throw new BadInputError(`session ${o.id}: its budget of ${budget} is spent (${spent})`);
+  }
 
   // The whole batch's estimate may exceed what is left of the budget although most of it is done: no refusal here,
   // the budget stops queueing instead.

@@ -36,8 +36,10 @@ test('--json has the stable shape of the issue, rows sorted by cost', async () =
       }),
     );
   }
-  const costs = data.rows.map((r: { costUsd: number }) => r.costUsd);
+  // Cheapest first; the subscription (Colab), which has no batch cost, last.
+  const costs = data.rows.filter((r: { subscription: boolean }) => !r.subscription).map((r: { costUsd: number }) => r.costUsd);
   expect(costs).toEqual([...costs].sort((a, b) => a - b));
+  expect(data.rows[data.rows.length - 1]).toMatchObject({ provider: 'colab', subscription: true });
   expect(data.rows.find((r: { provider: string }) => r.provider === 'local')).toMatchObject({ gpu: 'RTX 3060', speedupVsLocal: 1, costUsd: 0 });
   expect(data.rows.find((r: { provider: string }) => r.provider === 'colab')).toMatchObject({ provisionable: false, reason: expect.stringMatching(/no API/) });
   expect(Object.keys(data.recommendation)).toEqual(expect.arrayContaining(['cheapest', 'fastest', 'withinLimits']));
@@ -75,14 +77,79 @@ test('--deadline and --max-cost pick the row within limits', async () => {
   expect(byCost.recommendation.withinLimits.costUsd).toBeLessThanOrEqual(0.4);
 });
 
-test('a calibration file in the working directory replaces the catalog figure and is flagged', async () => {
+test('a calibration file in the working directory replaces the catalog figure for its own provider only, and is flagged', async () => {
   fs.mkdirSync(path.join(cwd, '.gpuburst'));
-  const entry = { gpu: 'RTX 4090', model: 'sdxl', provider: 'vast', secondsPerImage: 2.75, steps: 20, width: 1024, height: 1024, images: 120, measuredAt: '2026-11-24T08:00:00Z' };
-  fs.writeFileSync(path.join(cwd, '.gpuburst', 'calibration.json'), JSON.stringify({ version: 1, entries: [entry] }));
-  const data = await json(['--providers', 'vast', '--gpu', '4090']);
-  expect(data.rows[0]).toMatchObject({ provider: 'vast', gpu: 'RTX 4090', secondsPerImage: 2.75, calibrated: true });
-  expect(data.rows[0].source).toContain('calibrated: 120 sdxl images on vast, 2026-11-24');
+  const entry = {
+    kind: 'cloud', provider: 'vast', gpu: 'RTX 4090', model: 'sdxl', secondsPerImage: 2.75, steps: 20, width: 1024, height: 1024, batchSize: 1, precision: 'fp16',
+    images: 120, measuredAt: '2026-11-24T08:00:00Z', source: 'gpuburst run',
+  };
+  fs.writeFileSync(path.join(cwd, '.gpuburst', 'calibration.json'), JSON.stringify({ version: 2, entries: [entry] }));
+  const data = await json(['--providers', 'vast,runpod', '--gpu', '4090']);
+  const vast = data.rows.find((r: { provider: string }) => r.provider === 'vast');
+  expect(vast).toMatchObject({ gpu: 'RTX 4090', secondsPerImage: 2.75, calibrated: true });
+  expect(vast.source).toContain('calibrated: 120 sdxl images on vast, 2026-11-24');
+  expect(data.rows.find((r: { provider: string }) => r.provider === 'runpod')).toMatchObject({ calibrated: false });
   expect(data.calibrationFile).toBe(path.join(cwd, '.gpuburst', 'calibration.json'));
+  const text = await cli(['--providers', 'vast', '--gpu', '4090']);
+  expect(text.out).toMatch(/RTX 4090 .* calibrated/);
+});
+
+test('an old (version 1) calibration file, poisoned by a simulated run, is ignored with a one-line note', async () => {
+  fs.mkdirSync(path.join(cwd, '.gpuburst'));
+  const poisoned = { gpu: 'RTX 4090', model: 'sdxl', provider: 'runpod', secondsPerImage: 0.44, steps: 20, width: 1024, height: 1024, images: 12, measuredAt: '2026-11-24T08:00:00Z' };
+  fs.writeFileSync(path.join(cwd, '.gpuburst', 'calibration.json'), JSON.stringify({ version: 1, entries: [poisoned] }));
+  const data = await json(['--providers', 'runpod', '--gpu', '4090']);
+  expect(data.rows.every((r: { calibrated: boolean; secondsPerImage: number }) => !r.calibrated && r.secondsPerImage > 3)).toBe(true);
+  expect(data.calibrationNotes).toEqual([expect.stringMatching(/version 1 .*its 1 entry is ignored/)]);
+  const text = await cli(['--providers', 'runpod', '--gpu', '4090']);
+  expect(text.out).toMatch(/calibration file .* is version 1 .* ignored/);
+  expect(text.out).not.toMatch(/│ calibrated/);
+});
+
+test('Colab: its $10/month is a subscription, not the batch cost; never cheapest, listed last', async () => {
+  const data = await json(['--model', 'sd15', '--images', '10']);
+  const colab = data.rows.find((r: { provider: string }) => r.provider === 'colab');
+  expect(colab).toMatchObject({ subscription: true, usdPerMonth: 10, costUsd: 0, usdPerImage: 0, computeCostUsd: 0 });
+  expect(data.rows[data.rows.length - 1].provider).toBe('colab');
+  expect([data.recommendation.cheapest.provider, data.recommendation.fastest.provider]).not.toContain('colab');
+  const text = (await cli(['--model', 'sd15', '--images', '10', '--top', '0'])).out;
+  expect(text).toMatch(/│ *\d+ │ colab .*│ *\$10\/mo │.*│ *— │ *— │.*subscription, estimate only/);
+  expect(text).toMatch(/colab A100 40GB .* – +\$10\/mo subscription\n/); // its own mark in the cost chart, no bar
+  expect(text).toContain('colab A100 40GB: a $10/mo subscription, not a cost of this batch');
+});
+
+test('the chart gives every shown row a mark in both series, however small next to the largest', async () => {
+  const text = (await cli(['--model', 'flux-dev', '--images', '100', '--top', '0', '--no-overhead'])).out;
+  const [header, ...rows] = text.slice(text.indexOf('Total time and cost per row'), text.indexOf('Recommendation:')).trim().split('\n').slice(1);
+  expect(rows.length).toBeGreaterThan(30);
+  for (const title of ['time', 'cost']) {
+    const at = header.indexOf(title);
+    for (const row of rows) expect({ row, mark: row.slice(at, at + 20).trim() !== '' }).toEqual({ row, mark: true });
+  }
+});
+
+test('a batch file as the argument (the example\'s own hint): images, steps, size and model come from it', async () => {
+  const examples = path.join(__dirname, '..', '..', 'examples');
+  fs.cpSync(examples, path.join(cwd, 'examples'), { recursive: true });
+  const data = await json(['examples/sdxl-batch.yaml']);
+  expect(data.batch).toMatchObject({ model: 'sdxl', images: 12, steps: 25, width: 1024, height: 1024, batchSize: 1, file: 'examples/sdxl-batch.yaml', prompts: 12 });
+  expect(data.rows.length).toBeGreaterThan(10);
+  const sd15 = await json([path.join(examples, 'sd15-batch.yaml'), '--precision', 'fp32']);
+  expect(sd15.batch).toMatchObject({ model: 'sd15', precision: 'fp32' });
+  const text = await cli(['examples/sdxl-batch.yaml']);
+  expect(text.code).toBe(0);
+  expect(text.out).toMatch(/^12 × sdxl \(Stable Diffusion XL 1\.0\) from examples\/sdxl-batch\.yaml \(12 prompts\), 25 steps, 1024×1024/);
+});
+
+test('a batch file with a flag that would contradict it, or a broken batch file: one line, exit 2', async () => {
+  fs.cpSync(path.join(__dirname, '..', '..', 'examples'), path.join(cwd, 'examples'), { recursive: true });
+  const clash = await cli(['examples/sdxl-batch.yaml', '--steps', '30']);
+  expect(clash.code).toBe(2);
+  expect(clash.err).toBe('gpuburst: --steps: examples/sdxl-batch.yaml sets it (25); accepted: --steps without a batch file, or the batch file without --steps\n');
+  const missing = await cli(['nope.yaml']);
+  expect(missing.code).toBe(2);
+  expect(missing.err).toMatch(/^gpuburst: .*nope\.yaml/);
+  expect(missing.err).not.toMatch(/\n\s+at /);
 });
 
 test('--kwh-price adds local electricity (170 W board power)', async () => {

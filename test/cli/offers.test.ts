@@ -77,12 +77,48 @@ test('live from clouds with a key, in parallel; one failing cloud is reported an
   expect(r.out).not.toMatch(/secret/);
 });
 
-test('the text view says which cloud failed and that catalog rows stand in', async () => {
+test('a cloud whose live read fails: a warning line on stderr, its catalog rows in the table', async () => {
   providers({ paperspace: async () => Promise.reject(new TransientError('paperspace: 503 from /v1/machines', { provider: 'paperspace' })) });
   const r = await cli(['--provider', 'paperspace'], { PAPERSPACE_API_KEY: 'ps-secret-key' });
   expect(r.code).toBe(0);
-  expect(r.out).toContain('paperspace: live offers failed (ERR_TRANSIENT): paperspace: 503 from /v1/machines; catalog rows shown instead.');
+  expect(r.err).toBe('warning: paperspace: live offers failed (ERR_TRANSIENT): paperspace: 503 from /v1/machines; its catalog rows are shown instead\n');
   expect(r.out).toMatch(/RTX A4000 .*\$0\.76/);
+});
+
+describe('keys: a named cloud answers exit 3 naming the variable; with every cloud a refused key is a warning', () => {
+  const refuse = async () => {
+    throw new AuthError('runpod: the API key was rejected (401)', { provider: 'runpod' });
+  };
+
+  test('--provider runpod without RUNPOD_API_KEY: exit 3, one line, no table', async () => {
+    const r = await cli(['--provider', 'runpod']);
+    expect(r).toEqual({ code: 3, out: '', err: "gpuburst: runpod: no API key; set RUNPOD_API_KEY (or add --offline for the catalog's runpod rows)\n" });
+    expect(fakeFactory).not.toHaveBeenCalled();
+  });
+
+  test('--provider runpod with a refused key: exit 3, the variable named, never the key', async () => {
+    providers({ runpod: refuse });
+    const r = await cli(['--provider', 'runpod'], { RUNPOD_API_KEY: 'rp-secret-key-1' });
+    expect(r).toEqual({ code: 3, out: '', err: 'gpuburst: runpod: RUNPOD_API_KEY was refused (the API key was rejected (401))\n' });
+  });
+
+  test('--provider runpod --offline needs no key', async () => {
+    const r = await cli(['--provider', 'runpod', '--offline', '--json']);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.out).offers.length).toBe(catalogCount('runpod'));
+  });
+
+  test.each([[[]], [['--provider', 'auto']]])('%j with a refused key: one warning line, exit 0, the other clouds list', async (args) => {
+    providers({ runpod: refuse, vast: async () => [offer('vast', 'RTX 4090', 0.31)] });
+    const r = await cli([...(args as string[]), '--json'], { RUNPOD_API_KEY: 'rp-secret-key-1', VAST_API_KEY: 'vast-secret-1' });
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('warning: runpod: RUNPOD_API_KEY was refused (the API key was rejected (401)); its catalog rows are shown instead\n');
+    const data = JSON.parse(r.out);
+    expect(data.offers.filter((o: { provider: string; live: boolean }) => o.provider === 'vast' && o.live)).toHaveLength(1);
+    expect(data.offers.filter((o: { provider: string }) => o.provider === 'runpod')).toHaveLength(catalogCount('runpod'));
+    expect(data.errors).toEqual([{ provider: 'runpod', code: 'ERR_AUTH', message: 'runpod: the API key was rejected (401)' }]);
+    expect(r.out + r.err).not.toMatch(/secret/);
+  });
 });
 
 test('filters: --gpu, --min-vram, --interruptible, --max-price', async () => {
@@ -112,7 +148,7 @@ test('nothing left after the filters: says which filter excluded what', async ()
 test('colab is not a cloud to rent from', async () => {
   const r = await cli(['--provider', 'colab']);
   expect(r.code).toBe(2);
-  expect(r.err).toBe('gpuburst: --provider: unknown cloud "colab" (colab has no offers to rent; see gpuburst estimate); accepted: runpod, vast, lambda, paperspace\n');
+  expect(r.err).toBe('gpuburst: --provider: unknown cloud "colab" (colab has no offers to rent; see gpuburst estimate); accepted: runpod, vast, lambda, paperspace, auto\n');
 });
 
 test('estimate --live prices rows from live offers and keeps the catalog for the rest', async () => {

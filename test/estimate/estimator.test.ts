@@ -52,10 +52,13 @@ describe('one row, by hand', () => {
     expect(r.storageCostUsd).toBe(0);
   });
 
-  test('colab: a month of the subscription, and marked estimate only', () => {
+  test('colab: the $10/month subscription is not a cost of the batch; marked subscription and estimate only', () => {
     const r = find(rows, 'colab');
-    expect(r.costUsd).toBeCloseTo(10, 10);
-    expect(r).toMatchObject({ provisionable: false, reason: 'no API', usdPerMonth: 10 });
+    expect(r).toMatchObject({ provisionable: false, reason: 'no API', usdPerMonth: 10, subscription: true });
+    expect([r.computeCostUsd, r.costUsd, r.usdPerImage, r.billedSeconds]).toEqual([0, 0, 0, 0]);
+    // The time is still estimated: what the batch would take on that GPU.
+    expect(r.renderSeconds).toBeCloseTo(4000, 8);
+    expect(rows.filter((x) => x.provider !== 'colab').every((x) => !x.subscription)).toBe(true);
   });
 
   test('local: no cost unless an electricity price is given; speed-up 1', () => {
@@ -100,19 +103,39 @@ test('a live offer: its own bandwidth for the download, and two GPUs split the b
 
 describe('calibration beats the catalog and says so', () => {
   const entry = (over: Partial<CalibrationEntry>): CalibrationEntry => ({
-    gpu: 'RTX 4090', model: 'sdxl', secondsPerImage: 3, steps: 20, width: 1024, height: 1024, batchSize: 1, precision: 'fp16', images: 50, measuredAt: '2026-11-20T10:00:00Z', ...over,
+    kind: 'cloud', provider: 'runpod', gpu: 'RTX 4090', model: 'sdxl', secondsPerImage: 3, steps: 20, width: 1024, height: 1024, batchSize: 1, precision: 'fp16',
+    images: 50, measuredAt: '2026-11-20T10:00:00Z', source: 'gpuburst run', ...over,
   });
 
-  test('the same provider first, then the newest from anywhere', () => {
+  test('a cloud measurement drives only its own provider and GPU', () => {
     const calibration = [
       entry({ provider: 'runpod', secondsPerImage: 3, measuredAt: '2026-11-01T00:00:00Z' }),
       entry({ provider: 'vast', secondsPerImage: 2.5, measuredAt: '2026-11-20T00:00:00Z' }),
     ];
     const { rows } = estimate({ batch: SDXL_1000, catalog, calibration });
-    expect(find(rows, 'runpod')).toMatchObject({ secondsPerImage: 3, calibrated: true });
+    expect(find(rows, 'runpod')).toMatchObject({ secondsPerImage: 3, calibrated: true, measuredLocally: false });
     expect(find(rows, 'runpod').speedSource).toBe('calibrated: 50 sdxl images on runpod, 2026-11-01');
-    expect(find(rows, 'lambda')).toMatchObject({ secondsPerImage: 2.5, calibrated: true });
-    expect(find(rows, 'local', 'RTX 3060').calibrated).toBe(false);
+    expect(find(rows, 'vast')).toMatchObject({ secondsPerImage: 2.5, calibrated: true });
+    expect(find(rows, 'lambda')).toMatchObject({ secondsPerImage: 4, calibrated: false }); // nothing measured on lambda
+    expect(find(rows, 'local', 'RTX 3060')).toMatchObject({ calibrated: false, measuredLocally: false });
+  });
+
+  test('the same settings first, else the newest measurement scaled', () => {
+    const calibration = [
+      entry({ secondsPerImage: 3, measuredAt: '2026-11-01T00:00:00Z' }),
+      entry({ secondsPerImage: 9, steps: 60, measuredAt: '2026-11-20T00:00:00Z' }),
+    ];
+    expect(find(estimate({ batch: SDXL_1000, catalog, calibration }).rows, 'runpod').secondsPerImage).toBe(3);
+    const other = find(estimate({ batch: { ...SDXL_1000, steps: 30 }, catalog, calibration }).rows, 'runpod');
+    expect(other.speedSource).toContain('scaled from 60 steps at 1024×1024, batch 1, fp16');
+  });
+
+  test('your GPU, measured: drives the local row only, never a cloud row with the same GPU', () => {
+    const calibration = [entry({ kind: 'local', provider: 'local', gpu: 'RTX 3060', secondsPerImage: 12 }), entry({ kind: 'local', provider: 'local', gpu: 'RTX 4090', secondsPerImage: 1 })];
+    const { rows } = estimate({ batch: SDXL_1000, catalog, calibration });
+    expect(find(rows, 'local', 'RTX 3060')).toMatchObject({ secondsPerImage: 12, measuredLocally: true, calibrated: false });
+    expect(find(rows, 'local', 'RTX 3060').speedSource).toBe('your GPU, measured: 50 sdxl images, 2026-11-20');
+    for (const p of ['runpod', 'vast', 'lambda']) expect(find(rows, p)).toMatchObject({ secondsPerImage: 4, calibrated: false, measuredLocally: false });
   });
 
   test('a measurement at other settings is scaled to the batch (steps here)', () => {

@@ -89,7 +89,7 @@ test('a budget below the estimate is refused before anything is rented', async (
   const before = world.sims.reduce((n, s) => n + s.state().machines.length, 0);
   const err = (await runSession(options(dir, { maxCostUsd: 0.0001 })).catch((e) => e)) as GpuburstError;
   expect(err.code).toBe('ERR_BAD_INPUT');
-  expect(err.message).toMatch(/budget \$0\.00 is below the estimate/);
+  expect(err.message).toMatch(/budget \$0\.0001 is below the estimate \$0\.0\d+ /);
   expect(world.sims.reduce((n, s) => n + s.state().machines.length, 0)).toBe(before);
 });
 

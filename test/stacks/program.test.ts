@@ -88,7 +88,7 @@ test('a budget below the estimate fails preview and up before a machine is creat
   const engine = new TestEngine({ config });
   const up = await upFailure(engine);
 
-  for (const error of [preview, up]) expect(error?.message).toMatch(/budget \$0\.00 is below the estimate/);
+  for (const error of [preview, up]) expect(error?.message).toMatch(/budget \$0\.0001 is below the estimate \$0\.0\d+ /);
   expect(up.failures.map((f) => f.op)).not.toContain('create'); // the machine waits for the estimate: never attempted
   expect(engine.resources.filter((r) => r.custom)).toEqual([]);
   expect(simMachines()).toBe(before);

@@ -1,7 +1,10 @@
 /**
- * `gpuburst estimate`: time, cost and $/image of a batch on every offer and on the local RTX 3060.
- * Imports nothing heavy: no axios, ws or Pulumi (live offers are loaded only with --live).
+ * `gpuburst estimate [batch.yaml]`: time, cost and $/image of a batch on every offer and on the local RTX 3060.
+ * The batch is a batch file (the one `run` takes: image count, steps, size and model come from it) or flags.
+ * Imports nothing heavy: no axios, ws or Pulumi (live offers are loaded only with --live, the batch loader only
+ * with a file).
  */
+import path from 'path';
 import type { Command } from 'commander';
 import { BadInputError } from '../../../providers/errors';
 import { CLOUD_PROVIDERS } from '../../../providers/types';
@@ -9,19 +12,20 @@ import { catalogOffers, PricedOffer } from '../../catalog/offers';
 import { resolveGpuNames } from '../../catalog/gpu-names';
 import { loadCatalog } from '../../catalog/load';
 import { CATALOG_PROVIDERS, CatalogProvider } from '../../catalog/schema';
-import { positiveNumber, resolveBatch, wholeNumber, DEFAULT_IMAGES, DEFAULT_MODEL } from '../../estimate/batch';
-import { CALIBRATION_FILE, readCalibration } from '../../estimate/calibration';
+import { parsePrecision, positiveNumber, resolveBatch, wholeNumber, DEFAULT_IMAGES, DEFAULT_MODEL } from '../../estimate/batch';
+import { readCalibration } from '../../estimate/calibration';
 import { parseDurationSeconds } from '../../estimate/duration';
-import { estimate } from '../../estimate/estimator';
+import { Batch, estimate } from '../../estimate/estimator';
 import { parsePriceOverride, parseSpeedOverride } from '../../estimate/overrides';
 import { getProfile, profileNames } from '../../estimate/profiles';
-import { recommend } from '../../estimate/recommend';
+import { compareRows, recommend } from '../../estimate/recommend';
 import type { CliContext, CommandResult } from '../context';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 export function define(cmd: Command): void {
   cmd
+    .argument('[batch]', 'a batch file (YAML), as `gpuburst run` takes: its images, steps, size and model are estimated')
     .option('--model <name>', `model profile: ${profileNames().join(', ')} (default: ${DEFAULT_MODEL})`)
     .option('--images <n>', `number of images (default: ${DEFAULT_IMAGES})`)
     .option('--steps <n>', "sampling steps (default: the model's, e.g. 20 for sdxl, 4 for lcm)")
@@ -56,8 +60,37 @@ function parseProviders(text: unknown): CatalogProvider[] | undefined {
   return list as CatalogProvider[];
 }
 
-export async function run(_args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
-  const batch = resolveBatch(opts);
+/** Flags that describe the batch: a batch file already says all of them. */
+const SHAPE_FLAGS: [key: string, flag: string, field: keyof Batch][] = [
+  ['images', '--images', 'images'],
+  ['steps', '--steps', 'steps'],
+  ['width', '--width', 'width'],
+  ['height', '--height', 'height'],
+  ['batchSize', '--batch-size', 'batchSize'],
+];
+
+/** The batch of a batch file, read and expanded as `run` does; --model and --precision may still be given. */
+function batchFromFile(file: string, opts: Record<string, unknown>, ctx: CliContext): { batch: Batch; file: string; prompts: number } {
+  const { loadBatch } = require('../../comfy/batch/load') as typeof import('../../comfy/batch/load');
+  const { expandBatch } = require('../../comfy/batch/expand') as typeof import('../../comfy/batch/expand');
+  const { bundledObjectInfo } = require('../../comfy/workflow/object-info') as typeof import('../../comfy/workflow/object-info');
+  const { batchShape } = require('../../session/batch-shape') as typeof import('../../session/batch-shape');
+  const resolved = path.resolve(ctx.cwd, file);
+  const objectInfo = bundledObjectInfo();
+  const prompts = expandBatch(loadBatch(resolved, objectInfo), objectInfo);
+  if (prompts.length === 0) throw new BadInputError(`${file}: the batch expands to no prompt`);
+  const shape = batchShape(prompts, opts.model === undefined ? undefined : getProfile(String(opts.model)).name);
+  for (const [key, flag, field] of SHAPE_FLAGS) {
+    if (opts[key] !== undefined) {
+      throw new BadInputError(`${flag}: ${file} sets it (${shape[field]}); accepted: ${flag} without a batch file, or the batch file without ${flag}`);
+    }
+  }
+  return { batch: { ...shape, precision: parsePrecision(opts.precision) }, file, prompts: prompts.length };
+}
+
+export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
+  const fromFile = args[0] === undefined ? undefined : batchFromFile(String(args[0]), opts, ctx);
+  const batch = fromFile?.batch ?? resolveBatch(opts);
   const limits = {
     ...(opts.maxCost !== undefined ? { maxCostUsd: positiveNumber('--max-cost', opts.maxCost) } : {}),
     ...(opts.deadline !== undefined ? { deadlineSeconds: parseDurationSeconds(String(opts.deadline), '--deadline') } : {}),
@@ -99,14 +132,18 @@ export async function run(_args: unknown[], opts: Record<string, unknown>, ctx: 
     includeOverhead: opts.overhead !== false, diskGb, kwhPrice, localWatts,
   });
   if (!result.rows.length) throw new BadInputError(`nothing to estimate: ${result.skipped.map((s) => `${s.provider} ${s.gpu}: ${s.reason}`).join('; ')}`);
-  const rows = [...result.rows].sort((a, b) => a.costUsd - b.costUsd || a.totalSeconds - b.totalSeconds);
+  const rows = [...result.rows].sort(compareRows);
   const recommendation = recommend(rows, limits);
   const profile = getProfile(batch.model);
   const data = {
-    batch: { ...batch, title: profile.title, diskGb: diskGb ?? catalog.defaults.diskGb, includeOverhead: opts.overhead !== false, ...(kwhPrice !== undefined ? { kwhPrice } : {}) },
+    batch: {
+      ...batch, title: profile.title, diskGb: diskGb ?? catalog.defaults.diskGb, includeOverhead: opts.overhead !== false,
+      ...(kwhPrice !== undefined ? { kwhPrice } : {}), ...(fromFile ? { file: fromFile.file, prompts: fromFile.prompts } : {}),
+    },
     catalogDate: catalog.catalogDate,
     catalogPath: loaded.path,
     calibrationFile: calibration.entries.length ? calibration.path : null,
+    calibrationNotes: calibration.notes,
     rows,
     recommendation,
     skipped: result.skipped,
@@ -115,7 +152,7 @@ export async function run(_args: unknown[], opts: Record<string, unknown>, ctx: 
   const view = {
     ...data,
     catalogPath: loaded.origin === 'bundled' ? 'bundled' : loaded.path,
-    calibrationFile: CALIBRATION_FILE,
+    calibrationFile: calibration.path,
     includeOverhead: data.batch.includeOverhead,
     top,
   };

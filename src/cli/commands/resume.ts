@@ -15,7 +15,7 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
   const json = Boolean(opts.json);
   const view = createProgress(ctx, json);
   const { resumeSession } = await import('../../session/resume');
-  const report = await withSignals(ctx, (signal) =>
+  const report = await withSignals({ ...ctx, log: view.log }, (signal) =>
     resumeSession({ stateDir: path.join(ctx.cwd, '.gpuburst'), cwd: ctx.cwd, env: ctx.env, id: String(args[0]), signal, emit: (e) => view.emit(e) }).finally(() => view.stop()),
   );
   const exitCode = report.status === 'done' && report.prompts.failed === 0 ? EXIT.ok : report.status === 'interrupted' ? EXIT.interrupted : EXIT.problems;

@@ -74,6 +74,7 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
       signal,
       emit: (e) => view.emit(e),
       confirm: async (plan, notes) => {
+        view.setEstimate(plan.estimateUsd);
         if (!json) ctx.stderr.write(renderPlan(plan, notes) + '\n');
         else view.emit({ type: 'log', level: 'info', message: notes.join(' ') });
         if (opts.yes) return true;
@@ -81,7 +82,8 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
         return confirmOnTty(ctx, 'Rent and run? [y/N] ');
       },
     });
-  const report = await withSignals(ctx, (signal) => (simulate ? withSimulatedWorld(ctx, (e) => view.emit(e), session(signal)) : session(signal)(ctx.env)).finally(() => view.stop()));
+  // The Ctrl-C notice goes through the view, which clears the progress bar before printing it.
+  const report = await withSignals({ ...ctx, log: view.log }, (signal) => (simulate ? withSimulatedWorld(ctx, (e) => view.emit(e), session(signal)) : session(signal)(ctx.env)).finally(() => view.stop()));
   const exitCode = report.status === 'done' && report.prompts.failed === 0 ? EXIT.ok : report.status === 'interrupted' ? EXIT.interrupted : EXIT.problems;
   return { data: json ? { type: 'report', ...report } : report, text: () => renderReport(report), exitCode, jsonLine: true };
 }
@@ -90,7 +92,7 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
 async function runStack(stack: string, opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
   const view = createProgress(ctx, Boolean(opts.json));
   const { runWithPulumi } = await import('./engine-pulumi');
-  const result = await withSignals(ctx, (signal) => runWithPulumi({ stack, cwd: ctx.cwd, env: ctx.env, signal, emit: (e) => view.emit(e) }).finally(() => view.stop()));
+  const result = await withSignals({ ...ctx, log: view.log }, (signal) => runWithPulumi({ stack, cwd: ctx.cwd, env: ctx.env, signal, emit: (e) => view.emit(e) }).finally(() => view.stop()));
   const lines = Object.entries(result.outputs).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
   return {
     data: { type: 'report', ...result },

@@ -3,11 +3,12 @@ import type { Batch, EstimateRow, SkippedOffer } from '../../estimate/estimator'
 import type { Pick, Recommendation } from '../../estimate/recommend';
 import { label } from '../../estimate/recommend';
 import { barChart } from './chart';
-import { formatDuration, seconds, times, usd, usdPerHour, usdSmall } from './format';
+import { formatDuration, seconds, times, usd, usdPerHour } from './format';
 import { table } from './table';
 
 export interface EstimateView {
-  batch: Batch & { title: string };
+  /** `file` and `prompts` when the batch came from a batch file. */
+  batch: Batch & { title: string; file?: string; prompts?: number };
   catalogDate: string;
   catalogPath: string;
   rows: EstimateRow[];
@@ -16,6 +17,8 @@ export interface EstimateView {
   errors: { provider: string; code: string; message: string }[];
   includeOverhead: boolean;
   calibrationFile?: string;
+  /** Why (part of) the calibration file is not used, one line each. */
+  calibrationNotes?: string[];
   /** Rows shown in the table and chart; 0 = all. */
   top: number;
 }
@@ -25,7 +28,15 @@ function name(r: EstimateRow): string {
 }
 
 function flags(r: EstimateRow): string {
-  return [r.interruptible && 'spot', r.calibrated && 'calibrated', (r.overridden.price || r.overridden.speed) && 'override', !r.provisionable && 'estimate only', r.live && 'live']
+  return [
+    r.interruptible && 'spot',
+    r.calibrated && 'calibrated',
+    r.measuredLocally && 'your GPU, measured',
+    (r.overridden.price || r.overridden.speed) && 'override',
+    r.subscription && 'subscription',
+    !r.provisionable && 'estimate only',
+    r.live && 'live',
+  ]
     .filter(Boolean)
     .join(', ');
 }
@@ -39,15 +50,16 @@ export function shownRows(rows: EstimateRow[], top: number): EstimateRow[] {
 export function renderEstimate(v: EstimateView): string {
   const b = v.batch;
   const out: string[] = [];
-  out.push(`${b.images} × ${b.model} (${b.title}), ${b.steps} steps, ${b.width}×${b.height}, batch ${b.batchSize}, ${b.precision} — catalog ${v.catalogDate}`);
+  const from = b.file ? ` from ${b.file} (${b.prompts} prompt${b.prompts === 1 ? '' : 's'})` : '';
+  out.push(`${b.images} × ${b.model} (${b.title})${from}, ${b.steps} steps, ${b.width}×${b.height}, batch ${b.batchSize}, ${b.precision} — catalog ${v.catalogDate}`);
   const shown = shownRows(v.rows, v.top);
   out.push(
     table(
       ['#', 'provider', 'GPU', '$/h', 's/img', 'render', 'overhead', 'total', 'cost', '$/image', 'vs local', 'note'],
       shown.map((r) => [
         String(v.rows.indexOf(r) + 1), r.provider, name(r), usdPerHour(r.usdPerHour, r.usdPerMonth), seconds(r.secondsPerImage),
-        formatDuration(r.renderSeconds), formatDuration(r.overheadSeconds), formatDuration(r.totalSeconds), usd(r.costUsd),
-        usdSmall(r.usdPerImage), times(r.speedupVsLocal), flags(r),
+        formatDuration(r.renderSeconds), formatDuration(r.overheadSeconds), formatDuration(r.totalSeconds),
+        r.subscription ? '—' : usd(r.costUsd), r.subscription ? '—' : usd(r.usdPerImage), times(r.speedupVsLocal), flags(r),
       ]),
       ['right', 'left', 'left', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
     ),
@@ -60,7 +72,7 @@ export function renderEstimate(v: EstimateView): string {
         label: `${r.provider} ${name(r)}${r.interruptible ? ' (spot)' : ''}`,
         values: [
           { value: r.totalSeconds, text: formatDuration(r.totalSeconds) },
-          { value: r.costUsd, text: usd(r.costUsd) },
+          r.subscription ? { value: null, text: `${usdPerHour(r.usdPerHour, r.usdPerMonth)} subscription` } : { value: r.costUsd, text: usd(r.costUsd) },
         ],
       })),
       ['time', 'cost'],
@@ -86,10 +98,15 @@ function recommendationLines(rec: Recommendation): string[] {
 
 function notes(v: EstimateView): string[] {
   const lines: string[] = [];
+  for (const r of v.rows.filter((x) => x.subscription)) {
+    lines.push(`${r.provider} ${name(r)}: a ${usdPerHour(r.usdPerHour, r.usdPerMonth)} subscription, not a cost of this batch: left out of cost and $/image, listed last, never recommended.`);
+  }
   for (const r of v.rows.filter((x) => !x.provisionable)) lines.push(`${r.provider} ${name(r)}: estimate only — ${r.reason ?? 'cannot be provisioned'}.`);
   for (const e of v.errors) lines.push(`${e.provider}: live offers failed (${e.code}): ${e.message}; catalog prices shown instead.`);
   for (const s of v.skipped) lines.push(`skipped ${s.provider} ${s.gpu}${s.interruptible ? ' (spot)' : ''}: ${s.reason}.`);
-  if (v.rows.some((r) => r.calibrated)) lines.push(`calibrated rows use your measured speeds from ${v.calibrationFile}.`);
+  if (v.rows.some((r) => r.calibrated)) lines.push(`calibrated rows use speeds measured on real runs of that provider and GPU (${v.calibrationFile}).`);
+  if (v.rows.some((r) => r.measuredLocally)) lines.push(`the local row uses your GPU's measured speed (${v.calibrationFile}); it never drives a cloud row.`);
+  lines.push(...(v.calibrationNotes ?? []).map((n) => `${n}.`));
   lines.push(
     v.includeOverhead
       ? 'Overhead = machine boot + image pull + model download + model load + teardown; the provider bills the parts it charges for, rounded to its increment.'

@@ -1,31 +1,21 @@
-/** Number formatting shared by the tables: money, rates, durations, multipliers. */
+/** Number formatting shared by the tables: money, rates, durations, multipliers. Money and durations have one formatter each. */
+import { formatUsd, formatUsdPerHour } from '../../estimate/money';
+
 export { formatDuration } from '../../estimate/duration';
+export { formatUsd, formatUsdPair } from '../../estimate/money';
 
-/** "$0", "$0.023", "$0.41", "$12.30", "$1,234". */
-export function usd(x: number): string {
-  if (x === 0) return '$0';
-  if (x >= 1000) return `$${Math.round(x).toLocaleString('en-US')}`;
-  if (x >= 0.1) return `$${x.toFixed(2)}`;
-  if (x >= 0.001) return `$${x.toFixed(3)}`;
-  return `$${x.toPrecision(2)}`;
-}
+/** Money in tables, lines and status: the one formatter ("$0.0041", "$0.41", "$1,234.50"). */
+export const usd = (x: number): string => formatUsd(x);
 
-/** Per-image money needs more digits: "$0.00041". */
-export function usdSmall(x: number): string {
-  if (x === 0) return '$0';
-  return x >= 0.1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(2)}`;
-}
-
-export function usdPerHour(x: number, usdPerMonth?: number): string {
-  if (usdPerMonth !== undefined) return `$${usdPerMonth}/mo`;
-  return x === 0 ? '—' : `$${x.toFixed(x < 1 ? 3 : 2).replace(/0$/, '')}`;
-}
+/** The $/h column: "$0.34", "$10/mo" for a subscription, "—" for no rent. */
+export const usdPerHour = formatUsdPerHour;
 
 export function seconds(x: number): string {
+  if (!Number.isFinite(x)) return '—';
   return x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2);
 }
 
 export function times(x: number | null): string {
-  if (x === null) return '—';
+  if (x === null || !Number.isFinite(x)) return '—';
   return x >= 10 ? `${x.toFixed(0)}×` : `${x.toFixed(1)}×`;
 }

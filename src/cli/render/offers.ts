@@ -1,10 +1,10 @@
 /** Human rendering of `gpuburst offers`. */
 import type { PricedOffer } from '../../catalog/offers';
-import type { OfferError } from '../../catalog/live';
 import { usdPerHour } from './format';
 import { table } from './table';
 
-export function renderOffers(offers: PricedOffer[], errors: OfferError[], catalogDate: string): string {
+/** The table; live-read failures are warning lines on stderr (the command's), not part of it. */
+export function renderOffers(offers: PricedOffer[], catalogDate: string): string {
   const out = [
     table(
       ['provider', 'GPU', 'count', 'VRAM', '$/h', 'tier', 'region', 'available', 'from'],
@@ -22,7 +22,6 @@ export function renderOffers(offers: PricedOffer[], errors: OfferError[], catalo
       ['left', 'left', 'right', 'right', 'right', 'left', 'left', 'left', 'left'],
     ),
   ];
-  for (const e of errors) out.push(`${e.provider}: live offers failed (${e.code}): ${e.message}; catalog rows shown instead.`);
   if (offers.some((o) => !o.live)) {
     out.push(`Catalog rows (compiled ${catalogDate}) are dated list prices with unknown availability; set a provider's API key for live offers.`);
   }

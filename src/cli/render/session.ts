@@ -1,14 +1,20 @@
-/** Text renderings of a session's plan (before renting) and its report (after teardown). */
+/**
+ * Text renderings of a session's plan (before renting) and its report (after teardown). The run has one estimate,
+ * the plan's (`plan.estimateUsd`): the offer lines, the estimate line, the progress bar and the report all show
+ * that figure, through the one money formatter.
+ */
 import type { Plan } from '../../session/plan';
 import type { SessionReport } from '../../session/report';
-import { formatDuration as duration, usd } from './format';
+import { formatDuration as duration, formatUsdPair, usd, usdPerHour } from './format';
 
 export function renderPlan(plan: Plan, notes: string[]): string {
   const lines = [`${plan.prompts.length} prompt(s) from ${plan.batch.file} (${plan.shape.model}, ${plan.shape.steps} steps, ${plan.shape.width}×${plan.shape.height})`];
   if (plan.models.length) lines.push(`models to place on the machine: ${plan.models.map((m) => `${m.folder}/${m.name}`).join(', ')}`);
-  lines.push('cheapest offers for this batch:');
+  // Each ranked row is one machine's share of the batch; the session rents `pods` of them.
+  const pods = plan.pods ?? 1;
+  lines.push(pods > 1 ? `cheapest offers for this batch (${pods} machines, each a share; time is per machine, cost for all):` : 'cheapest offers for this batch:');
   for (const [i, { offer, row }] of plan.ranked.slice(0, 5).entries()) {
-    lines.push(`  ${i === 0 ? '→' : ' '} ${offer.provider.padEnd(10)} ${offer.gpu.padEnd(14)} $${offer.usdPerHour.toFixed(2)}/h  ~${duration(row.totalSeconds)}  ~${usd(row.costUsd)}${offer.region ? `  ${offer.region}` : ''}`);
+    lines.push(`  ${i === 0 ? '→' : ' '} ${offer.provider.padEnd(10)} ${offer.gpu.padEnd(14)} ${usdPerHour(offer.usdPerHour)}/h  ~${duration(row.totalSeconds)}  ~${usd(row.costUsd * pods)}${offer.region ? `  ${offer.region}` : ''}`);
   }
   lines.push(`estimate: ~${usd(plan.estimateUsd)} (next offers are tried in order when one has no capacity)`);
   for (const e of plan.offerErrors) lines.push(`  (${e.provider}: ${e.message})`);
@@ -17,14 +23,16 @@ export function renderPlan(plan: Plan, notes: string[]): string {
 
 export function renderReport(r: SessionReport): string {
   const p = r.prompts;
+  const [cost, estimate] = formatUsdPair(r.costUsd, r.estimateUsd);
   const lines = [
     `session ${r.sessionId}: ${r.status}`,
     `images: ${r.images} (${p.done}/${p.total} prompts done${p.failed ? `, ${p.failed} failed` : ''}${p.notStarted ? `, ${p.notStarted} not run` : ''}) in ${r.outDir}`,
     `time: ${duration(r.wallSeconds)} wall, ${duration(r.billedSeconds)} billed`,
-    `cost: ${usd(r.costUsd)} (estimate ${usd(r.estimateUsd)}${r.budgetUsd !== undefined ? `, budget ${usd(r.budgetUsd)}` : ''})${r.usdPerImage !== undefined ? `, ${usd(r.usdPerImage)}/image` : ''}`,
+    `cost: ${cost} (estimate ${estimate}${r.budgetUsd !== undefined ? `, budget ${usd(r.budgetUsd)}` : ''})${r.usdPerImage !== undefined ? `, ${usd(r.usdPerImage)}/image` : ''}`,
   ];
   if (r.secondsPerImage !== undefined) {
-    lines.push(`speed: ${r.secondsPerImage.toFixed(2)} s/image${r.speedupVsLocal ? `, ${r.speedupVsLocal.toFixed(1)}× your local RTX 3060` : ''}${r.calibrated ? ' (saved: the next estimate for this GPU uses it)' : ''}`);
+    const saved = r.calibrated ? (r.calibrated.kind === 'local' ? " (saved as your GPU's measured speed)" : ' (saved: the next estimate for this provider and GPU uses it)') : '';
+    lines.push(`speed: ${r.secondsPerImage.toFixed(2)} s/image${r.speedupVsLocal ? `, ${r.speedupVsLocal.toFixed(1)}× your local RTX 3060` : ''}${saved}`);
   }
   for (const m of r.machines) lines.push(`machine ${m.provider} ${m.name}${m.id ? ` (${m.id})` : ''}: ${m.result}${m.message ? ` — ${m.message}` : ''}`);
   lines.push(r.message);
