@@ -5,6 +5,7 @@
  */
 import type { Readable } from 'stream';
 import { GpuburstError, ProviderError, RateLimitError, TransientError } from './errors';
+import { describeBody } from './response';
 import { sleep } from './poll';
 import { redact, registerSecret } from './redact';
 import { parseRetryAfter, retryDelayMs } from './retry';
@@ -180,9 +181,9 @@ export class HttpClient {
     try {
       return JSON.parse(text);
     } catch {
-      const sample = text.replace(/\s+/g, ' ').trim().slice(0, 60);
+      // A page's markup never goes into a one-line message; other text does, shortened.
       const type = headers['content-type']?.split(';')[0] ?? 'no content type';
-      throw new TransientError(`${this.provider}: ${req.method} ${req.path} answered ${type} instead of JSON ("${sample}")`, { provider: this.provider });
+      throw new TransientError(`${this.provider}: ${req.method} ${req.path} answered ${type}: ${describeBody(text, 60)} instead of JSON`, { provider: this.provider });
     }
   }
 

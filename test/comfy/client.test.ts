@@ -165,6 +165,6 @@ describe('a ComfyUI that misbehaves on the wire', () => {
     const client = new ComfyClient({ baseUrl: server.url, token: TOKEN });
     const err = await code(client.queuePrompt(sd15Prompt(1)));
     expect(err.code).toBe('ERR_TRANSIENT');
-    expect(err.message).toMatch(/answered text\/html instead of JSON/);
+    expect(err.message).toMatch(/answered text\/html: an HTML page instead of JSON/);
   });
 });

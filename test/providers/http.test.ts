@@ -78,7 +78,7 @@ test('an HTML page where JSON was expected is a TransientError naming what came,
   server.handle((_req, res) => res.setHeader('content-type', 'text/html; charset=utf-8').end('<!DOCTYPE html>\n<html><title>502 Bad Gateway</title></html>'));
   const e = await failure(client({ maxRetries: 1 }).request({ method: 'GET', path: '/v2/catalog/gpus' }));
   expect(e).toBeInstanceOf(TransientError);
-  expect(e.message).toBe('runpod: GET /v2/catalog/gpus answered text/html instead of JSON ("<!DOCTYPE html> <html><title>502 Bad Gateway</title></html>")');
+  expect(e.message).toBe('runpod: GET /v2/catalog/gpus answered text/html: an HTML page instead of JSON');
   expect(server.requests).toHaveLength(2);
 });
 
