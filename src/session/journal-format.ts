@@ -4,6 +4,7 @@
  * schema; its watchdog minutes above a day (the old CLI allowed any number) are read as a day. Anything else the
  * schema refuses is one error naming the journal file and the value.
  */
+import { z } from 'zod';
 import type { ProviderName } from '../../providers/types';
 import { BadInputError } from '../../providers/errors';
 import { MAX_WATCHDOG_MINUTES, parseSessionRequest, RawRequest, RequestField, SessionRequest } from './request';
@@ -75,12 +76,55 @@ export interface SessionJournal {
   message?: string;
 }
 
-/** A journal as read from `file` (any known version), its request checked by the schema. */
+const MACHINE_STATES = ['intended', 'created', 'ready', 'stopped', 'terminated', 'not-created'] as const;
+const PROMPT_STATES = ['pending', 'queued', 'running', 'done', 'failed'] as const;
+const STATUSES = ['planning', 'provisioning', 'rendering', 'tearing-down', 'done', 'failed', 'interrupted', 'stopped'] as const;
+const PROVIDERS = ['runpod', 'vast', 'lambda', 'paperspace', 'local'] as const;
+
+// What the code reads from a journal. Loose objects: fields a newer gpuburst adds are kept, not refused.
+const MachineSchema = z.looseObject({
+  provider: z.enum(PROVIDERS),
+  name: z.string().min(1),
+  offerId: z.string(),
+  gpu: z.string(),
+  gpuCount: z.number(),
+  usdPerHour: z.number().nonnegative(),
+  region: z.string(),
+  state: z.enum(MACHINE_STATES),
+  id: z.string().optional(),
+  intendedAt: z.string(),
+  createdAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  watchdog: z.looseObject({ armed: z.boolean(), via: z.string() }),
+});
+const PromptSchema = z.looseObject({ id: z.string().min(1), workflow: z.string(), state: z.enum(PROMPT_STATES) });
+const JournalShape = z.looseObject({
+  id: z.string().min(1),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  status: z.enum(STATUSES),
+  owner: z.looseObject({ pid: z.number().int(), host: z.string() }),
+  outDir: z.string(),
+  machines: z.array(MachineSchema),
+  prompts: z.array(PromptSchema),
+});
+
+/** A journal as read from `file` (any known version): its shape and its request checked by the schemas. */
 export function readJournal(file: string, raw: unknown): SessionJournal {
   const data = raw as Record<string, unknown>;
-  if (data?.version === 2) return { ...(data as unknown as SessionJournal), request: parseSessionRequest(data.request as RawRequest, (f) => `${file}: request.${f}`) };
-  if (data?.version === 1) return fromVersion1(file, data);
-  throw new BadInputError(`${file}: unknown journal version ${String(data?.version)}; it was written by another gpuburst`);
+  if (data?.version !== 1 && data?.version !== 2) throw new BadInputError(`${file}: unknown journal version ${String(data?.version)}; it was written by another gpuburst`);
+  if (data.rebuilt === true) throw new BadInputError(`${file}: rebuilt by gpuburst down from a damaged journal (the damaged text is beside it, .damaged); only its machines are known`);
+  checkShape(file, data);
+  if (data.version === 2 && (typeof data.request !== 'object' || data.request === null)) throw new BadInputError(`${file}: request: missing`);
+  if (data.version === 2) return { ...(data as unknown as SessionJournal), request: parseSessionRequest(data.request as RawRequest, (f) => `${file}: request.${f}`) };
+  return fromVersion1(file, data);
+}
+
+function checkShape(file: string, data: Record<string, unknown>): void {
+  const parsed = JournalShape.safeParse(data);
+  if (parsed.success) return;
+  const issue = parsed.error.issues[0];
+  throw new BadInputError(`${file}: ${issue.path.join('.') || 'the journal'}: ${issue.message}`);
 }
 
 /** Version 1 kept these two at the top level; everything else was under `options`. */

@@ -7,8 +7,12 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
+import { BadInputError } from '../../providers/errors';
 import { readJournal, type MachineRecord, type SessionJournal } from './journal-format';
+import { damagedSession, type DamagedSession } from './journal-scan';
+import type { SessionLocation } from './state-dir';
 
+export type { DamagedSession } from './journal-scan';
 export type { MachineRecord, MachineState, PromptRecord, PromptState, PulledFile, SessionJournal, SessionStatus } from './journal-format';
 
 export function sessionsDir(stateDir: string): string {
@@ -32,9 +36,29 @@ export class Journal {
   static load(stateDir: string, id: string, throttleMs = 500): Journal | undefined {
     const file = path.join(sessionsDir(stateDir), `${id}.json`);
     if (!fs.existsSync(file)) return undefined;
-    return new Journal(file, readJournal(file, JSON.parse(fs.readFileSync(file, 'utf8'))), throttleMs);
+    return Journal.open(file, throttleMs);
   }
 
+  /** Throws one BadInputError naming the file when it is not a journal this gpuburst can read. */
+  static open(file: string, throttleMs = 500): Journal {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+    } catch (err) {
+      throw new BadInputError(`${file}: ${err instanceof SyntaxError ? 'not complete JSON (truncated or edited)' : (err as Error).message}`);
+    }
+    return new Journal(file, readJournal(file, raw), throttleMs);
+  }
+
+  /** A journal rebuilt from what a damaged one still names, written over it (the damaged text is kept beside it). */
+  static recovered(file: string, data: SessionJournal): Journal {
+    if (fs.existsSync(file) && !fs.existsSync(`${file}.damaged`)) fs.copyFileSync(file, `${file}.damaged`);
+    const j = new Journal(file, data, 0);
+    j.writeNow();
+    return j;
+  }
+
+  /** The readable journals of a state folder (damaged ones: `readSession`). */
   static list(stateDir: string): SessionJournal[] {
     const dir = sessionsDir(stateDir);
     if (!fs.existsSync(dir)) return [];
@@ -43,19 +67,8 @@ export class Journal {
       .filter((f) => f.endsWith('.json'))
       .sort()
       .flatMap((f) => {
-        const file = path.join(dir, f);
-        let raw: unknown;
-        try {
-          raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-        } catch {
-          return []; // a half-written temporary never ends in .json; anything else unreadable is skipped
-        }
-        try {
-          return [readJournal(file, raw)];
-        } catch {
-          // Status and sweep must still see a session whose request cannot be read: it may own a live machine.
-          return [raw as SessionJournal];
-        }
+        const s = readSession({ id: path.basename(f, '.json'), file: path.join(dir, f), stateDir });
+        return s.journal ? [s.journal] : [];
       });
   }
 
@@ -106,6 +119,23 @@ export class Journal {
       fs.closeSync(fd);
     }
     fs.renameSync(tmp, this.file);
+  }
+}
+
+/** One session's journal as found on disk: readable, or damaged with what its text still names. */
+export interface FoundSession {
+  location: SessionLocation;
+  journal?: SessionJournal;
+  damaged?: DamagedSession;
+}
+
+export function readSession(location: SessionLocation): FoundSession {
+  let text = '';
+  try {
+    text = fs.readFileSync(location.file, 'utf8');
+    return { location, journal: readJournal(location.file, JSON.parse(text)) };
+  } catch (err) {
+    return { location, damaged: damagedSession(location.id, location.file, text, err) };
   }
 }
 

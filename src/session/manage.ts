@@ -1,19 +1,19 @@
 /**
  * Sessions after the fact: `status` (every journaled session, its machines refreshed from the providers, spend so
- * far), `down` (tear a session down), and `sweep` (machines named `gpuburst-…` on any provider with a key that no
+ * far; a damaged journal with the machines its text names) and `sweep` (machines named `gpuburst-…` on any provider with a key that no
  * live session owns). Nothing here forgets a machine the provider still lists.
  */
+import path from 'path';
 import { BadInputError, GpuburstError } from '../../providers/errors';
 import { hasKey } from '../../providers/index';
-import { CLOUD_PROVIDERS, CloudProviderName, Machine, MACHINE_NAME_PREFIX } from '../../providers/types';
+import { CLOUD_PROVIDERS, CloudProviderName, Machine, MACHINE_NAME_PREFIX, ProviderName } from '../../providers/types';
 import { machineCostUsd } from './budget';
 import { sessionIdFromName } from './ids';
-import { isLive, Journal, MachineRecord, SessionJournal } from './journal';
-import { MachineLifecycle } from './lifecycle';
+import { DamagedSession, isLive, Journal, MachineRecord, readSession, SessionJournal, sessionsDir } from './journal';
+import { lockOwner } from './lock';
 import { ProviderPool } from './pool';
-import type { TeardownOutcome } from './teardown';
+import { allSessions } from './state-dir';
 import { templateFor } from './templates';
-import { sessionTimings } from './timings';
 
 export interface MachineStatusRow {
   name: string;
@@ -35,41 +35,85 @@ export interface SessionStatusRow {
   machines: MachineStatusRow[];
   spentUsd: number;
   message?: string;
+  /** The journal file (sessions started in other folders are listed too). */
+  journal: string;
+  /** Why the journal could not be read; its machines were found in its raw text. */
+  damaged?: string;
 }
 
-export async function sessionStatus(stateDir: string, env: NodeJS.ProcessEnv, only?: string): Promise<SessionStatusRow[]> {
-  const pool = new ProviderPool(env);
-  const journals = Journal.list(stateDir).filter((j) => !only || j.id === only);
-  if (only && journals.length === 0) throw new BadInputError(`no session "${only}" in ${stateDir}; gpuburst status lists them`);
-  return Promise.all(journals.reverse().map((j) => statusOf(j, pool, env)));
+export interface StatusOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** One session id; absent: all. */
+  only?: string;
 }
 
-async function statusOf(j: SessionJournal, pool: ProviderPool, env: NodeJS.ProcessEnv): Promise<SessionStatusRow> {
+/** Every session reachable from here (this folder's and the registered ones), damaged journals included. */
+export async function sessionStatus(o: StatusOptions): Promise<SessionStatusRow[]> {
+  const pool = new ProviderPool(o.env);
+  const found = allSessions(o.cwd, o.env).filter((s) => !o.only || s.id === o.only);
+  if (o.only && found.length === 0) throw notFound(o.only);
+  return Promise.all(found.reverse().map((loc) => readSession(loc)).map((s) => (s.journal ? statusOf(s.journal, s.location.stateDir, pool, o.env) : damagedStatus(s.damaged!, s.location.stateDir, pool, o.env))));
+}
+
+export function notFound(id: string): BadInputError {
+  return new BadInputError(`no session "${id}" in this folder or the registered ones; gpuburst status lists them`);
+}
+
+async function statusOf(j: SessionJournal, stateDir: string, pool: ProviderPool, env: NodeJS.ProcessEnv): Promise<SessionStatusRow> {
   const machines = await Promise.all(
     j.machines.map(async (m): Promise<MachineStatusRow> => {
       const row: MachineStatusRow = { name: m.name, provider: m.provider, id: m.id, journalState: m.state, note: m.note, spentUsd: spent(m, pool) };
-      // A server the user runs is not asked (status has no URL for it, and nothing of it bills).
-      const cloud = templateFor(m.provider) ? (m.provider as CloudProviderName) : undefined;
-      if (!m.id || m.state === 'terminated' || m.state === 'not-created' || !cloud) return row;
-      if (!hasKey(cloud, env)) return { ...row, providerStatus: `unknown (no ${m.provider} key set)` };
-      try {
-        const live = await pool.get(m.provider).getMachine({ id: m.id });
-        return { ...row, providerStatus: `${live.status} (${live.providerStatus})` };
-      } catch (err) {
-        return { ...row, providerStatus: `unknown (${(err as Error).message})` };
-      }
+      if (!m.id || m.state === 'terminated' || m.state === 'not-created') return row;
+      return { ...row, providerStatus: await askProvider(m.provider, m.id, pool, env) };
     }),
   );
   return {
     id: j.id,
     status: j.status,
-    live: isLive(j),
+    live: Boolean(lockOwner(stateDir, j.id)) || isLive(j),
     createdAt: j.createdAt,
     prompts: { total: j.prompts.length, done: j.prompts.filter((p) => p.state === 'done').length, failed: j.prompts.filter((p) => p.state === 'failed').length },
     machines,
     spentUsd: machines.reduce((s, m) => s + m.spentUsd, 0),
     message: j.message,
+    journal: path.join(sessionsDir(stateDir), `${j.id}.json`),
   };
+}
+
+/** What a damaged journal still names: its machines, as the providers see them now. */
+async function damagedStatus(d: DamagedSession, stateDir: string, pool: ProviderPool, env: NodeJS.ProcessEnv): Promise<SessionStatusRow> {
+  const machines = await Promise.all(
+    d.machines.map(async (m): Promise<MachineStatusRow> => {
+      const row: MachineStatusRow = { name: m.name, provider: m.provider, id: m.id, journalState: m.ended ? 'terminated' : 'unknown', spentUsd: 0 };
+      return m.id && !m.ended ? { ...row, providerStatus: await askProvider(m.provider, m.id, pool, env) } : row;
+    }),
+  );
+  return {
+    id: d.id,
+    status: 'damaged',
+    live: Boolean(lockOwner(stateDir, d.id)),
+    createdAt: '',
+    prompts: { total: 0, done: 0, failed: 0 },
+    machines,
+    spentUsd: 0,
+    message: `journal damaged (${d.reason}); ${machines.length} machine(s) found in it; gpuburst down ${d.id} ends them`,
+    journal: d.file,
+    damaged: d.reason,
+  };
+}
+
+async function askProvider(provider: string, id: string, pool: ProviderPool, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  // A server the user runs is not asked (status has no URL for it, and nothing of it bills).
+  if (!templateFor(provider as ProviderName)) return undefined;
+  const cloud = provider as CloudProviderName;
+  if (!hasKey(cloud, env)) return `unknown (no ${provider} key set)`;
+  try {
+    const live = await pool.get(cloud).getMachine({ id });
+    return `${live.status} (${live.providerStatus})`;
+  } catch (err) {
+    return `unknown (${(err as Error).message})`;
+  }
 }
 
 function spent(m: MachineRecord, pool: ProviderPool): number {
@@ -82,29 +126,6 @@ function spent(m: MachineRecord, pool: ProviderPool): number {
   }
   const end = m.endedAt ? Date.parse(m.endedAt) : Date.now();
   return machineCostUsd({ name: m.name, usdPerHour: m.usdPerHour, startMs: Date.parse(m.createdAt), endMs: end, ...billing }, end);
-}
-
-export interface DownOptions {
-  stateDir: string;
-  env: NodeJS.ProcessEnv;
-  id: string;
-  /** End machines even when finished outputs are still on them. */
-  force: boolean;
-}
-
-export async function downSession(o: DownOptions): Promise<TeardownOutcome[]> {
-  const journal = Journal.load(o.stateDir, o.id);
-  if (!journal) throw new BadInputError(`no session "${o.id}" in ${o.stateDir}; gpuburst status lists them`);
-  const kept = journal.data.prompts.filter((p) => p.pullFailed).length;
-  if (kept && !o.force) throw new BadInputError(`session ${o.id}: ${kept} finished prompt(s) still have their outputs only on the machine; gpuburst resume ${o.id} pulls them, gpuburst down ${o.id} --force ends it anyway`);
-  journal.claim();
-  const request = journal.data.request;
-  const pool = new ProviderPool(o.env, request.comfyUrls);
-  const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings: sessionTimings({ env: o.env, simulated: request.simulated }) });
-  const outcomes = await lifecycle.teardown('terminate', () => 0);
-  const open = journal.data.machines.some((m) => m.state !== 'terminated' && m.state !== 'not-created');
-  journal.now((d) => Object.assign(d, { status: open ? d.status : 'done', message: open ? 'down: some machines are not confirmed ended' : 'ended with gpuburst down' }));
-  return outcomes;
 }
 
 export interface SweepRow {
@@ -125,8 +146,11 @@ export interface SweepResult {
 }
 
 /** Machines named gpuburst-… that no live session owns; with `apply`, each is terminated (and confirmed). */
-export async function sweep(o: { stateDir: string; env: NodeJS.ProcessEnv; apply: boolean }): Promise<SweepResult> {
-  const live = new Set(Journal.list(o.stateDir).filter(isLive).map((j) => j.id));
+export async function sweep(o: { cwd: string; env: NodeJS.ProcessEnv; apply: boolean }): Promise<SweepResult> {
+  const sessions = allSessions(o.cwd, o.env).map(readSession);
+  // Owned by a running process (the lock, or an older gpuburst's journal owner): not an orphan. A damaged journal
+  // counts only through its lock, so the machines it names are found here by name.
+  const live = new Set(sessions.filter((s) => lockOwner(s.location.stateDir, s.location.id) || (s.journal && isLive(s.journal))).map((s) => s.location.id));
   const pool = new ProviderPool(o.env);
   const checked = CLOUD_PROVIDERS.filter((c) => hasKey(c, o.env));
   const errors: SweepResult['errors'] = [];
@@ -163,7 +187,8 @@ export async function sweep(o: { stateDir: string; env: NodeJS.ProcessEnv; apply
   );
   // The owning journals learn what the sweep ended, so status and resume do not chase those machines.
   for (const row of orphans.filter((r) => r.result === 'terminated' && r.session)) {
-    const j = Journal.load(o.stateDir, row.session!);
+    const loc = sessions.find((s) => s.location.id === row.session && s.journal)?.location;
+    const j = loc ? Journal.open(loc.file) : undefined;
     const rec = j?.data.machines.find((m) => m.id === row.id || m.name === row.name);
     if (j && rec) j.now(() => Object.assign(rec, { id: rec.id ?? row.id, state: 'terminated', endedAt: new Date().toISOString(), note: 'terminated by gpuburst sweep' }));
   }

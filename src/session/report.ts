@@ -113,7 +113,9 @@ function nextSteps(rep: SessionReport, failure: unknown): string {
   if (rep.stoppedBy === 'budget' && rep.budgetUsd !== undefined) parts.push(`stopped at the budget of ${formatUsd(rep.budgetUsd)}`);
   const open = rep.machines.filter((m) => m.result === 'stopped' || m.result === 'left-running' || m.result === 'unconfirmed');
   for (const m of open) parts.push(`${m.provider} ${m.name} ${m.result}${m.message ? `: ${m.message}` : ''}`);
-  if (rep.prompts.notStarted > 0 || open.length) parts.push(`finish with: gpuburst resume ${rep.sessionId}`);
+  // After a budget stop a plain resume would be refused (the budget is spent): it needs a higher one.
+  const more = rep.stoppedBy === 'budget' && rep.budgetUsd !== undefined ? ` --max-cost <more than ${formatUsd(rep.budgetUsd)}>` : '';
+  if (rep.prompts.notStarted > 0 || open.length) parts.push(`finish with: gpuburst resume ${rep.sessionId}${more}`);
   if (open.length) parts.push(`or end it with: gpuburst down ${rep.sessionId}`);
   return parts.join('; ');
 }

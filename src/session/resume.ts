@@ -3,23 +3,29 @@
  * started again, a live one reconnected; prompts that finished while nobody watched have their outputs pulled from
  * ComfyUI's history; what is left runs on those machines (or new ones), then everything is torn down as in `run`.
  */
+import fs from 'fs';
 import path from 'path';
 import { BadInputError } from '../../providers/errors';
 import { Limiter, outputFiles, pullOutputs } from '../comfy/outputs';
 import { machineCostUsd } from './budget';
 import type { Emit } from './events';
-import { isLive, Journal, MachineRecord } from './journal';
+import { isLive, Journal, MachineRecord, readSession, sessionsDir } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
 import { localOutputName } from './render';
-import { makePlan } from './plan';
+import { notFound } from './manage';
+import { keyNotes } from './notes';
+import { makePlan, type Plan } from './plan';
 import { ProviderPool } from './pool';
 import type { SessionReport } from './report';
 import { runJournaled } from './session';
+import { findSession } from './state-dir';
+import { ownSession } from './lock';
 import { SessionTimings, sessionTimings } from './timings';
 import { formatUsdPair } from '../estimate/money';
 
 export interface ResumeOptions {
-  stateDir: string;
+  /** The session's state folder; absent: found from `cwd` and the user state dir (./state-dir). */
+  stateDir?: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
   id: string;
@@ -28,30 +34,59 @@ export interface ResumeOptions {
   timings?: Partial<SessionTimings>;
   /** Over the journaled request's: false leaves the machines up when everything succeeded (Pulumi `autoTeardown: false`). */
   teardownOnSuccess?: boolean;
+  /** A new budget for the session (total spend, this resume included); journaled. */
+  maxCostUsd?: number;
+  /** Asked with the plan before anything is started or rented; false ends the resume. Absent: no question (Pulumi). */
+  confirm?: (plan: Plan, notes: string[]) => Promise<boolean>;
 }
 
 export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
-  const journal = Journal.load(o.stateDir, o.id);
-  if (!journal) throw new BadInputError(`no session "${o.id}" in ${o.stateDir}; gpuburst status lists them`);
+  const loc = o.stateDir ? { id: o.id, stateDir: o.stateDir, file: path.join(sessionsDir(o.stateDir), `${o.id}.json`) } : findSession(o.cwd, o.env, o.id);
+  if (!loc || !fs.existsSync(loc.file)) throw notFound(o.id);
+  const found = readSession(loc);
+  if (found.damaged) throw new BadInputError(`session ${o.id}: its journal is damaged (${found.damaged.reason}); gpuburst status shows the machines it names, gpuburst down ${o.id} ends them`);
+  checkWorld(o.id, found.journal!.request.simulated, o.env);
+  const owned = ownSession(loc.stateDir, o.id, o.signal);
+  try {
+    return await resumeOwned({ ...o, signal: owned.signal }, loc.stateDir, Journal.open(loc.file));
+  } finally {
+    owned.release();
+  }
+}
+
+/** A simulated session resumes only against simulators, a real one only against real clouds. */
+function checkWorld(id: string, simulated: boolean, env: NodeJS.ProcessEnv): void {
+  const simulators = env.GPUBURST_SIMULATED === '1';
+  if (simulated && !simulators) throw new BadInputError(`session ${id} ran against simulators (--simulate); it resumes only there, never on real providers: nothing was rented`);
+  if (!simulated && simulators) throw new BadInputError(`session ${id} ran on real providers; it cannot resume against simulators`);
+}
+
+async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal): Promise<SessionReport> {
   if (isLive(journal.data) && journal.data.owner.pid !== process.pid) throw new BadInputError(`session ${o.id} is still running (process ${journal.data.owner.pid} on ${journal.data.owner.host})`);
-  journal.claim();
-  const request = { ...journal.data.request, teardownOnSuccess: o.teardownOnSuccess ?? journal.data.request.teardownOnSuccess };
+  const request = { ...journal.data.request, teardownOnSuccess: o.teardownOnSuccess ?? journal.data.request.teardownOnSuccess, maxCostUsd: o.maxCostUsd ?? journal.data.request.maxCostUsd };
   const timings = sessionTimings({ env: o.env, simulated: request.simulated, overrides: o.timings });
   const pool = new ProviderPool(o.env, request.comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
   const spentSoFar = journal.data.machines.reduce((s, m) => s + spentOf(m), 0);
   if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar <= 0) {
     const [budget, spent] = formatUsdPair(request.maxCostUsd, spentSoFar);
-    throw new BadInputError(`session ${o.id}: its budget of ${budget} is spent (${spent})`);
+    throw new BadInputError(`session ${o.id}: its budget of ${budget} is spent (${spent} so far); pass --max-cost <more than ${spent}> to go on (nothing was rented)`);
   }
 
   // The whole batch's estimate may exceed what is left of the budget although most of it is done: no refusal here,
   // the budget stops queueing instead.
   const plan = await makePlan({ ...request, maxCostUsd: undefined }, pool, o.env, o.cwd);
+  const left = journal.data.prompts.filter((p) => p.state !== 'done').length;
+  const [spent, budget] = formatUsdPair(spentSoFar, request.maxCostUsd ?? 0);
+  const notes = [`resuming session ${o.id}: ${left} of ${journal.data.prompts.length} prompt(s) not done; spent so far ${spent}${request.maxCostUsd !== undefined ? ` of a ${budget} budget` : ''}`, ...keyNotes(plan, pool, request)];
+  if (o.confirm && !(await o.confirm(plan, notes))) throw new BadInputError('cancelled before anything was rented');
+  if (o.signal?.aborted) throw new BadInputError('interrupted before anything was rented');
+  journal.claim();
+  if (o.maxCostUsd !== undefined) journal.now((d) => (d.request.maxCostUsd = o.maxCostUsd));
   // The same batch file expands to the same ids; prompts added since are simply new work.
   const known = new Set(journal.data.prompts.map((p) => p.id));
   journal.now((d) => d.prompts.push(...plan.prompts.filter((p) => !known.has(p.id)).map((p) => ({ id: p.id, workflow: p.workflow, state: 'pending' as const }))));
 
-  const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings, plan, priorSpentUsd: spentSoFar, signal: o.signal, emit: o.emit });
+  const lifecycle = new MachineLifecycle({ journal, stateDir, pool, request, timings, plan, priorSpentUsd: spentSoFar, signal: o.signal, emit: o.emit });
   await findIntended(journal, pool);
   const existing: LiveMachine[] = [];
   try {

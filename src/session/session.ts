@@ -9,6 +9,7 @@ import type { Emit } from './events';
 import { newSessionId } from './ids';
 import { Journal } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
+import { ownSession } from './lock';
 import { keyNotes } from './notes';
 import { checkOutputFolder, makePlan, Plan } from './plan';
 import { ProviderPool } from './pool';
@@ -17,6 +18,7 @@ import { buildReport, SessionReport } from './report';
 import { parseSessionRequest, requestFields, SessionRequest } from './request';
 import type { TeardownOutcome } from './teardown';
 import { templateFor } from './templates';
+import { registerSession } from './state-dir';
 import { SessionTimings, sessionTimings } from './timings';
 
 /** Everything about a run that is not the request: where state lives, the environment, how it talks back. */
@@ -47,9 +49,12 @@ export async function runSession(o: RunSessionOptions): Promise<SessionReport> {
   if (o.signal?.aborted) throw new BadInputError('interrupted before anything was rented');
 
   const journal = openJournal(request, plan, o.stateDir);
+  registerSession(o.env, journal.data.id, journal.file);
+  // This process owns the session (./lock); `down` from elsewhere aborts `owned.signal`.
+  const owned = ownSession(o.stateDir, journal.data.id, o.signal);
   emit({ type: 'session', id: journal.data.id, status: 'planning', message: `session ${journal.data.id}: ${plan.prompts.length} prompts → ${journal.data.outDir}` });
-  const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings, plan, signal: o.signal, emit });
-  return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit }, plan, journal);
+  const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings, plan, signal: owned.signal, emit });
+  return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: owned.signal, emit }, plan, journal).finally(owned.release);
 }
 
 /** A new session's journal: its request, estimate and every prompt, before anything is rented. */

@@ -1,5 +1,4 @@
-/** `gpuburst status [id]`: every session, its machines as the providers see them now, and the spend so far. */
-import path from 'path';
+/** `gpuburst status [id]`: every session (this folder's and those registered in the user state dir), its machines as the providers see them now, and the spend so far. */
 import type { Command } from 'commander';
 import type { SessionStatusRow } from '../../session/manage';
 import type { CliContext, CommandResult } from '../context';
@@ -11,7 +10,7 @@ export function define(cmd: Command): void {
 
 export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
   const { sessionStatus } = await import('../../session/manage');
-  const sessions = await sessionStatus(path.join(ctx.cwd, '.gpuburst'), ctx.env, args[0] as string | undefined);
+  const sessions = await sessionStatus({ cwd: ctx.cwd, env: ctx.env, only: args[0] as string | undefined });
   return { data: { sessions }, text: () => render(sessions) };
 }
 
@@ -19,9 +18,13 @@ function render(rows: SessionStatusRow[]): string {
   if (rows.length === 0) return 'no sessions yet (gpuburst run starts one)';
   return rows
     .map((s) => {
+      if (s.damaged) return [`${s.id}  damaged${s.live ? ' (running now)' : ''}  ${s.message}`, `  journal: ${s.journal}`, ...machineLines(s)].join('\n');
       const head = `${s.id}  ${s.status}${s.live ? ' (running now)' : ''}  ${s.prompts.done}/${s.prompts.total} done${s.prompts.failed ? `, ${s.prompts.failed} failed` : ''}  spent ${usd(s.spentUsd)}`;
-      const machines = s.machines.map((m) => `  ${m.provider} ${m.name}${m.id ? ` (${m.id})` : ''}: ${m.journalState}${m.providerStatus ? `, provider says ${m.providerStatus}` : ''}${m.note ? ` — ${m.note}` : ''}`);
-      return [head, ...machines].join('\n');
+      return [head, ...machineLines(s)].join('\n');
     })
     .join('\n');
+}
+
+function machineLines(s: SessionStatusRow): string[] {
+  return s.machines.map((m) => `  ${m.provider} ${m.name}${m.id ? ` (${m.id})` : ''}: ${m.journalState}${m.providerStatus ? `, provider says ${m.providerStatus}` : ''}${m.note ? ` — ${m.note}` : ''}`);
 }

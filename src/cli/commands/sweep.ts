@@ -2,7 +2,6 @@
  * `gpuburst sweep [--yes]`: machines named gpuburst-… on every provider with a key that no live session owns.
  * Lists them; with --yes terminates each (and Paperspace's leftover startup scripts).
  */
-import path from 'path';
 import type { Command } from 'commander';
 import type { CliContext, CommandResult } from '../context';
 import { EXIT } from '../exit-codes';
@@ -13,7 +12,7 @@ export function define(cmd: Command): void {
 
 export async function run(_args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
   const { sweep } = await import('../../session/manage');
-  const r = await sweep({ stateDir: path.join(ctx.cwd, '.gpuburst'), env: ctx.env, apply: Boolean(opts.yes) });
+  const r = await sweep({ cwd: ctx.cwd, env: ctx.env, apply: Boolean(opts.yes) });
   const text = () => {
     const lines = [r.checked.length ? `checked: ${r.checked.join(', ')}` : 'no provider key is set: nothing to check (set RUNPOD_API_KEY, VAST_API_KEY, LAMBDA_API_KEY or PAPERSPACE_API_KEY)'];
     for (const o of r.orphans) lines.push(`${o.provider} ${o.name} (${o.id}) ${o.status}${o.session ? ` session ${o.session}` : ''}${o.result ? `: ${o.result}${o.message ? ` — ${o.message}` : ''}` : ''}`);

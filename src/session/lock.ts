@@ -1,0 +1,135 @@
+/**
+ * One owner per session: `<stateDir>/sessions/<id>.lock` names the process that runs (or resumes) the session.
+ * Created atomically (link of a complete file), so of two processes starting at once exactly one gets it; the other is refused with the
+ * owner's pid and host and rents nothing. A lock whose process is gone (same host, pid not alive) is stale and
+ * taken over; a lock from another host cannot be checked and is never taken.
+ * proper-lockfile decides staleness by mtime, which would make a dead owner's session unusable for its stale window
+ * and cannot name the owner; the pid check here is exact on one host, which is where journals live.
+ */
+import fs from 'fs';
+import os from 'os';
+import path from 'path';
+import { BadInputError } from '../../providers/errors';
+
+export interface LockOwner {
+  pid: number;
+  host: string;
+  since: string;
+}
+
+export interface SessionLock {
+  readonly file: string;
+  release(): void;
+}
+
+export function lockFile(stateDir: string, id: string): string {
+  return path.join(stateDir, 'sessions', `${id}.lock`);
+}
+
+/** The owner named in the lock, if the lock exists and its owner is alive (or on another host). */
+export function lockOwner(stateDir: string, id: string): LockOwner | undefined {
+  const owner = readOwner(lockFile(stateDir, id));
+  return owner && alive(owner) ? owner : undefined;
+}
+
+export function acquireLock(stateDir: string, id: string): SessionLock {
+  const file = lockFile(stateDir, id);
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const me: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (createWhole(file, JSON.stringify(me))) return { file, release: () => releaseIfMine(file) };
+    const text = readText(file);
+    const owner = text === undefined ? undefined : parse(text);
+    if (owner && alive(owner)) {
+      if (owner.pid === me.pid && owner.host === me.host) throw new BadInputError(`session ${id} is already run by this process`);
+      throw new BadInputError(`session ${id} is owned by process ${owner.pid} on ${owner.host} (since ${owner.since}); nothing was rented — wait for it, or gpuburst down ${id} to end it`);
+    }
+    // Stale (or unreadable): remove it only if it is still the same lock we judged, then race for it again.
+    if (text !== undefined && readText(file) === text) fs.rmSync(file, { force: true });
+  }
+  throw new BadInputError(`session ${id}: its lock ${file} keeps changing; another gpuburst is starting it`);
+}
+
+/** Written aside, then hard-linked into place: the lock never exists half-written, and link fails if it exists. */
+function createWhole(file: string, text: string): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text, { mode: 0o600 });
+  try {
+    fs.linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return false;
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+function releaseIfMine(file: string): void {
+  const owner = readOwner(file);
+  if (owner && owner.pid === process.pid && owner.host === os.hostname()) fs.rmSync(file, { force: true });
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function readOwner(file: string): LockOwner | undefined {
+  const text = readText(file);
+  return text === undefined ? undefined : parse(text);
+}
+
+function parse(text: string): LockOwner | undefined {
+  try {
+    const o = JSON.parse(text) as Partial<LockOwner>;
+    return typeof o.pid === 'number' && typeof o.host === 'string' ? { pid: o.pid, host: o.host, since: String(o.since ?? '') } : undefined;
+  } catch {
+    return undefined; // a lock cut short while being written: its writer died at once
+  }
+}
+
+function alive(o: LockOwner): boolean {
+  if (o.host !== os.hostname()) return true;
+  try {
+    process.kill(o.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** `down` asks the process that owns a session to stop: a file it watches (./lock `watchStop`). */
+export function stopFile(stateDir: string, id: string): string {
+  return path.join(stateDir, 'sessions', `${id}.stop`);
+}
+
+export function requestStop(stateDir: string, id: string, by: string): void {
+  fs.writeFileSync(stopFile(stateDir, id), JSON.stringify({ by, at: new Date().toISOString() }), { mode: 0o600 });
+}
+
+/**
+ * Owns session `id` for the life of a run or resume: the lock, and an abort signal that fires on the caller's
+ * signal or when `down` asks for a stop. `release` ends both (the lock file and any stop request are removed).
+ */
+export function ownSession(stateDir: string, id: string, outer?: AbortSignal, pollMs = 250): { signal: AbortSignal; release: () => void } {
+  const lock = acquireLock(stateDir, id);
+  fs.rmSync(stopFile(stateDir, id), { force: true }); // a request meant for an earlier owner
+  const stop = new AbortController();
+  const timer = setInterval(() => {
+    if (fs.existsSync(stopFile(stateDir, id))) stop.abort();
+  }, pollMs);
+  timer.unref();
+  const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+  return {
+    signal,
+    release: () => {
+      clearInterval(timer);
+      fs.rmSync(stopFile(stateDir, id), { force: true });
+      lock.release();
+    },
+  };
+}
