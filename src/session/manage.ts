@@ -86,7 +86,10 @@ async function damagedStatus(d: DamagedSession, stateDir: string, pool: Provider
   const machines = await Promise.all(
     d.machines.map(async (m): Promise<MachineStatusRow> => {
       const row: MachineStatusRow = { name: m.name, provider: m.provider, id: m.id, journalState: m.ended ? 'terminated' : 'unknown', spentUsd: 0 };
-      return m.id && !m.ended ? { ...row, providerStatus: await askProvider(m.provider, m.id, pool, env) } : row;
+      if (m.ended) return row;
+      // The text may be cut before the id: the machine's unique name finds it.
+      const id = m.id ?? (await findByName(m.provider, m.name, pool, env));
+      return id ? { ...row, id, providerStatus: await askProvider(m.provider, id, pool, env) } : row;
     }),
   );
   return {
@@ -101,6 +104,12 @@ async function damagedStatus(d: DamagedSession, stateDir: string, pool: Provider
     journal: d.file,
     damaged: d.reason,
   };
+}
+
+async function findByName(provider: string, name: string, pool: ProviderPool, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (!templateFor(provider as ProviderName) || !hasKey(provider as CloudProviderName, env)) return undefined;
+  const found = await pool.get(provider as ProviderName).listMachines({ name }).catch(() => []);
+  return found.find((x) => x.name === name && x.status !== 'terminated')?.id;
 }
 
 async function askProvider(provider: string, id: string, pool: ProviderPool, env: NodeJS.ProcessEnv): Promise<string | undefined> {

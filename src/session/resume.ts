@@ -54,11 +54,12 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   }
 }
 
-/** A simulated session resumes only against simulators, a real one only against real clouds. */
+/**
+ * A simulated session resumes only against simulators (`GPUBURST_SIMULATED=1`, set by `gpuburst sim` and
+ * `--simulate`'s world), never on real providers even when keys are set.
+ */
 function checkWorld(id: string, simulated: boolean, env: NodeJS.ProcessEnv): void {
-  const simulators = env.GPUBURST_SIMULATED === '1';
-  if (simulated && !simulators) throw new BadInputError(`session ${id} ran against simulators (--simulate); it resumes only there, never on real providers: nothing was rented`);
-  if (!simulated && simulators) throw new BadInputError(`session ${id} ran on real providers; it cannot resume against simulators`);
+  if (simulated && env.GPUBURST_SIMULATED !== '1') throw new BadInputError(`session ${id} ran against simulators (--simulate); it resumes only there, never on real providers: nothing was rented`);
 }
 
 async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal): Promise<SessionReport> {

@@ -76,7 +76,7 @@ function expectKeptOnMachine(provider: CloudProviderName, disk: Awaited<ReturnTy
 }
 
 async function resume(dir: string, id: string, timings: Partial<typeof SESSION_TIMINGS> = {}) {
-  const run = startCli(['resume', id, '--json'], { cwd: dir, env: cliEnv(world, { GPUBURST_SESSION_TIMINGS: JSON.stringify({ ...SESSION_TIMINGS, ...timings }) }) });
+  const run = startCli(['resume', id, '--yes', '--json'], { cwd: dir, env: cliEnv(world, { GPUBURST_SESSION_TIMINGS: JSON.stringify({ ...SESSION_TIMINGS, ...timings }) }) });
   return { run, exit: await exitWithin(run, 90_000, 'resume') };
 }
 

@@ -1,7 +1,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { isLive, Journal } from '../../src/session/journal';
+import { isLive, Journal, readSession } from '../../src/session/journal';
 import { parseSessionRequest } from '../../src/session/request';
 
 const request = parseSessionRequest({ batchFile: '/work/b.yaml', provider: 'vast', heartbeatMinutes: 0.05, maxCostUsd: 2 });
@@ -100,8 +100,10 @@ test('a version 1 journal the schema cannot read is refused in one line naming t
   fs.mkdirSync(path.join(dir, 'sessions'), { recursive: true });
   fs.writeFileSync(sessionFile(dir, '20261101-0900-beef'), JSON.stringify(version1({ teardown: 'explode' })));
   expect(() => Journal.load(dir, '20261101-0900-beef')).toThrow(/ \(a version 1 journal\): options\.teardown: "explode" is not accepted; accepted: terminate, stop$/);
-  // status and sweep still see it: a session nobody can read may own a live machine.
-  expect(Journal.list(dir).map((j) => [j.id, j.status])).toEqual([['20261101-0900-beef', 'rendering']]);
+  // status, down and sweep still see it (as damaged): a session nobody can read may own a live machine.
+  expect(Journal.list(dir)).toEqual([]);
+  const found = readSession({ id: '20261101-0900-beef', file: sessionFile(dir, '20261101-0900-beef'), stateDir: dir });
+  expect(found.damaged).toMatchObject({ id: '20261101-0900-beef', reason: expect.stringMatching(/options\.teardown: "explode" is not accepted/) });
 });
 
 test('a session is live while its owner process runs and not finished', () => {

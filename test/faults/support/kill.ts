@@ -93,7 +93,7 @@ export async function runKillCase(world: World, c: KillCase): Promise<KillOutcom
     if (c.recovery === 'resume' || c.recovery === 'sweep') {
       // The user comes back once the create that was in flight has landed (a human is not faster than 2 s).
       if (c.phase === 'creating') await sleep(Math.max(0, atKill.atMs + DELAY.ms + 500 - Date.now()));
-      const args = c.recovery === 'resume' ? ['resume', id, '--json'] : ['sweep', '--yes', '--json'];
+      const args = c.recovery === 'resume' ? ['resume', id, '--yes', '--json'] : ['sweep', '--yes', '--json'];
       const rec = startCli(args, { cwd: dir, env });
       recoveryExit = await exitWithin(rec, 90_000, c.recovery);
       recoveryReport = rec.events.find((e) => e.type === 'report' || Array.isArray(e.orphans));
