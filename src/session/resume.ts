@@ -18,7 +18,7 @@ import { makePlan, type Plan } from './plan';
 import { ProviderPool } from './pool';
 import type { SessionReport } from './report';
 import { runJournaled } from './session';
-import { findSession } from './state-dir';
+import { findSession, registerSession } from './state-dir';
 import { ownSession } from './lock';
 import { SessionTimings, sessionTimings } from './timings';
 import { formatUsdPair } from '../estimate/money';
@@ -47,6 +47,7 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   if (found.damaged) throw new BadInputError(`session ${o.id}: its journal is damaged (${found.damaged.reason}); gpuburst status shows the machines it names, gpuburst down ${o.id} ends them`);
   checkWorld(o.id, found.journal!.request.simulated, o.env);
   const owned = ownSession(loc.stateDir, o.id, o.signal);
+  registerSession(o.env, o.id, loc.file); // a session journaled before the registry existed is found from anywhere after this
   try {
     return await resumeOwned({ ...o, signal: owned.signal }, loc.stateDir, Journal.open(loc.file));
   } finally {
@@ -68,14 +69,13 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   const timings = sessionTimings({ env: o.env, simulated: request.simulated, overrides: o.timings });
   const pool = new ProviderPool(o.env, request.comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
   const spentSoFar = journal.data.machines.reduce((s, m) => s + spentOf(m), 0);
-  if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar <= 0) {
-    const [budget, spent] = formatUsdPair(request.maxCostUsd, spentSoFar);
-    throw new BadInputError(`session ${o.id}: its budget of ${budget} is spent (${spent} so far); pass --max-cost <more than ${spent}> to go on (nothing was rented)`);
-  }
+  if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar <= 0) throw budgetSpent(o.id, request.maxCostUsd, spentSoFar);
 
   // The whole batch's estimate may exceed what is left of the budget although most of it is done: no refusal here,
   // the budget stops queueing instead.
   const plan = await makePlan({ ...request, maxCostUsd: undefined }, pool, o.env, o.cwd);
+  // A machine started with less than a minute of work left in the budget would be stopped by its watchdog at once.
+  if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar < minuteOfWorkUsd(plan, pool)) throw budgetSpent(o.id, request.maxCostUsd, spentSoFar);
   const left = journal.data.prompts.filter((p) => p.state !== 'done').length;
   const [spent, budget] = formatUsdPair(spentSoFar, request.maxCostUsd ?? 0);
   const notes = [`resuming session ${o.id}: ${left} of ${journal.data.prompts.length} prompt(s) not done; spent so far ${spent}${request.maxCostUsd !== undefined ? ` of a ${budget} budget` : ''}`, ...keyNotes(plan, pool, request)];
@@ -132,6 +132,24 @@ async function adoptFinished(journal: Journal, m: LiveMachine): Promise<void> {
     if (!files) continue;
     journal.now(() => Object.assign(p, { state: 'done', pullFailed: undefined, remote: undefined, error: undefined, files: files.map((f) => ({ path: path.relative(sessionDir, f.path), bytes: f.bytes })) }));
   }
+}
+
+function budgetSpent(id: string, budgetUsd: number, spentUsd: number): BadInputError {
+  const [budget, spent] = formatUsdPair(budgetUsd, spentUsd);
+  return new BadInputError(`session ${id}: its budget of ${budget} is spent (${spent} so far); pass --max-cost <more than ${spent}> to go on (nothing was rented)`);
+}
+
+/** A minute of rendering on the cheapest offer, with one billing increment and the teardown reserve the budget keeps. */
+function minuteOfWorkUsd(plan: Plan, pool: ProviderPool): number {
+  const offer = plan.ranked[0]?.offer;
+  if (!offer) return 0;
+  let incrementSeconds = 1;
+  try {
+    incrementSeconds = Math.max(1, pool.get(offer.provider).capabilities().billing.incrementSeconds);
+  } catch {
+    // no key for it: per-second billing, the common rule
+  }
+  return (offer.usdPerHour * (60 + incrementSeconds + 10)) / 3600;
 }
 
 function spentOf(m: MachineRecord): number {

@@ -10,6 +10,7 @@ import { MachineLifecycle } from '../../src/session/lifecycle';
 import { makePlan } from '../../src/session/plan';
 import { ProviderPool } from '../../src/session/pool';
 import { parseSessionRequest } from '../../src/session/request';
+import { resumeSession } from '../../src/session/resume';
 import { openJournal, runJournaled } from '../../src/session/session';
 import { DEFAULT_TIMINGS } from '../../src/session/timings';
 import { startWorld, World } from '../../src/sim/world';
@@ -50,4 +51,9 @@ test('the cap stops the queue mid-batch; finished outputs are kept; spend ≤ ca
   expect(billed.billing).toBe(false);
   expect(billed.costUsd).toBeLessThanOrEqual(capUsd + increment);
   expect(report.message).toMatch(/budget/);
+  // The suggested next step works: a plain resume is refused (nothing rented), the report says to raise the budget.
+  expect(report.message).toContain(`finish with: gpuburst resume ${journal.data.id} --max-cost <more than $`);
+  const machines = world.sims[0].state().machines.length;
+  await expect(resumeSession({ stateDir, cwd: dir, env, id: journal.data.id, emit, timings })).rejects.toThrow(/its budget of \$[\d.]+ is spent \(\$[\d.]+ so far\); pass --max-cost <more than \$[\d.]+> to go on \(nothing was rented\)/);
+  expect(world.sims[0].state().machines.length).toBe(machines);
 }, 60_000);
