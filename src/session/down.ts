@@ -67,7 +67,7 @@ async function downJournal(o: DownOptions, loc: SessionLocation, data: SessionJo
   const lifecycle = new MachineLifecycle({ journal, stateDir: loc.stateDir, pool, request, timings: sessionTimings({ env: o.env, simulated: request.simulated }) });
   const outcomes = await lifecycle.teardown('terminate', () => 0);
   const open = journal.data.machines.some((m) => m.state !== 'terminated' && m.state !== 'not-created');
-  journal.now((d) => Object.assign(d, { status: open ? d.status : 'done', message: open ? 'down: some machines are not confirmed ended' : 'ended with gpuburst down' }));
+  journal.now((d) => Object.assign(d, { status: open ? d.status : d.prompts.every((p) => p.state === 'done') ? 'done' : 'stopped', message: open ? 'down: some machines are not confirmed ended' : 'ended with gpuburst down' }));
   return outcomes.map((x) => ({ ...x, billedSeconds: billed(journal.data.machines.find((m) => m.name === x.name)) }));
 }
 

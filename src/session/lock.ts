@@ -102,6 +102,8 @@ function alive(o: LockOwner): boolean {
   }
 }
 
+export const STOPPED_BY_DOWN = 'gpuburst down asked this session to stop: ending its machines';
+
 /** `down` asks the process that owns a session to stop: a file it watches (./lock `watchStop`). */
 export function stopFile(stateDir: string, id: string): string {
   return path.join(stateDir, 'sessions', `${id}.stop`);
@@ -115,15 +117,17 @@ export function requestStop(stateDir: string, id: string, by: string): void {
  * Owns session `id` for the life of a run or resume: the lock, and an abort signal that fires on the caller's
  * signal or when `down` asks for a stop. `release` ends both (the lock file and any stop request are removed).
  */
-export function ownSession(stateDir: string, id: string, outer?: AbortSignal, pollMs = 250): { signal: AbortSignal; release: () => void } {
+export function ownSession(stateDir: string, id: string, o: { signal?: AbortSignal; onStop?: () => void; pollMs?: number } = {}): { signal: AbortSignal; release: () => void } {
   const lock = acquireLock(stateDir, id);
   fs.rmSync(stopFile(stateDir, id), { force: true }); // a request meant for an earlier owner
   const stop = new AbortController();
   const timer = setInterval(() => {
-    if (fs.existsSync(stopFile(stateDir, id))) stop.abort();
-  }, pollMs);
+    if (stop.signal.aborted || !fs.existsSync(stopFile(stateDir, id))) return;
+    o.onStop?.();
+    stop.abort();
+  }, o.pollMs ?? 250);
   timer.unref();
-  const signal = outer ? AbortSignal.any([outer, stop.signal]) : stop.signal;
+  const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
   return {
     signal,
     release: () => {

@@ -212,16 +212,17 @@ describe('resume confirms, honours the budget and the lock', () => {
     expect(simMachine(world, j.data.machines[0].name)!.billing).toBe(false);
   }, 120_000);
 
-  test('two resumes at once: exactly one runs, the other is refused; no second machine', async () => {
+  test('two resumes at once: exactly one rents and runs, the other is refused', async () => {
     const user = userHome();
-    const dir = project();
+    const dir = project(40); // long enough that the second starts while the first still runs
     const j = await crashedSession(world, dir, user.env);
+    await gpuburst(['down', j.data.id], dir, envOf(user), 60); // its machine is gone: a resume must rent one
     const before = created(world);
     const [a, b] = await Promise.all([gpuburst(['resume', j.data.id, '--yes'], dir, envOf(user), 90), gpuburst(['resume', j.data.id, '--yes'], dir, envOf(user), 90)]);
     expect([a, b].every(clean)).toBe(true);
     expect([a.status, b.status].sort()).toEqual([EXIT.ok, EXIT.badInput]);
     expect(lastLine(a.status === EXIT.ok ? b : a)).toMatch(/is owned by process \d+ on .*; nothing was rented/);
-    expect(created(world)).toBe(before);
+    expect(created(world)).toBe(before + 1);
   }, 120_000);
 });
 
@@ -260,6 +261,8 @@ describe('a simulated session stays simulated; down stops a live one', () => {
     expect(down.status).toBe(EXIT.ok);
     expect(down.out).toMatch(/: terminated, billed \d+ s/);
     expect(ran.status).toBe(EXIT.interrupted);
+    expect(ran.err).toContain('gpuburst down asked this session to stop: ending its machines');
+    expect(JSON.parse(fs.readFileSync(path.join(sessions, `${id}.json`), 'utf8'))).toMatchObject({ status: 'stopped', message: 'ended with gpuburst down' });
     const machines = world.sims.flatMap((s) => s.state().machines).filter((m) => m.name.includes(id!));
     expect(machines.map((m) => m.billing)).toEqual([false]);
   }, 150_000);

@@ -46,11 +46,13 @@ test('a lock from another host cannot be checked and is never taken', () => {
 
 test("down's stop request aborts the owner's signal; release removes lock and request", async () => {
   const dir = tempDir();
-  const owned = ownSession(dir, ID, undefined, 20);
+  let told = 0;
+  const owned = ownSession(dir, ID, { pollMs: 20, onStop: () => told++ });
   expect(owned.signal.aborted).toBe(false);
   requestStop(dir, ID, 'test');
   for (let i = 0; i < 100 && !owned.signal.aborted; i++) await new Promise((r) => setTimeout(r, 20));
   expect(owned.signal.aborted).toBe(true);
+  expect(told).toBe(1);
   owned.release();
   expect(fs.readdirSync(path.join(dir, 'sessions'))).toEqual([]);
 });
