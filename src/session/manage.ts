@@ -197,9 +197,18 @@ export async function sweep(o: { cwd: string; env: NodeJS.ProcessEnv; apply: boo
   // The owning journals learn what the sweep ended, so status and resume do not chase those machines.
   for (const row of orphans.filter((r) => r.result === 'terminated' && r.session)) {
     const loc = sessions.find((s) => s.location.id === row.session && s.journal)?.location;
-    const j = loc ? Journal.open(loc.file) : undefined;
+    const j = loc ? openQuietly(loc.file) : undefined;
     const rec = j?.data.machines.find((m) => m.id === row.id || m.name === row.name);
     if (j && rec) j.now(() => Object.assign(rec, { id: rec.id ?? row.id, state: 'terminated', endedAt: new Date().toISOString(), note: 'terminated by gpuburst sweep' }));
   }
   return { orphans, errors, checked };
+}
+
+/** A journal damaged since it was listed only misses the note; the machine is ended either way. */
+function openQuietly(file: string): Journal | undefined {
+  try {
+    return Journal.open(file);
+  } catch {
+    return undefined;
+  }
 }

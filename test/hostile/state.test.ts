@@ -241,7 +241,7 @@ describe('a simulated session stays simulated; down stops a live one', () => {
     expect(created(world)).toBe(before);
   }, 150_000);
 
-  test('down on a session another process is running: it stops promptly, the machine ends, billed time is reported', async () => {
+  test('sweep leaves a running session alone; down on it: it stops promptly, the machine ends, billed time is reported', async () => {
     const user = userHome();
     const dir = project(400);
     const runner = gpuburst(['run', 'batch.yaml', '--provider', 'vast', '--yes'], dir, envOf(user), 120);
@@ -255,6 +255,11 @@ describe('a simulated session stays simulated; down stops a live one', () => {
       if (journal?.status === 'rendering') id = journal.id;
     }
     expect(id).toBeDefined();
+    // From another folder, sweep knows the session is owned (registry + lock) and leaves its machine alone.
+    const swept = await gpuburst(['sweep', '--yes'], user.home, envOf(user), 60);
+    expect(clean(swept)).toBe(true);
+    expect(swept.out).not.toContain(id!);
+    expect(world.sims.flatMap((s) => s.state().machines).filter((m) => m.name.includes(id!)).map((m) => m.billing)).toEqual([true]);
     const down = await gpuburst(['down', id!], user.home, envOf(user), 60);
     const ran = await runner;
     expect([clean(down), clean(ran)]).toEqual([true, true]);
