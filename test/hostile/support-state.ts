@@ -18,7 +18,8 @@ import { DEFAULT_TIMINGS } from '../../src/session/timings';
 import type { World } from '../../src/sim/world';
 
 const ROOT = path.join(__dirname, '..', '..');
-export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'index.js');
+/** GPUBURST_HOSTILE_CLI runs the cases against another build (e.g. main's, to see them fail there). */
+export const CLI = process.env.GPUBURST_HOSTILE_CLI ?? path.join(ROOT, 'dist', 'src', 'cli', 'index.js');
 const EXAMPLES = path.join(ROOT, 'examples');
 
 /** A pid that is not running (stale locks, dead owners). */
