@@ -8,11 +8,11 @@
 import fs from 'fs';
 import path from 'path';
 
-export const JOURNAL_SUFFIX = '.json';
+const JOURNAL_SUFFIX = '.json';
 const POINTER_SUFFIX = '.path';
 
 /** The state folder below a working directory, as before the registry existed. */
-export function folderStateDir(cwd: string): string {
+function folderStateDir(cwd: string): string {
   return path.join(cwd, '.gpuburst');
 }
 
