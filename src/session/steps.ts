@@ -15,6 +15,7 @@ import { ProviderPool } from './pool';
 import { parseSessionRequest, RawRequest, SessionRequest } from './request';
 import { resumeSession } from './resume';
 import { openJournal } from './session';
+import { registerSession } from './state-dir';
 import { SessionTimings, sessionTimings } from './timings';
 
 export interface StepBase {
@@ -87,6 +88,7 @@ export async function provisionStep(i: SessionStepInput): Promise<MachineStepOut
   const pool = new ProviderPool(i.env, request.comfyUrls);
   const plan = await makePlan(request, pool, i.env, i.cwd);
   const journal = openJournal(request, plan, stateDir(i.cwd));
+  registerSession(i.env, journal.data.id, journal.file); // status/down from any folder see stack sessions too
   journal.now((d) => (d.status = 'provisioning'));
   const lifecycle = new MachineLifecycle({ journal, stateDir: stateDir(i.cwd), pool, request, timings, plan, emit: i.emit ?? quiet });
   try {
