@@ -54,7 +54,7 @@ export function buildReport(r: ReportInput): SessionReport {
   const images = done.reduce((n, p) => n + (p.files?.length ?? 0), 0);
   const costUsd = r.budget.spentUsd();
   const secondsPerImage = median(done.map((p) => p.seconds).filter((s): s is number => typeof s === 'number' && s > 0));
-  const status: SessionStatus = r.failure ? 'failed' : r.interrupted ? 'interrupted' : r.render?.stoppedBy === 'budget' ? 'stopped' : 'done';
+  const status = outcomeOf(r, done.length, d.prompts.length);
   const report: SessionReport = {
     sessionId: d.id,
     status,
@@ -78,6 +78,17 @@ export function buildReport(r: ReportInput): SessionReport {
   report.calibrated = calibrate(r, done.length, secondsPerImage);
   report.message = nextSteps(report, r.failure);
   return report;
+}
+
+/**
+ * The one word for how it ended (issue 12: never `done` with 0/12). Interrupted and budget stops keep their own
+ * word; otherwise `done` only when every prompt is done, `partial` when some are, `failed` when none is.
+ */
+export function outcomeOf(r: Pick<ReportInput, 'failure' | 'interrupted' | 'render'>, done: number, total: number): SessionStatus {
+  if (r.interrupted) return 'interrupted';
+  if (r.render?.stoppedBy === 'budget') return 'stopped';
+  if (done === total && !r.failure) return 'done';
+  return done > 0 ? 'partial' : 'failed';
 }
 
 function calibrate(r: ReportInput, measured: number, secondsPerImage: number | undefined): SessionReport['calibrated'] {

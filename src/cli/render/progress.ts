@@ -57,7 +57,7 @@ function describe(e: SessionEvent): string | undefined {
   }
 }
 
-const FINAL = new Set(['done', 'failed', 'interrupted', 'stopped']);
+const FINAL = new Set(['done', 'partial', 'failed', 'interrupted', 'stopped']);
 
 function lineView(ctx: CliContext): ProgressView {
   let lastProgress = 0;
