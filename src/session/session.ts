@@ -113,6 +113,7 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
       budget: lifecycle.budget,
       signal: r.signal,
       emit: r.emit,
+      stallSeconds: r.timings.stallSeconds,
       projectUsd: (remaining) => remaining * perImageUsd,
     });
     await lifecycle.finishBatch(machines);
