@@ -2,6 +2,7 @@
  * One render session, start to finish: plan (nothing spent), confirm, provision, render, and tear down — always,
  * in `finally`, whatever happened before. The CLI and the Pulumi resources both come through here.
  */
+import fs from 'fs';
 import path from 'path';
 import { BadInputError, CapacityError } from '../../providers/errors';
 import type { Offer } from '../../providers/types';
@@ -42,11 +43,15 @@ export async function runSession(o: RunSessionOptions): Promise<SessionReport> {
   const emit = o.emit;
   const pool = new ProviderPool(o.env, request.comfyUrls, (message) => emit({ type: 'log', level: 'info', message }));
   const plan = await makePlan({ ...request, signal: o.signal }, pool, o.env, o.cwd);
-  checkOutputFolder(request.outDir ?? plan.batch.outputDir);
-  if (!(await o.confirm(plan, [...plan.notes, ...keyNotes(plan, pool, request)]))) throw new BadInputError('cancelled before anything was rented');
+  const outRoot = request.outDir ?? plan.batch.outputDir;
+  checkOutputFolder(outRoot);
+  const realRoot = realFolder(outRoot);
+  // A symlinked output folder is followed, not refused (a big disk mounted elsewhere is common); the plan says where.
+  const outNotes = realRoot !== path.resolve(outRoot) ? [`The output folder ${outRoot} is a link: images go to ${realRoot}.`] : [];
+  if (!(await o.confirm(plan, [...plan.notes, ...outNotes, ...keyNotes(plan, pool, request)]))) throw new BadInputError('cancelled before anything was rented');
   if (o.signal?.aborted) throw new BadInputError('interrupted before anything was rented');
 
-  const journal = openJournal(request, plan, o.stateDir);
+  const journal = openJournal({ ...request, outDir: realRoot }, plan, o.stateDir);
   emit({ type: 'session', id: journal.data.id, status: 'planning', message: `session ${journal.data.id}: ${plan.prompts.length} prompts → ${journal.data.outDir}` });
   const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings, plan, signal: o.signal, emit });
   return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit }, plan, journal);
@@ -146,6 +151,17 @@ function candidatesFor(plan: Plan, i: number): Offer[] {
   if (!offers[0] || templateFor(offers[0].provider)) return offers;
   const k = i % offers.length;
   return [...offers.slice(k), ...offers.slice(0, k)];
+}
+
+/** The folder with every symlink in its existing part resolved (the rest is created later, below it). */
+function realFolder(dir: string): string {
+  let existing = path.resolve(dir);
+  const rest: string[] = [];
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
+    rest.unshift(path.basename(existing));
+    existing = path.dirname(existing);
+  }
+  return path.join(fs.realpathSync(existing), ...rest);
 }
 
 /** A second signal: the process exits now, so the journal says what may still bill and how to end it. */

@@ -160,6 +160,20 @@ describe('class 5: the outcome is honest', () => {
   }, 30_000);
 });
 
+test('an output folder that links out of the project is followed, and the plan says where images go', async () => {
+  const sim = await comfy(5);
+  const cwd = workspace({ 'b.yaml': batch(2) });
+  const elsewhere = fs.mkdtempSync(path.join(path.dirname(cwd), 'gpuburst-elsewhere-'));
+  fs.symlinkSync(elsewhere, path.join(cwd, 'out'));
+  const r = await gpuburst(['run', 'b.yaml', '--provider', 'local', '--comfy-url', sim.url, '--yes'], { cwd, killMs: 25_000 });
+  expect({ killed: r.killed, status: r.status }).toEqual({ killed: false, status: 0 });
+  expect(r.err).toContain(`is a link: images go to ${fs.realpathSync(elsewhere)}`);
+  expect(r.out).toContain(`in ${fs.realpathSync(elsewhere)}`);
+  expect(fs.readdirSync(elsewhere, { recursive: true }).filter((f) => String(f).endsWith('.png'))).toHaveLength(2);
+  fs.rmSync(cwd, { recursive: true, force: true });
+  fs.rmSync(elsewhere, { recursive: true, force: true });
+}, 30_000);
+
 describe('class 3 and signals: against a simulated RunPod', () => {
   let world: World;
   beforeAll(async () => {
