@@ -104,7 +104,8 @@ export class HttpClient {
     this.deadlines = {
       connectMs: opts.connectTimeoutMs ?? 10_000,
       headersMs: opts.timeoutMs ?? 30_000,
-      bodyMs: opts.bodyTimeoutMs ?? 60_000,
+      // A short headers deadline (GPUBURST_<CLOUD>_TIMEOUT_MS) also shortens the body's: a stalled body is no better.
+      bodyMs: opts.bodyTimeoutMs ?? Math.min(60_000, 2 * (opts.timeoutMs ?? 30_000)),
       maxBodyBytes: opts.maxBodyBytes ?? 16 * MiB,
     };
     this.headers = lowerKeys(opts.headers);

@@ -1,22 +1,28 @@
 /**
  * Process-level safety for commands that rent machines: Ctrl-C, SIGTERM and an uncaught exception all turn into
- * one abort signal, so the session stops queueing and still reaches its teardown. A second Ctrl-C only says that
- * teardown is under way: leaving now could leave a machine billing.
+ * one abort signal, so the session stops queueing and still reaches its teardown. A second Ctrl-C / SIGTERM leaves
+ * at once: the session first records in its journal what is still up (LEAVE_EVENT), so `down` / `sweep` can end it.
  */
 import readline from 'readline';
 import { PROVIDER_ENV } from '../../providers/index';
 import { CLOUD_PROVIDERS } from '../../providers/types';
-import type { Emit } from '../session/events';
+import { Emit, LEAVE_EVENT } from '../session/events';
 import type { CliContext } from './context';
+import { EXIT } from './exit-codes';
 
-export async function withSignals<T>(ctx: CliContext, body: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withSignals<T>(ctx: CliContext, body: (signal: AbortSignal) => Promise<T>, exit: (code: number) => void = (code) => process.exit(code)): Promise<T> {
   const controller = new AbortController();
   let count = 0;
   const onSignal = (name: string) => {
     count++;
-    if (count === 1) ctx.log(`${name}: stopping — finishing the running prompt, pulling outputs, tearing the machines down`);
-    else ctx.log(`${name} again: teardown is under way; please wait, or machines may keep billing (gpuburst status shows them)`);
-    controller.abort();
+    if (count === 1) {
+      ctx.log(`${name}: stopping — finishing the running prompt, pulling outputs, tearing the machines down (again to leave at once)`);
+      controller.abort();
+      return;
+    }
+    ctx.log(`${name} again: leaving now, before teardown has finished; gpuburst status lists what may still bill`);
+    controller.signal.dispatchEvent(new Event(LEAVE_EVENT));
+    exit(EXIT.interrupted);
   };
   const onInt = () => onSignal('interrupt');
   const onTerm = () => onSignal('SIGTERM');

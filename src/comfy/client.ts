@@ -117,10 +117,10 @@ export class ComfyClient {
     });
   }
 
-  async objectInfo(nodeClass?: string): Promise<ObjectInfo> {
+  async objectInfo(nodeClass?: string, call: CallOptions = {}): Promise<ObjectInfo> {
     const route = nodeClass ? `/object_info/${encodeURIComponent(nodeClass)}` : '/object_info';
     // Installs with many custom nodes answer tens of MB; the default cap is for API answers.
-    return (await this.get<ObjectInfo>(route, undefined, { timeoutMs: 120_000, maxBodyBytes: 256 * MiB })).data;
+    return (await this.get<ObjectInfo>(route, undefined, { timeoutMs: 120_000, maxBodyBytes: 256 * MiB, ...call })).data;
   }
 
   /**

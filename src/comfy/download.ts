@@ -36,7 +36,7 @@ export async function downloadToFile(client: ComfyClient, file: OutputFile, dest
       ensureDir(path.dirname(dest), attempt > 1);
       return await downloadOnce(client, file, dest, opts.signal);
     } catch (err) {
-      const retryable = err instanceof GpuburstError ? err.retryable : true;
+      const retryable = err instanceof GpuburstError ? err.retryable : !isDiskError(err);
       if (!retryable || attempt >= attempts || opts.signal?.aborted) throw err;
       await sleep(backoffMs(attempt, opts.retryDelayMs ?? 250, 5000), opts.signal);
     }
@@ -60,7 +60,7 @@ async function downloadOnce(client: ComfyClient, file: OutputFile, dest: string,
   } catch (err) {
     if (fd !== undefined) fs.closeSync(fd);
     fs.rmSync(tmp, { force: true });
-    if (err instanceof GpuburstError) throw err;
+    if (err instanceof GpuburstError || isDiskError(err)) throw err;
     throw new TransientError(`download of ${file.filename} failed: ${(err as Error).message}`, { provider: 'comfyui', machineId: client.machineId, cause: err });
   }
 }
@@ -84,6 +84,12 @@ function drainTo(stream: Readable, fd: number): Promise<number> {
     stream.once('error', reject);
     stream.once('end', () => resolve(bytes));
   });
+}
+
+/** This computer's disk said no (full, read-only, not a folder): trying again at once will not help. */
+const DISK_CODES = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'ENOTDIR', 'EISDIR']);
+function isDiskError(err: unknown): boolean {
+  return DISK_CODES.has(String((err as NodeJS.ErrnoException)?.code)) && typeof (err as NodeJS.ErrnoException).syscall === 'string';
 }
 
 let partSeq = 0;

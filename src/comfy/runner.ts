@@ -35,7 +35,7 @@ export interface RunnerCallbacks {
    * `stage` 'pull': the prompt rendered but its outputs could not be pulled; `files` names them on the server (its
    * history is lost when ComfyUI restarts, the files are not).
    */
-  onFailed?(id: string, reason: string, error?: GpuburstError, stage?: 'render' | 'pull', files?: NodeOutputFile[]): void;
+  onFailed?(id: string, reason: string, error?: GpuburstError, stage?: 'render' | 'pull', files?: NodeOutputFile[], cause?: unknown): void;
   /** Removed from the server's queue by `stop()` before it started; still to do. */
   onCancelled?(id: string): void;
 }
@@ -78,6 +78,7 @@ export class PromptRunner {
   private readonly limiter: Limiter;
   private readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, cancelled: 0, notStarted: 0 };
   private tracker?: PromptTracker;
+  private socket?: ComfySocket;
   /** The server stopped answering altogether: nothing more is sent, and the run ends with this once in-flight settles. */
   private unreachable?: TransientError;
 
@@ -95,6 +96,16 @@ export class PromptRunner {
     this.wake();
   }
 
+  /**
+   * Stop and stop listening (the session's stall guard): prompts still in flight are left as they are, `run()` never
+   * settles, and no timer or socket of this runner keeps the process up.
+   */
+  abandon(): void {
+    this.stop();
+    this.tracker?.close();
+    void this.socket?.close();
+  }
+
   /** Deletes waiting prompts from the server's queue and has the tracker see it now, not at its next safety poll. */
   private takeBack(promptIds: string[]): void {
     this.opts.client.deleteQueued(promptIds).then(
@@ -108,6 +119,7 @@ export class PromptRunner {
     const socket = new ComfySocket(client);
     const tracker = new PromptTracker(client, socket, this.opts);
     this.tracker = tracker;
+    this.socket = socket;
     socket.start();
     const source = items[Symbol.iterator]();
     const retry: RunnerPrompt[] = [];
@@ -244,12 +256,12 @@ export class PromptRunner {
       this.summary.done++;
       this.cb.onDone?.(item.id, pulled);
     } catch (err) {
-      this.fail(item, `outputs could not be pulled: ${(err as Error).message}`, err instanceof GpuburstError ? err : undefined, 'pull', files);
+      this.fail(item, `outputs could not be pulled: ${(err as Error).message}`, err instanceof GpuburstError ? err : undefined, 'pull', files, err);
     }
   }
 
-  private fail(item: RunnerPrompt, reason: string, error?: GpuburstError, stage: 'render' | 'pull' = 'render', files?: NodeOutputFile[]): void {
+  private fail(item: RunnerPrompt, reason: string, error?: GpuburstError, stage: 'render' | 'pull' = 'render', files?: NodeOutputFile[], cause?: unknown): void {
     this.summary.failed++;
-    this.cb.onFailed?.(item.id, reason, error, stage, files);
+    this.cb.onFailed?.(item.id, reason, error, stage, files, cause);
   }
 }

@@ -9,3 +9,9 @@ export type SessionEvent =
   | { type: 'log'; level: 'info' | 'warn'; message: string };
 
 export type Emit = (e: SessionEvent) => void;
+
+/**
+ * Dispatched on a session's abort signal when the user insists on leaving (a second Ctrl-C / SIGTERM) before
+ * teardown has finished: the session records in its journal what is still up, synchronously, before the exit.
+ */
+export const LEAVE_EVENT = 'gpuburst-leave';

@@ -11,7 +11,7 @@ import { MAX_WATCHDOG_MINUTES, parseSessionRequest, RawRequest, RequestField, Se
 
 export type MachineState = 'intended' | 'created' | 'ready' | 'stopped' | 'terminated' | 'not-created';
 export type PromptState = 'pending' | 'queued' | 'running' | 'done' | 'failed';
-export type SessionStatus = 'planning' | 'provisioning' | 'rendering' | 'tearing-down' | 'done' | 'failed' | 'interrupted' | 'stopped';
+export type SessionStatus = 'planning' | 'provisioning' | 'rendering' | 'tearing-down' | 'done' | 'partial' | 'failed' | 'interrupted' | 'stopped';
 
 export interface MachineRecord {
   provider: ProviderName;

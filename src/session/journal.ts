@@ -141,7 +141,7 @@ export function readSession(location: SessionLocation): FoundSession {
 
 /** A session whose owner process is alive on this host (or on another host, which we cannot check). */
 export function isLive(j: SessionJournal): boolean {
-  if (['done', 'failed', 'interrupted', 'stopped'].includes(j.status)) return false;
+  if (['done', 'partial', 'failed', 'interrupted', 'stopped'].includes(j.status)) return false;
   if (j.owner.host !== os.hostname()) return true;
   try {
     process.kill(j.owner.pid, 0);

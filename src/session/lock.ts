@@ -6,6 +6,7 @@
  * proper-lockfile decides staleness by mtime, which would make a dead owner's session unusable for its stale window
  * and cannot name the owner; the pid check here is exact on one host, which is where journals live.
  */
+import { LEAVE_EVENT } from './events';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -128,10 +129,14 @@ export function ownSession(stateDir: string, id: string, o: { signal?: AbortSign
   }, o.pollMs ?? 250);
   timer.unref();
   const signal = o.signal ? AbortSignal.any([o.signal, stop.signal]) : stop.signal;
+  // A second Ctrl-C is an event on the caller's signal, not an abort: the combined signal must carry it too.
+  const forwardLeave = () => signal.dispatchEvent(new Event(LEAVE_EVENT));
+  o.signal?.addEventListener(LEAVE_EVENT, forwardLeave);
   return {
     signal,
     release: () => {
       clearInterval(timer);
+      o.signal?.removeEventListener(LEAVE_EVENT, forwardLeave);
       fs.rmSync(stopFile(stateDir, id), { force: true });
       lock.release();
     },

@@ -37,6 +37,8 @@ export interface PlanOptions {
   model?: string;
   /** With provider `local`: the servers, whose /object_info validates the batch. */
   comfyUrls?: string[];
+  /** Ctrl-C while planning: a slow server's answer is not waited for. */
+  signal?: AbortSignal;
 }
 
 export interface Plan {
@@ -50,6 +52,8 @@ export interface Plan {
   estimateUsd: number;
   /** Machines the batch is split over; every ranked row is one machine's share. */
   pods: number;
+  /** What the user must know about the plan, e.g. pods capped by the number of prompts. */
+  notes: string[];
   /** The same batch on the local RTX 3060, for the report's speed-up. */
   localSecondsPerImage?: number;
   estimateSeconds: number;
@@ -65,7 +69,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const ownServers = o.provider !== 'auto' && !templateFor(o.provider);
   // Against the user's own server, its node list and model files are the truth; against a rented machine, the
   // core nodes plus the models the batch schedules for download.
-  const against = ownServers && o.comfyUrls?.length ? await new ComfyClient({ baseUrl: o.comfyUrls[0], timeoutMs: 15_000 }).objectInfo() : objectInfo;
+  const against = ownServers && o.comfyUrls?.length ? await localObjectInfo(o.comfyUrls[0], env, o.signal) : objectInfo;
   const problems = validateBatch(batch, prompts, against);
   if (problems.length) throw new BatchFileError(batch.file, problems.map((p) => ({ path: p.where, message: formatProblem(p) })));
   const shape = batchShape(prompts, o.model);
@@ -94,7 +98,10 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   );
   if (usable.length === 0) throw new BadInputError(noOfferMessage(o, offers, profile.minVramGb, offerErrors, wanted, gpuOf));
 
-  const share: Batch = { ...shape, images: Math.ceil(shape.images / o.pods) };
+  // Issue 12: never rent a machine that would get no prompt.
+  const pods = Math.min(o.pods, prompts.length);
+  const notes = pods < o.pods ? [`${o.pods} pods asked for ${prompts.length} prompt(s): renting ${pods}, one per prompt.`] : [];
+  const share: Batch = { ...shape, images: Math.ceil(shape.images / pods) };
   const today = new Date().toISOString().slice(0, 10);
   const calibration = readCalibration(cwd).entries;
   // A local server whose GPU the catalog does not know is estimated as the catalog's local GPU (it costs nothing).
@@ -107,14 +114,20 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     .sort((a, b) => a.row.costUsd - b.row.costUsd || a.row.totalSeconds - b.row.totalSeconds);
   if (ranked.length === 0) throw new BadInputError(`no offer could be estimated for ${shape.model}; check --model`);
   const first = ranked[0].row;
-  const plan: Plan = { batch, prompts, models: batch.models.map(({ name, folder, url, sha256 }) => ({ name, folder, url, sha256 })), shape, ranked, estimateUsd: first.costUsd * o.pods, pods: o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
+  const plan: Plan = { batch, prompts, models: batch.models.map(({ name, folder, url, sha256 }) => ({ name, folder, url, sha256 })), shape, ranked, estimateUsd: first.costUsd * pods, pods, notes, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
   if (o.maxCostUsd !== undefined && plan.estimateUsd > o.maxCostUsd) {
     const [budget, estimateUsd] = formatUsdPair(o.maxCostUsd, plan.estimateUsd);
     throw new BadInputError(
-      `budget ${budget} is below the estimate ${estimateUsd} (${prompts.length} prompts on ${o.pods} × ${first.gpu} at ${first.provider}); raise --max-cost or shrink the batch`,
+      `budget ${budget} is below the estimate ${estimateUsd} (${prompts.length} prompts on ${pods} × ${first.gpu} at ${first.provider}); raise --max-cost or shrink the batch`,
     );
   }
   return plan;
+}
+
+/** The user's own server's node list, within GPUBURST_LOCAL_TIMEOUT_MS (default 30 s) per wait, and Ctrl-C. */
+async function localObjectInfo(url: string, env: NodeJS.ProcessEnv, signal?: AbortSignal) {
+  const timeoutMs = Number(env.GPUBURST_LOCAL_TIMEOUT_MS) > 0 ? Number(env.GPUBURST_LOCAL_TIMEOUT_MS) : 30_000;
+  return new ComfyClient({ baseUrl: url, timeoutMs }).objectInfo(undefined, { timeoutMs, signal });
 }
 
 /**

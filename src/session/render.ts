@@ -25,15 +25,41 @@ export interface RenderOptions {
   signal?: AbortSignal;
   emit: Emit;
   aheadCount?: number;
+  /** No prompt ending for this long ends rendering (the runners are left to the teardown). @default 1200 */
+  stallSeconds?: number;
   /** Projected spend of the remaining work, for progress lines. */
   projectUsd?: (remaining: number) => number;
+}
+
+/**
+ * budget: the next increment would pass the cap; signal: Ctrl-C / SIGTERM; rejections: the first REJECTION_STOP
+ * prompts to end all failed and none succeeded (the rest would fail alike); local-write: an output could not be
+ * written here; stall: nothing progressed for the stall window.
+ */
+export type StopReason = 'budget' | 'signal' | 'rejections' | 'local-write' | 'stall';
+
+/** The first prompts to end all failed, none done: stop queueing the rest (issue 12: queueing went on after rejections). */
+export const REJECTION_STOP = 3;
+
+/** Errors of this computer's disk, not of the machine: rendering more only makes more outputs that cannot land. */
+const LOCAL_WRITE_CODES = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EMFILE']);
+
+/** The errno of a local write failure, looked for through `cause` (the download wraps it in a TransientError). */
+export function localWriteCode(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (typeof code === 'string' && LOCAL_WRITE_CODES.has(code)) return code;
+  }
+  return undefined;
 }
 
 export interface RenderResult {
   done: number;
   failed: number;
   notStarted: number;
-  stoppedBy?: 'budget' | 'signal';
+  stoppedBy?: StopReason;
+  /** Set when writing an output on this computer failed (ENOSPC, EACCES, …): rendering stopped at once. */
+  localWriteError?: string;
   /** Machine errors that ended a runner early (unreachable ComfyUI, auth). */
   machineErrors: { machine: string; message: string }[];
 }
@@ -54,7 +80,12 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
   const total = o.prompts.length;
   let stoppedBy: RenderResult['stoppedBy'];
   const runners: PromptRunner[] = [];
-  const stopAll = (why: 'budget' | 'signal') => {
+  let localWriteError: string | undefined;
+  // A stall cannot be stopped politely (stop() waits for the running prompt): rendering ends without the runners.
+  let lastEndMs = Date.now();
+  let onStall: () => void = () => undefined;
+  const stalled = new Promise<'stalled'>((resolve) => (onStall = () => resolve('stalled')));
+  const stopAll = (why: StopReason) => {
     stoppedBy ??= why;
     for (const r of runners) r.stop();
   };
@@ -76,6 +107,13 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
     o.emit({ type: 'progress', done, failed, total, spentUsd, projectedUsd: spentUsd + (o.projectUsd?.(total - done - failed) ?? 0) });
   };
   const budgetTimer = setInterval(() => {
+    const quietSeconds = (Date.now() - lastEndMs) / 1000;
+    if (!stoppedBy && quietSeconds >= (o.stallSeconds ?? 1200)) {
+      o.emit({ type: 'log', level: 'warn', message: `stalled: no prompt finished for ${Math.round(quietSeconds)} s; ending the session (what was pulled stays)` });
+      stopAll('stall');
+      for (const r of runners) r.abandon();
+      onStall();
+    }
     if (o.budget.exhausted()) {
       if (!stoppedBy) o.emit({ type: 'log', level: 'warn', message: `budget: one more billing increment would pass ${formatUsd(o.budget.capUsd ?? NaN)}; stopping the queue, pulling what is done` });
       stopAll('budget');
@@ -86,6 +124,7 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
   const update = (id: string, change: Partial<PromptRecord>, event?: { reason?: string; files?: number }) => {
     const rec = records.get(id);
     if (!rec) return;
+    if (change.state === 'done' || change.state === 'failed') lastEndMs = Date.now();
     o.journal.later(() => Object.assign(rec, change));
     o.emit({ type: 'prompt', id, state: rec.state, machine: rec.machine, ...event });
   };
@@ -115,12 +154,24 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
             { files: files.length },
           );
         },
-        onFailed: (id, reason: string, _err?: GpuburstError, stage?: 'render' | 'pull', files?: NodeOutputFile[]) =>
+        onFailed: (id, reason: string, _err?: GpuburstError, stage?: 'render' | 'pull', files?: NodeOutputFile[], cause?: unknown) => {
           update(
             id,
             { state: 'failed', error: reason, endedAt: new Date().toISOString(), pullFailed: stage === 'pull' || undefined, remote: stage === 'pull' ? files?.map(({ nodeId, filename, subfolder, type }) => ({ nodeId, filename, subfolder, type })) : undefined },
             { reason },
-          ),
+          );
+          const code = stage === 'pull' ? localWriteCode(cause) : undefined;
+          if (code && !localWriteError) {
+            localWriteError = `writing outputs to ${o.sessionDir} failed (${code}); rendering stopped, outputs not pulled stay on the machine`;
+            o.emit({ type: 'log', level: 'warn', message: localWriteError });
+            stopAll('local-write');
+          }
+          const { done, failed } = counts();
+          if (done === 0 && failed >= REJECTION_STOP && failed < total && !stoppedBy) {
+            o.emit({ type: 'log', level: 'warn', message: `the first ${failed} prompts all failed and none succeeded; not queueing the other ${total - failed} (they would fail alike)` });
+            stopAll('rejections');
+          }
+        },
         onCancelled: (id) => update(id, { state: 'pending', machine: undefined, comfyPromptId: undefined }),
       },
     });
@@ -136,7 +187,7 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
         yield* items;
       })(unfinished());
       const lost = new Set<LiveMachine>();
-      await Promise.all(
+      const finished = Promise.all(
         alive.map(async (m) => {
           const runner = makeRunner(m);
           runners.push(runner);
@@ -150,6 +201,7 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
           }
         }),
       );
+      if ((await Promise.race([finished, stalled])) === 'stalled') break;
       alive = alive.filter((m) => !lost.has(m));
       if (lost.size === 0) break;
     }
@@ -160,5 +212,5 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
     progress();
   }
   const { done, failed } = counts();
-  return { done, failed, notStarted: total - done - failed, stoppedBy, machineErrors };
+  return { done, failed, notStarted: total - done - failed, stoppedBy, localWriteError, machineErrors };
 }

@@ -9,7 +9,7 @@ import { formatUsd, formatUsdPair } from '../estimate/money';
 import type { BudgetTracker } from './budget';
 import type { Journal, SessionStatus } from './journal';
 import type { Plan } from './plan';
-import type { RenderResult } from './render';
+import type { RenderResult, StopReason } from './render';
 import type { TeardownOutcome } from './teardown';
 
 export interface SessionReport {
@@ -27,12 +27,19 @@ export interface SessionReport {
   secondsPerImage?: number;
   localSecondsPerImage?: number;
   speedupVsLocal?: number;
-  stoppedBy?: 'budget' | 'signal';
+  stoppedBy?: StopReason;
+  /** Each distinct reason prompts failed for, once, with how many prompts it ended. */
+  failures: { reason: string; prompts: number }[];
+  /** Outputs still on a machine (not pulled: a local write failure or a lost connection), so none is lost silently. */
+  remoteOutputs: { prompt: string; machine?: string; files: string[] }[];
   machines: TeardownOutcome[];
   outDir: string;
   /** Calibration saved for this GPU and model (kind local: your own GPU's measured speed). */
   calibrated?: { gpu: string; model: string; secondsPerImage: number; kind: 'cloud' | 'local' };
+  /** One line for journals and `status`: what went wrong, images and cost, what to do next. */
   message: string;
+  /** The same without images and cost (the report's own lines say those): what went wrong, what to do next. */
+  nextSteps: string;
 }
 
 export interface ReportInput {
@@ -54,7 +61,7 @@ export function buildReport(r: ReportInput): SessionReport {
   const images = done.reduce((n, p) => n + (p.files?.length ?? 0), 0);
   const costUsd = r.budget.spentUsd();
   const secondsPerImage = median(done.map((p) => p.seconds).filter((s): s is number => typeof s === 'number' && s > 0));
-  const status: SessionStatus = r.failure ? 'failed' : r.interrupted ? 'interrupted' : r.render?.stoppedBy === 'budget' ? 'stopped' : 'done';
+  const status = outcomeOf(r, done.length, d.prompts.length);
   const report: SessionReport = {
     sessionId: d.id,
     status,
@@ -71,13 +78,31 @@ export function buildReport(r: ReportInput): SessionReport {
     // A simulator renders at whatever speed it is told: no speed-up against a real GPU.
     speedupVsLocal: secondsPerImage && r.plan.localSecondsPerImage && !r.journal.data.request.simulated ? r.plan.localSecondsPerImage / secondsPerImage : undefined,
     stoppedBy: r.render?.stoppedBy,
+    failures: distinctFailures(d.prompts),
+    remoteOutputs: d.prompts.filter((p) => p.state === 'failed' && p.pullFailed).map((p) => ({ prompt: p.id, machine: p.machine, files: (p.remote ?? []).map((f) => [f.subfolder, f.filename].filter(Boolean).join('/')) })),
     machines: r.teardown,
     outDir: d.outDir,
     message: '',
+    nextSteps: '',
   };
   report.calibrated = calibrate(r, done.length, secondsPerImage);
-  report.message = nextSteps(report, r.failure);
+  const steps = nextSteps(report, r.failure, r.render?.localWriteError);
+  report.nextSteps = steps.join('; ');
+  const [cost, estimate] = formatUsdPair(report.costUsd, report.estimateUsd);
+  const summary = `${report.images} image(s) in ${report.outDir}; cost ${cost} (estimate ${estimate})`;
+  report.message = [...steps.slice(0, r.failure ? 1 : 0), summary, ...steps.slice(r.failure ? 1 : 0)].join('; ');
   return report;
+}
+
+/**
+ * The one word for how it ended (issue 12: never `done` with 0/12). Interrupted and budget stops keep their own
+ * word; otherwise `done` only when every prompt is done, `partial` when some are, `failed` when none is.
+ */
+export function outcomeOf(r: Pick<ReportInput, 'failure' | 'interrupted' | 'render'>, done: number, total: number): SessionStatus {
+  if (r.interrupted) return 'interrupted';
+  if (r.render?.stoppedBy === 'budget') return 'stopped';
+  if (done === total && !r.failure) return 'done';
+  return done > 0 ? 'partial' : 'failed';
 }
 
 function calibrate(r: ReportInput, measured: number, secondsPerImage: number | undefined): SessionReport['calibrated'] {
@@ -105,19 +130,27 @@ function calibrate(r: ReportInput, measured: number, secondsPerImage: number | u
   return outcome.recorded ? { gpu: machine.gpu, model: s.model, secondsPerImage: secondsPerImage / s.batchSize, kind: outcome.entry.kind } : undefined;
 }
 
-function nextSteps(rep: SessionReport, failure: unknown): string {
+function nextSteps(rep: SessionReport, failure: unknown, localWrite?: string): string[] {
   const parts: string[] = [];
   if (failure) parts.push(failure instanceof GpuburstError ? failure.message : String((failure as Error)?.message ?? failure));
-  const [cost, estimate] = formatUsdPair(rep.costUsd, rep.estimateUsd);
-  parts.push(`${rep.images} image(s) in ${rep.outDir}; cost ${cost} (estimate ${estimate})`);
   if (rep.stoppedBy === 'budget' && rep.budgetUsd !== undefined) parts.push(`stopped at the budget of ${formatUsd(rep.budgetUsd)}`);
+  if (rep.stoppedBy === 'stall') parts.push('ended: the machines made no progress for the stall window (stallSeconds)');
+  if (rep.stoppedBy === 'rejections') parts.push(`stopped queueing: the first ${rep.prompts.failed} prompts all failed (reasons above); fix the workflow and run again`);
+  if (localWrite) parts.push(localWrite);
+  if (rep.remoteOutputs.length) parts.push(`${rep.remoteOutputs.length} prompt(s)' outputs are still on the machine (listed above); gpuburst resume ${rep.sessionId} pulls them`);
   const open = rep.machines.filter((m) => m.result === 'stopped' || m.result === 'left-running' || m.result === 'unconfirmed');
   for (const m of open) parts.push(`${m.provider} ${m.name} ${m.result}${m.message ? `: ${m.message}` : ''}`);
   // After a budget stop a plain resume would be refused (the budget is spent): it needs a higher one.
   const more = rep.stoppedBy === 'budget' && rep.budgetUsd !== undefined ? ` --max-cost <more than ${formatUsd(rep.budgetUsd)}>` : '';
   if (rep.prompts.notStarted > 0 || open.length) parts.push(`finish with: gpuburst resume ${rep.sessionId}${more}`);
   if (open.length) parts.push(`or end it with: gpuburst down ${rep.sessionId}`);
-  return parts.join('; ');
+  return parts;
+}
+
+function distinctFailures(prompts: Journal['data']['prompts']): SessionReport['failures'] {
+  const byReason = new Map<string, number>();
+  for (const p of prompts) if (p.state === 'failed') byReason.set(p.error ?? 'unknown reason', (byReason.get(p.error ?? 'unknown reason') ?? 0) + 1);
+  return [...byReason].map(([reason, n]) => ({ reason, prompts: n }));
 }
 
 function median(xs: number[]): number | undefined {

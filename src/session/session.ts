@@ -2,10 +2,11 @@
  * One render session, start to finish: plan (nothing spent), confirm, provision, render, and tear down — always,
  * in `finally`, whatever happened before. The CLI and the Pulumi resources both come through here.
  */
+import fs from 'fs';
 import path from 'path';
 import { BadInputError, CapacityError } from '../../providers/errors';
 import type { Offer } from '../../providers/types';
-import type { Emit } from './events';
+import { Emit, LEAVE_EVENT } from './events';
 import { newSessionId } from './ids';
 import { Journal } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
@@ -43,12 +44,16 @@ export async function runSession(o: RunSessionOptions): Promise<SessionReport> {
   const timings = sessionTimings({ env: o.env, simulated: request.simulated, overrides: o.timings });
   const emit = o.emit;
   const pool = new ProviderPool(o.env, request.comfyUrls, (message) => emit({ type: 'log', level: 'info', message }));
-  const plan = await makePlan(request, pool, o.env, o.cwd);
-  checkOutputFolder(request.outDir ?? plan.batch.outputDir);
-  if (!(await o.confirm(plan, keyNotes(plan, pool, request)))) throw new BadInputError('cancelled before anything was rented');
+  const plan = await makePlan({ ...request, signal: o.signal }, pool, o.env, o.cwd);
+  const outRoot = request.outDir ?? plan.batch.outputDir;
+  checkOutputFolder(outRoot);
+  const realRoot = realFolder(outRoot);
+  // A symlinked output folder is followed, not refused (a big disk mounted elsewhere is common); the plan says where.
+  const outNotes = realRoot !== path.resolve(outRoot) ? [`The output folder ${outRoot} is a link: images go to ${realRoot}.`] : [];
+  if (!(await o.confirm(plan, [...plan.notes, ...outNotes, ...keyNotes(plan, pool, request)]))) throw new BadInputError('cancelled before anything was rented');
   if (o.signal?.aborted) throw new BadInputError('interrupted before anything was rented');
 
-  const journal = openJournal(request, plan, o.stateDir);
+  const journal = openJournal({ ...request, outDir: realRoot }, plan, o.stateDir);
   registerSession(o.env, journal.data.id, journal.file);
   // This process owns the session (./lock); `down` from elsewhere aborts `owned.signal`.
   const owned = ownSession(o.stateDir, journal.data.id, { signal: o.signal, onStop: () => emit({ type: 'log', level: 'warn', message: STOPPED_BY_DOWN }) });
@@ -94,10 +99,12 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
     journal.now((d) => Object.assign(d, { status, message }));
     r.emit({ type: 'session', id: journal.data.id, status, message });
   };
+  const onLeave = () => recordLeaving(journal, r.emit);
+  r.signal?.addEventListener(LEAVE_EVENT, onLeave);
   const work = async () => {
     emitStatus('provisioning');
     const unfinished = journal.data.prompts.some((p) => p.state !== 'done' && p.state !== 'failed');
-    const wanted = unfinished ? Math.max(0, request.pods - machines.length) : 0;
+    const wanted = unfinished ? Math.max(0, Math.min(request.pods, plan.pods) - machines.length) : 0;
     const first = journal.data.machines.length;
     const settled = await Promise.allSettled(Array.from({ length: wanted }, (_, i) => lifecycle.provision(first + i, candidatesFor(plan, i)).then((m) => void machines.push(m))));
     lifecycle.billOpen();
@@ -116,6 +123,7 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
       budget: lifecycle.budget,
       signal: r.signal,
       emit: r.emit,
+      stallSeconds: r.timings.stallSeconds,
       projectUsd: (remaining) => remaining * perImageUsd,
     });
     await lifecycle.finishBatch(machines);
@@ -131,6 +139,7 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
     const unpulled = (name: string) => journal.data.prompts.filter((p) => p.machine === name && p.pullFailed).length;
     if (!keep) teardownOutcomes = await lifecycle.teardown(request.teardown, unpulled);
   }
+  r.signal?.removeEventListener(LEAVE_EVENT, onLeave);
   const report = buildReport({ journal, plan, render, budget: lifecycle.budget, startedMs, teardown: teardownOutcomes, failure, interrupted: Boolean(r.signal?.aborted), cwd: r.cwd });
   journal.now((d) => Object.assign(d, { status: report.status, report, message: report.message }));
   r.emit({ type: 'session', id: journal.data.id, status: report.status });
@@ -147,6 +156,28 @@ function candidatesFor(plan: Plan, i: number): Offer[] {
   if (!offers[0] || templateFor(offers[0].provider)) return offers;
   const k = i % offers.length;
   return [...offers.slice(k), ...offers.slice(0, k)];
+}
+
+/** The folder with every symlink in its existing part resolved (the rest is created later, below it). */
+function realFolder(dir: string): string {
+  let existing = path.resolve(dir);
+  const rest: string[] = [];
+  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
+    rest.unshift(path.basename(existing));
+    existing = path.dirname(existing);
+  }
+  return path.join(fs.realpathSync(existing), ...rest);
+}
+
+/** A second signal: the process exits now, so the journal says what may still bill and how to end it. */
+function recordLeaving(journal: Journal, emit: Emit): void {
+  const up = journal.data.machines.filter((m) => m.state === 'intended' || m.state === 'created' || m.state === 'ready' || m.state === 'stopped');
+  const names = up.map((m) => `${m.provider} ${m.name}${m.id ? ` (${m.id})` : ''}`).join(', ');
+  const message = up.length
+    ? `left before teardown finished; may still bill: ${names}; end them with: gpuburst down ${journal.data.id}`
+    : `left before teardown finished; no machine was up`;
+  journal.now((d) => Object.assign(d, { status: 'interrupted', message }));
+  emit({ type: 'log', level: 'warn', message });
 }
 
 /** The caller still gets the report (what was pulled, what it cost) when the session failed. */

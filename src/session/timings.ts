@@ -14,6 +14,8 @@ export interface SessionTimings {
   agentPollSeconds: number;
   /** How long teardown retries until the provider confirms a terminate/stop. */
   confirmSeconds: number;
+  /** Rendering with no prompt ending (done or failed) for this long is a stall: pull what exists, end the session. */
+  stallSeconds: number;
 }
 
 export const DEFAULT_TIMINGS: SessionTimings = {
@@ -23,10 +25,12 @@ export const DEFAULT_TIMINGS: SessionTimings = {
   heartbeatMs: 60_000,
   agentPollSeconds: 30,
   confirmSeconds: 180,
+  // Longer than any one prompt we expect (a FLUX-dev 1024² image on a slow GPU is minutes, not twenty).
+  stallSeconds: 20 * 60,
 };
 
 /** A simulated world answers in milliseconds; waiting like for a real cloud would only slow a simulated run down. */
-export const SIMULATED_TIMINGS: Partial<SessionTimings> = { readyTimeoutSeconds: 120, modelsTimeoutSeconds: 120, pollSeconds: 0.25, heartbeatMs: 1000, agentPollSeconds: 1, confirmSeconds: 30 };
+export const SIMULATED_TIMINGS: Partial<SessionTimings> = { readyTimeoutSeconds: 120, modelsTimeoutSeconds: 120, pollSeconds: 0.25, heartbeatMs: 1000, agentPollSeconds: 1, confirmSeconds: 30, stallSeconds: 120 };
 
 /**
  * A session's timings, merged once: the defaults, the simulated preset for a simulated run, then

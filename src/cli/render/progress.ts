@@ -57,12 +57,22 @@ function describe(e: SessionEvent): string | undefined {
   }
 }
 
-const FINAL = new Set(['done', 'failed', 'interrupted', 'stopped']);
+/** A failure reason is printed the first time only (twelve rejections of one node are one problem); the report counts them. */
+function repeatedFailure(e: SessionEvent, seen: Set<string>): boolean {
+  if (e.type !== 'prompt' || e.state !== 'failed') return false;
+  const reason = e.reason ?? '';
+  if (seen.has(reason)) return true;
+  seen.add(reason);
+  return false;
+}
+
+const FINAL = new Set(['done', 'partial', 'failed', 'interrupted', 'stopped']);
 
 function lineView(ctx: CliContext): ProgressView {
   let lastProgress = 0;
   let estimateUsd: number | undefined;
   const eta = new EtaClock();
+  const seen = new Set<string>();
   return {
     emit(e) {
       if (e.type === 'session' && FINAL.has(e.status)) return; // the report that follows says it
@@ -73,6 +83,7 @@ function lineView(ctx: CliContext): ProgressView {
         ctx.log(`${countText(e)}, ETA ${etaText}, ${spendText(e, estimateUsd)}`);
         return;
       }
+      if (repeatedFailure(e, seen)) return;
       const line = describe(e);
       if (line) ctx.log(line);
     },
@@ -93,6 +104,7 @@ function barView(ctx: CliContext): ProgressView {
   let started = false;
   let estimateUsd: number | undefined;
   const eta = new EtaClock();
+  const seen = new Set<string>();
   // Clear the bar before any line, so the bar's next redraw lands below the line instead of on it.
   const print = (line: string) => {
     if (started) bar.stop();
@@ -112,6 +124,7 @@ function barView(ctx: CliContext): ProgressView {
       }
       if (e.type === 'prompt' && e.state !== 'failed') return;
       if (e.type === 'session' && FINAL.has(e.status)) return;
+      if (repeatedFailure(e, seen)) return;
       const line = describe(e);
       if (line) print(line);
     },

@@ -34,7 +34,10 @@ export function renderReport(r: SessionReport): string {
     const saved = r.calibrated ? (r.calibrated.kind === 'local' ? " (saved as your GPU's measured speed)" : ' (saved: the next estimate for this provider and GPU uses it)') : '';
     lines.push(`speed: ${r.secondsPerImage.toFixed(2)} s/image${r.speedupVsLocal ? `, ${r.speedupVsLocal.toFixed(1)}× your local RTX 3060` : ''}${saved}`);
   }
+  for (const f of r.failures ?? []) lines.push(`failed: ${f.prompts} prompt(s): ${f.reason}`);
+  for (const o of r.remoteOutputs ?? []) lines.push(`on the machine${o.machine ? ` ${o.machine}` : ''}, not pulled: prompt ${o.prompt}: ${o.files.join(', ') || '(names unknown)'}`);
   for (const m of r.machines) lines.push(`machine ${m.provider} ${m.name}${m.id ? ` (${m.id})` : ''}: ${m.result}${m.message ? ` — ${m.message}` : ''}`);
-  lines.push(r.message);
+  // The cost line above is the run's one cost summary; the last line only says what went wrong and what to do next.
+  if (r.nextSteps) lines.push(r.nextSteps);
   return lines.join('\n');
 }
