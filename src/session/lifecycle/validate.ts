@@ -33,7 +33,9 @@ export async function validateOnMachines(machines: LiveMachine[], plan: BatchToC
   const checked = await Promise.all(
     machines.map(async (m) => {
       const live = await m.client.objectInfo();
-      return { name: `${m.record.provider} ${m.record.name}`, errors: checkBatch(plan.batch, plan.prompts, live).errors };
+      // A server of the user's is known by its address, a rented machine by its name.
+      const name = m.record.provider === 'local' ? `local ComfyUI ${m.machine.endpoint ?? m.record.name}` : `${m.record.provider} ${m.record.name}`;
+      return { name, errors: checkBatch(plan.batch, plan.prompts, live).errors };
     }),
   );
   const refused = checked.filter((c) => c.errors.length);
