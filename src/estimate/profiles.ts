@@ -78,7 +78,7 @@ export const PROFILES: readonly ModelProfile[] = [
  * no GPU's throughput says anything about them. Not a `--model` choice: a batch is model-free by what it loads.
  */
 export const MODEL_FREE: ModelProfile = {
-  name: 'model-free', title: 'model-free nodes (no model loaded)', width: 512, height: 512, defaultSteps: 0,
+  name: 'model-free', title: 'image nodes, no model loaded', width: 512, height: 512, defaultSteps: 0,
   throughputModel: 'model-free', stepCostFactor: 0, overheadShare: 0, referenceSteps: 1,
   modelDownloadGb: 0, modelLoadSeconds: 0, minVramGb: 0, fixedSecondsPerImage: 1,
   basis: '1 s per prompt [I: the real ComfyUI v0.3.64 ran EmptyImage → SaveImage in 26 ms and LoadImage → ImageInvert → SaveImage in 14 ms on CPU (../shared/comfyui/captures, execution_start → execution_success); the rest is room for larger canvases, queueing and the pull]',

@@ -34,7 +34,7 @@ test('model-free rows: the fixed figure on every GPU, never calibrated, no model
     expect(row.secondsPerImage).toBe(MODEL_FREE.fixedSecondsPerImage);
     expect(row.calibrated).toBe(false);
     expect(row.overhead.modelDownloadSeconds + row.overhead.modelLoadSeconds).toBe(0);
-    expect(row.speedSource).toMatch(/^model-free nodes/);
+    expect(row.speedSource).toMatch(/^image nodes, no model loaded: 1 s per prompt/);
   }
 });
 
