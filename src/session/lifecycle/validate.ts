@@ -19,7 +19,7 @@ export class MachineRefusesBatchError extends BadInputError {
     readonly problems: BatchProblem[],
   ) {
     const lines = problems.map((p) => `prompt ${p.promptId} node ${p.nodeId} (${p.classType || 'unknown class'}): ${p.message}`);
-    super(`the ComfyUI on ${machine} refuses ${problems.length} problem(s) of the batch; nothing was queued:\n  ${lines.join('\n  ')}`);
+    super(`the ComfyUI on ${machine} refuses ${problems.length} problem(s) of the batch; nothing was queued and the session ends:\n  ${lines.join('\n  ')}`);
   }
 }
 

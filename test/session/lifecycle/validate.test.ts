@@ -66,7 +66,7 @@ test('a custom node the machine lacks: nothing queued, the machine ended at once
   fs.writeFileSync(path.join(dir, 'batch.yaml'), 'output: out\nnodes:\n  - comfyui-kjnodes@1.1.0\nworkflows:\n  - path: wf.json\n    name: inv\n    substitutions:\n      - node: "1"\n        input: color\n        values: [1, 2, 3]\n');
   const err = (await runSession(options(dir, path.join(dir, 'batch.yaml'), 'vast')).catch((e: unknown) => e)) as GpuburstError & { report: SessionReport };
   expect(err.code).toBe('ERR_BAD_INPUT');
-  expect(err.message).toMatch(/^the ComfyUI on vast gpuburst-\S+ refuses 1 problem\(s\) of the batch; nothing was queued:\n {2}prompt inv-[0-9a-f]{12} node 2 \(KJInvertFancy\): node class KJInvertFancy does not exist on the server/);
+  expect(err.message).toMatch(/^the ComfyUI on vast gpuburst-\S+ refuses 1 problem\(s\) of the batch; nothing was queued and the session ends:\n {2}prompt inv-[0-9a-f]{12} node 2 \(KJInvertFancy\): node class KJInvertFancy does not exist on the server/);
   expect(err.report.status).toBe('failed');
   expect(err.report.refused).toEqual([{ machine: expect.stringMatching(/^vast gpuburst-/), promptId: expect.stringMatching(/^inv-/), nodeId: '2', classType: 'KJInvertFancy', message: expect.stringContaining('does not exist on the server') }]);
   expect(err.report.machines.map((m) => m.result)).toEqual(['terminated']);
