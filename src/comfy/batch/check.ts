@@ -5,11 +5,18 @@
  * under `nodes:`; against a live server it is an error.
  */
 import { formatProblem } from '../errors';
-import type { NodeProblem, ObjectInfo } from '../types';
+import type { ApiPrompt, NodeProblem, ObjectInfo } from '../types';
 import { COMFYUI_VERSION } from '../version';
 import { validateApiPrompt } from '../workflow/validate';
-import type { ExpandedPrompt } from './expand';
 import type { LoadedBatch, LoadedWorkflow } from './load';
+
+/** What is read of an expanded prompt (./expand's ExpandedPrompt; not imported, so the two files form no cycle). */
+export interface CheckedPrompt {
+  id: string;
+  workflow: string;
+  prompt: ApiPrompt;
+  uploads?: { name: string }[];
+}
 
 export interface BatchProblem extends NodeProblem {
   /** `workflows[0]` and the workflow's file, for messages. */
@@ -23,7 +30,7 @@ export interface BatchProblem extends NodeProblem {
  * What refuses a run: the definite errors, and custom-node classes when the batch lists no node packs (one problem
  * naming them all, and the packs the UI workflows name). With `nodes:` listed, the machine's live check decides.
  */
-export function validateBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], objectInfo: ObjectInfo): BatchProblem[] {
+export function validateBatch(batch: LoadedBatch, prompts: CheckedPrompt[], objectInfo: ObjectInfo): BatchProblem[] {
   const { errors, warnings } = checkBatch(batch, prompts, objectInfo);
   const custom = warnings.filter((w) => w.type === 'unknown_node_class');
   if (custom.length === 0 || listsNodePacks(batch)) return errors;
@@ -31,7 +38,7 @@ export function validateBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], obj
 }
 
 /** Errors (refuse the run) and warnings (custom nodes offline), each once per workflow. */
-export function checkBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], objectInfo: ObjectInfo): { errors: BatchProblem[]; warnings: BatchProblem[] } {
+export function checkBatch(batch: LoadedBatch, prompts: CheckedPrompt[], objectInfo: ObjectInfo): { errors: BatchProblem[]; warnings: BatchProblem[] } {
   const scheduledModels = new Map<string, Set<string>>();
   for (const m of batch.models) scheduledModels.set(m.folder, new Set([...(scheduledModels.get(m.folder) ?? []), m.name]));
   const byName = new Map(batch.workflows.map((w) => [w.name, w]));
@@ -57,7 +64,7 @@ export function formatBatchProblem(p: BatchProblem): string {
 }
 
 /** `nodes:` in the batch file (its entries are read by the node-pack installer, not here). */
-export function listsNodePacks(batch: LoadedBatch): boolean {
+function listsNodePacks(batch: LoadedBatch): boolean {
   const nodes = (batch.spec as { nodes?: unknown }).nodes;
   return Array.isArray(nodes) && nodes.length > 0;
 }
