@@ -7,7 +7,7 @@
  */
 import { BadInputError } from '../../providers/errors';
 import { CalibrationEntry, MeasuredSettings, writeCalibrationEntry } from './calibration';
-import { getProfile, profileOfModelFile, throughputProfile } from './profiles';
+import { getProfile, MODEL_FREE, profileOfModelFile, throughputProfile } from './profiles';
 
 /** Fewer prompts than this are one slow start, not a speed. */
 export const MIN_MEASURED_IMAGES = 3;
@@ -59,7 +59,7 @@ export function refusal(m: Measurement): string | undefined {
   if (m.kind === 'cloud' && m.endpoint && isLoopback(m.endpoint)) return `a cloud machine answering on this computer (${hostOf(m.endpoint)}) is a simulator`;
   if (!(Number.isFinite(m.secondsPerImage) && m.secondsPerImage > 0)) return `${m.secondsPerImage} s/image is not a measurement`;
   if (!(m.images >= MIN_MEASURED_IMAGES)) return `${m.images} image(s) are too few (at least ${MIN_MEASURED_IMAGES})`;
-  if (!m.modelFiles.length) return 'the prompts load no model';
+  if (!m.modelFiles.length || m.model === MODEL_FREE.name) return 'the prompts load no model';
   let profile;
   try {
     profile = getProfile(m.model);

@@ -28,6 +28,8 @@ export interface ModelProfile {
   minVramGb: number;
   /** Where each number comes from. */
   basis: string;
+  /** A figure per image that needs no throughput row (model-free prompts: no model, no steps). */
+  fixedSecondsPerImage?: number;
 }
 
 const SD15_SHARE_BASIS = 'overhead 10 % of a 20-step 512 image [I: a quarter of the VAE work of SDXL-1024, where end-to-end is 10-30 % below sampler it/s, reference §0]';
@@ -71,11 +73,23 @@ export const PROFILES: readonly ModelProfile[] = [
   },
 ];
 
+/**
+ * Prompts that load no model (EmptyImage/LoadImage → ImageInvert → SaveImage): image nodes run in milliseconds, so
+ * no GPU's throughput says anything about them. Not a `--model` choice: a batch is model-free by what it loads.
+ */
+export const MODEL_FREE: ModelProfile = {
+  name: 'model-free', title: 'image nodes, no model loaded', width: 512, height: 512, defaultSteps: 0,
+  throughputModel: 'model-free', stepCostFactor: 0, overheadShare: 0, referenceSteps: 1,
+  modelDownloadGb: 0, modelLoadSeconds: 0, minVramGb: 0, fixedSecondsPerImage: 1,
+  basis: '1 s per prompt [I: the real ComfyUI v0.3.64 ran EmptyImage → SaveImage in 26 ms and LoadImage → ImageInvert → SaveImage in 14 ms on CPU (../shared/comfyui/captures, execution_start → execution_success); the rest is room for larger canvases, queueing and the pull]',
+};
+
 export function profileNames(): string[] {
   return PROFILES.map((p) => p.name);
 }
 
 export function getProfile(name: string): ModelProfile {
+  if (name === MODEL_FREE.name) return MODEL_FREE;
   const found = PROFILES.find((p) => p.name === name.trim().toLowerCase());
   if (!found) throw new BadInputError(`--model: unknown model "${name}"; accepted: ${profileNames().join(', ')}`);
   return found;

@@ -47,6 +47,10 @@ export function resolveSpeed(q: SpeedQuery): SpeedAnswer | undefined {
     const secondsPerImage = q.localSecondsPerImage / override.timesFasterThanLocal;
     return { secondsPerImage, perImageOverheadSeconds: null, calibrated: false, measuredLocally: false, overridden: true, source: `--speed ${override.spec} (local ${q.localSecondsPerImage.toFixed(2)} s/image)` };
   }
+  if (q.profile.fixedSecondsPerImage !== undefined) {
+    // Never calibrated: nothing about a GPU is measured by prompts that load no model.
+    return { secondsPerImage: q.profile.fixedSecondsPerImage, perImageOverheadSeconds: null, calibrated: false, measuredLocally: false, overridden: false, source: `${q.profile.title}: ${q.profile.basis}` };
+  }
   const base = throughputProfile(q.profile);
   const row: ThroughputRow | undefined = q.catalog.throughput.find((t) => t.gpu === q.gpu && t.model === base.name);
   const gpu: GpuFactors = {

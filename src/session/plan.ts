@@ -11,10 +11,10 @@ import { CLOUD_PROVIDERS, CloudProviderName, Offer, ProviderName } from '../../p
 import { loadCatalog } from '../catalog/load';
 import { fromLiveOffer } from '../catalog/offers';
 import { canonicalGpu, resolveGpuNames } from '../catalog/gpu-names';
-import { expandBatch, ExpandedPrompt, validateBatch } from '../comfy/batch/expand';
+import { formatBatchProblem, validateBatch } from '../comfy/batch/check';
+import { expandBatch, ExpandedPrompt } from '../comfy/batch/expand';
 import { BatchFileError, LoadedBatch, loadBatch } from '../comfy/batch/load';
 import { ComfyClient } from '../comfy/client';
-import { formatProblem } from '../comfy/errors';
 import { bundledObjectInfo } from '../comfy/workflow/object-info';
 import { readCalibration } from '../estimate/calibration';
 import { Batch, estimate, EstimateRow } from '../estimate/estimator';
@@ -61,17 +61,17 @@ export interface Plan {
 }
 
 export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.ProcessEnv, cwd: string): Promise<Plan> {
-  const objectInfo = bundledObjectInfo();
+  // The user's own ComfyUI servers (no machine template): any GPU they have, at no rent.
+  const ownServers = o.provider !== 'auto' && !templateFor(o.provider);
+  // Against the user's own server, its node list and model files are the truth (UI workflows convert with its
+  // definitions); against a rented machine, the core nodes plus the models the batch schedules for download. Each
+  // machine checks the batch again against its own server before the first prompt (./lifecycle/validate).
+  const objectInfo = ownServers && o.comfyUrls?.length ? await localObjectInfo(o.comfyUrls[0], env, o.signal) : bundledObjectInfo();
   const batch = loadBatch(o.batchFile, objectInfo);
   const prompts = expandBatch(batch, objectInfo);
   if (prompts.length === 0) throw new BadInputError(`${o.batchFile}: the batch expands to no prompt`);
-  // The user's own ComfyUI servers (no machine template): any GPU they have, at no rent.
-  const ownServers = o.provider !== 'auto' && !templateFor(o.provider);
-  // Against the user's own server, its node list and model files are the truth; against a rented machine, the
-  // core nodes plus the models the batch schedules for download.
-  const against = ownServers && o.comfyUrls?.length ? await localObjectInfo(o.comfyUrls[0], env, o.signal) : objectInfo;
-  const problems = validateBatch(batch, prompts, against);
-  if (problems.length) throw new BatchFileError(batch.file, problems.map((p) => ({ path: p.where, message: formatProblem(p) })));
+  const problems = validateBatch(batch, prompts, objectInfo);
+  if (problems.length) throw new BatchFileError(batch.file, problems.map((p) => ({ path: p.where, message: formatBatchProblem(p) })));
   const shape = batchShape(prompts, o.model);
   const profile = getProfile(shape.model);
   const { catalog } = loadCatalog({ env });

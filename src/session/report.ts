@@ -6,7 +6,9 @@
 import { GpuburstError } from '../../providers/errors';
 import { modelFilesOf, recordMeasurement } from '../estimate/measurement';
 import { formatUsd, formatUsdPair } from '../estimate/money';
+import { MODEL_FREE } from '../estimate/profiles';
 import type { BudgetTracker } from './budget';
+import { MachineRefusesBatchError } from './lifecycle/validate';
 import type { Journal, SessionStatus } from './journal';
 import type { Plan } from './plan';
 import type { RenderResult, StopReason } from './render';
@@ -16,6 +18,8 @@ export interface SessionReport {
   sessionId: string;
   status: SessionStatus;
   images: number;
+  /** The profile the batch was estimated with; `model-free` when no prompt loads a model (nothing is calibrated). */
+  model: string;
   prompts: { total: number; done: number; failed: number; notStarted: number };
   wallSeconds: number;
   billedSeconds: number;
@@ -34,6 +38,8 @@ export interface SessionReport {
   remoteOutputs: { prompt: string; machine?: string; files: string[] }[];
   machines: TeardownOutcome[];
   outDir: string;
+  /** Each problem once, when a machine's own ComfyUI refused the batch before anything was queued. */
+  refused?: { machine: string; promptId: string; nodeId: string; classType: string; message: string }[];
   /** Calibration saved for this GPU and model (kind local: your own GPU's measured speed). */
   calibrated?: { gpu: string; model: string; secondsPerImage: number; kind: 'cloud' | 'local' };
   /** One line for journals and `status`: what went wrong, images and cost, what to do next. */
@@ -66,6 +72,7 @@ export function buildReport(r: ReportInput): SessionReport {
     sessionId: d.id,
     status,
     images,
+    model: r.plan.shape.model,
     prompts: { total: d.prompts.length, done: done.length, failed, notStarted: d.prompts.length - done.length - failed },
     wallSeconds: Math.round((Date.now() - r.startedMs) / 1000),
     billedSeconds: r.budget.billedSeconds(),
@@ -85,6 +92,10 @@ export function buildReport(r: ReportInput): SessionReport {
     message: '',
     nextSteps: '',
   };
+  if (r.failure instanceof MachineRefusesBatchError) {
+    const machine = r.failure.machine;
+    report.refused = r.failure.problems.map((p) => ({ machine, promptId: p.promptId, nodeId: p.nodeId, classType: p.classType, message: p.message }));
+  }
   report.calibrated = calibrate(r, done.length, secondsPerImage);
   const steps = nextSteps(report, r.failure, r.render?.localWriteError);
   report.nextSteps = steps.join('; ');
@@ -113,6 +124,8 @@ function calibrate(r: ReportInput, measured: number, secondsPerImage: number | u
   const gpus = new Set(r.journal.data.machines.filter((m) => m.readyAt).map((m) => m.gpu));
   if (!machine || !secondsPerImage || measured < 3 || gpus.size !== 1) return undefined;
   const s = r.plan.shape;
+  // Image nodes without a model measure nothing about a GPU.
+  if (s.model === MODEL_FREE.name) return undefined;
   // recordMeasurement refuses what is not a measurement (simulated, a model-free prompt, a simulator's endpoint).
   const outcome = recordMeasurement(r.cwd, {
     kind: machine.provider === 'local' ? 'local' : 'cloud',

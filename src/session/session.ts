@@ -6,10 +6,12 @@ import fs from 'fs';
 import path from 'path';
 import { BadInputError, CapacityError } from '../../providers/errors';
 import type { Offer } from '../../providers/types';
+import { MODEL_FREE } from '../estimate/profiles';
 import { Emit, LEAVE_EVENT } from './events';
 import { newSessionId } from './ids';
 import { Journal } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
+import { validateOnMachines } from './lifecycle/validate';
 import { ownSession, STOPPED_BY_DOWN } from './lock';
 import { keyNotes } from './notes';
 import { checkOutputFolder, makePlan, Plan } from './plan';
@@ -69,8 +71,8 @@ export function openJournal(request: SessionRequest, plan: Plan, stateDir: strin
   return Journal.create(stateDir, {
     id,
     status: 'planning',
-    // The profile the plan used, so a resume estimates the same way.
-    request: { ...request, model: request.model ?? plan.shape.model },
+    // The profile the plan used, so a resume estimates the same way (model-free is read from the batch again).
+    request: { ...request, model: request.model ?? (plan.shape.model === MODEL_FREE.name ? undefined : plan.shape.model) },
     outDir: path.resolve(request.outDir ?? plan.batch.outputDir, id),
     estimate: { costUsd: plan.estimateUsd, totalSeconds: plan.estimateSeconds, secondsPerImage: first.secondsPerImage, gpu: first.gpu, provider: first.provider },
     machines: [],
@@ -112,6 +114,8 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
     if (machines.length === 0 && unfinished) throw failed[0] ?? new CapacityError('no machine could be provisioned');
     if (failed.length) r.emit({ type: 'log', level: 'warn', message: `${failed.length} of ${wanted} machines could not be provisioned (${(failed[0] as Error).message}); going on with ${machines.length}` });
     if (r.signal?.aborted) return;
+    // Nothing is queued while any machine's own ComfyUI refuses a prompt of the batch; `finally` ends them at once.
+    await validateOnMachines(machines, plan, r.emit);
 
     emitStatus('rendering');
     const perImageUsd = (plan.ranked[0].row.secondsPerImage * machines.reduce((s, m) => s + m.record.usdPerHour, 0)) / 3600 / machines.length;

@@ -75,7 +75,7 @@ const workflows: Case[] = [
     args: run('b.yaml'),
     files: { 'b.yaml': batch('x.json'), 'x.json': workflowWith((wf) => (wf['99'] = { class_type: 'FancyUpscaler9000', inputs: { image: ['8', 0] } })) },
     code: EXIT.badInput,
-    says: [/node 99 \(FancyUpscaler9000\): FancyUpscaler9000 is not a core node of ComfyUI v0\.3\.64: list its node pack/],
+    says: [/b\.yaml: FancyUpscaler9000 is not a core node of ComfyUI v0\.3\.64: list the node pack under nodes: in the batch file/],
   },
   {
     name: 'unknown node type (UI format, converted with the bundled definitions)',

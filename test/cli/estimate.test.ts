@@ -141,6 +141,15 @@ test('a batch file as the argument (the example\'s own hint): images, steps, siz
   expect(text.out).toMatch(/^12 × sdxl \(Stable Diffusion XL 1\.0\) from examples\/sdxl-batch\.yaml \(12 prompts\), 25 steps, 1024×1024/);
 });
 
+test('a model-free batch file: estimated at the model-free figure, no model, no steps claimed', async () => {
+  fs.cpSync(path.join(__dirname, '..', '..', 'examples'), path.join(cwd, 'examples'), { recursive: true });
+  const data = await json(['examples/invert-batch.yaml']);
+  expect(data.batch).toMatchObject({ model: 'model-free', images: 3, prompts: 3 });
+  for (const r of data.rows) expect(r).toMatchObject({ secondsPerImage: 1, calibrated: false });
+  const text = await cli(['examples/invert-batch.yaml']);
+  expect(text.out.split('\n')[0]).toMatch(/^3 × model-free \(image nodes, no model loaded\) from examples\/invert-batch\.yaml \(3 prompts\), 512×512 — catalog /);
+});
+
 test('a batch file with a flag that would contradict it, or a broken batch file: one line, exit 2', async () => {
   fs.cpSync(path.join(__dirname, '..', '..', 'examples'), path.join(cwd, 'examples'), { recursive: true });
   const clash = await cli(['examples/sdxl-batch.yaml', '--steps', '30']);

@@ -51,7 +51,9 @@ export function renderEstimate(v: EstimateView): string {
   const b = v.batch;
   const out: string[] = [];
   const from = b.file ? ` from ${b.file} (${b.prompts} prompt${b.prompts === 1 ? '' : 's'})` : '';
-  out.push(`${b.images} × ${b.model} (${b.title})${from}, ${b.steps} steps, ${b.width}×${b.height}, batch ${b.batchSize}, ${b.precision} — catalog ${v.catalogDate}`);
+  // A model-free batch has no steps, batch size or precision to claim.
+  const settings = b.model === 'model-free' ? `${b.width}×${b.height}` : `${b.steps} steps, ${b.width}×${b.height}, batch ${b.batchSize}, ${b.precision}`;
+  out.push(`${b.images} × ${b.model} (${b.title})${from}, ${settings} — catalog ${v.catalogDate}`);
   const shown = shownRows(v.rows, v.top);
   out.push(
     table(

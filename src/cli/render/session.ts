@@ -8,7 +8,10 @@ import type { SessionReport } from '../../session/report';
 import { formatDuration as duration, formatUsdPair, usd, usdPerHour } from './format';
 
 export function renderPlan(plan: Plan, notes: string[]): string {
-  const lines = [`${plan.prompts.length} prompt(s) from ${plan.batch.file} (${plan.shape.model}, ${plan.shape.steps} steps, ${plan.shape.width}×${plan.shape.height})`];
+  const s = plan.shape;
+  // A model-free batch has no model and no steps to claim.
+  const shape = s.model === 'model-free' ? `model-free: no model is loaded, ${s.width}×${s.height}` : `${s.model}, ${s.steps} steps, ${s.width}×${s.height}`;
+  const lines = [`${plan.prompts.length} prompt(s) from ${plan.batch.file} (${shape})`];
   if (plan.models.length) lines.push(`models to place on the machine: ${plan.models.map((m) => `${m.folder}/${m.name}`).join(', ')}`);
   // Each ranked row is one machine's share of the batch; the session rents `pods` of them.
   const pods = plan.pods ?? 1;

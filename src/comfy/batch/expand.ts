@@ -10,9 +10,8 @@ import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
 import type { RunnerPrompt } from '../runner';
-import type { ApiPrompt, NodeProblem, ObjectInfo } from '../types';
+import type { ApiPrompt, ObjectInfo } from '../types';
 import { hasControlValue, nodeInfo } from '../workflow/object-info';
-import { validateApiPrompt } from '../workflow/validate';
 import { expandedPrefixes } from './prefix-tokens';
 import { BATCH_LIMITS, BatchFileError, LoadedBatch, LoadedWorkflow, PathError, loadBatch } from './load';
 import type { WorkflowEntry } from './schema';
@@ -186,40 +185,6 @@ function* cartesian(axes: Variation[][]): Generator<Variation[]> {
   }
 }
 
-export interface BatchProblem extends NodeProblem {
-  /** `workflows[0]` and the workflow's file, for messages. */
-  where: string;
-  file: string;
-}
-
-/**
- * Pre-flight validation of every expanded prompt, models scheduled by the batch and uploaded images allowed: the
- * definite errors, which refuse the run, and custom nodes (a warning in checkBatch, offline): until a batch can
- * list node packs for the machine, a run with a custom node could only fail there.
- */
-export function validateBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], objectInfo: ObjectInfo): BatchProblem[] {
-  const { errors, warnings } = checkBatch(batch, prompts, objectInfo);
-  // A batch cannot list node packs yet, so a machine would never have a custom node: a run refuses it.
-  const custom = warnings.filter((w) => w.type === 'unknown_node_class').map(({ severity: _, ...w }) => w);
-  return [...errors, ...custom];
-}
-
-/** Errors (refuse the run) and warnings (custom nodes offline), each once per workflow. */
-export function checkBatch(batch: LoadedBatch, prompts: ExpandedPrompt[], objectInfo: ObjectInfo): { errors: BatchProblem[]; warnings: BatchProblem[] } {
-  const scheduledModels = new Map<string, Set<string>>();
-  for (const m of batch.models) scheduledModels.set(m.folder, new Set([...(scheduledModels.get(m.folder) ?? []), m.name]));
-  const seen = new Set<string>();
-  const errors: BatchProblem[] = [];
-  const warnings: BatchProblem[] = [];
-  for (const p of prompts) {
-    const wf = batch.workflows.find((w) => w.name === p.workflow) as LoadedWorkflow;
-    const uploads = new Set((p.uploads ?? []).map((u) => u.name));
-    for (const problem of validateApiPrompt(p.prompt, { objectInfo, scheduledModels, uploads, requireFiles: true })) {
-      const key = `${wf.index}\0${problem.nodeId}\0${problem.type}\0${problem.message}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      (problem.severity === 'warning' ? warnings : errors).push({ ...problem, where: `workflows[${wf.index}]`, file: wf.file });
-    }
-  }
-  return { errors, warnings };
-}
+// Validation of the expanded prompts lives in ./check (kept importable from here).
+export { checkBatch, validateBatch } from './check';
+export type { BatchProblem } from './check';

@@ -12,6 +12,9 @@ import { canonicalFolder } from '../model-folders';
 import type { ApiPrompt, ObjectInfo } from '../types';
 import { convertUiToApi } from '../workflow/convert';
 import { readWorkflowFile } from '../workflow/format';
+import { nodePacksOf } from '../workflow/node-packs';
+import { nodeInfo } from '../workflow/object-info';
+import { COMFYUI_VERSION } from '../version';
 import { BatchFile, BatchSchema, ModelEntry, formatPath } from './schema';
 
 export interface PathError {
@@ -38,6 +41,8 @@ export interface LoadedWorkflow {
   format: 'api' | 'ui';
   prompt: ApiPrompt;
   images: string[];
+  /** A UI workflow's custom classes → the node pack it names for each (../workflow/node-packs). */
+  packs?: Map<string, string>;
 }
 
 export interface LoadedModel extends ModelEntry {
@@ -83,8 +88,15 @@ export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathEr
     if (w.images) images = listImages(path.resolve(dir, w.images.folder), `${where}.images.folder`, errors);
     try {
       const { format, json } = readWorkflowFile(wfFile);
+      const packs = format === 'ui' ? nodePacksOf(json) : undefined;
+      const missing = [...(packs ?? [])].filter(([cls]) => !nodeInfo(objectInfo, cls));
+      if (missing.length) {
+        // Its custom nodes' widget values can only be named with their definitions, which only a server has.
+        errors.push({ path: `${where}.path`, message: customUiMessage(missing) });
+        return;
+      }
       const prompt = format === 'api' ? (json as ApiPrompt) : convertUiToApi(json as Parameters<typeof convertUiToApi>[0], objectInfo);
-      workflows.push({ index, name, file: wfFile, format, prompt, images });
+      workflows.push({ index, name, file: wfFile, format, prompt, images, ...(packs?.size ? { packs } : {}) });
     } catch (err) {
       errors.push({ path: `${where}.path`, message: err instanceof BadInputError ? err.message.replace(`${wfFile}: `, '') : String(err) });
     }
@@ -92,6 +104,11 @@ export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathEr
   if (errors.length && !collect) throw new BatchFileError(file, errors);
   const outputDir = path.resolve(dir, spec.output ?? path.join('outputs', path.basename(file).replace(/\.ya?ml$/i, '')));
   return { file, dir, spec, outputDir, models, workflows };
+}
+
+function customUiMessage(missing: [string, string][]): string {
+  const list = missing.map(([cls, pack]) => `${cls} (pack ${pack})`).join(', ');
+  return `uses node classes that are not core nodes of ComfyUI v${COMFYUI_VERSION}: ${list}; a UI workflow with custom nodes converts only with their definitions: convert it on a ComfyUI that has the packs (gpuburst workflow convert --server <url>) and list the packs under nodes:`;
 }
 
 /**

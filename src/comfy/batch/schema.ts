@@ -107,6 +107,8 @@ export const BatchSchema = z
     maxUsdPerHour: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).optional(),
     budgetUsd: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).optional(),
     interruptible: z.boolean({ error: 'must be true or false' }).optional(),
+    /** Node packs the machine installs before the first prompt (entries: the node-pack installer's schema). */
+    nodes: z.array(z.unknown(), { error: 'must be a list of node packs' }).optional(),
   })
   .strict();
 

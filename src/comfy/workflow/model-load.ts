@@ -6,6 +6,7 @@
  * import from the estimator.
  */
 import type { ApiPrompt } from '../types';
+import { modelFolderOf } from '../model-folders';
 import { isObject } from './format';
 
 export type ProfileName = 'sd15' | 'sdxl' | 'sd-turbo' | 'lcm' | 'flux-dev' | 'flux-schnell';
@@ -26,7 +27,7 @@ const MAIN_LOADERS: Record<string, string> = {
 export function promptModel(prompt: ApiPrompt): PromptModel {
   const ids = Object.keys(prompt).filter((id) => isObject(prompt[id]) && isObject(prompt[id].inputs));
   const loaders = ids.filter((id) => MAIN_LOADERS[prompt[id].class_type]).sort((a, b) => Number(a) - Number(b) || a.localeCompare(b));
-  if (loaders.length === 0) return { loads: 'none' };
+  if (loaders.length === 0) return otherLoader(prompt, ids) ?? { loads: 'none' };
   const id = loaders[0];
   const classType = prompt[id].class_type;
   const file = String(prompt[id].inputs[MAIN_LOADERS[classType]] ?? '');
@@ -42,5 +43,18 @@ export function guessProfile(file: string, loras: string[] = []): ProfileName | 
   const xl = /(^|[^a-z])(sd_?xl|sdxl)|xl_base|_xl_|juggernautxl|realvisxl/.test(f);
   if (xl) return loras.some((l) => /lcm/i.test(l)) ? 'lcm' : 'sdxl';
   if (/v1-5|v1\.5|sd15|sd_1\.5|sd-v1|1-5-pruned/.test(f)) return 'sd15';
+  return undefined;
+}
+
+/**
+ * A model loaded by another node (an upscaler, a custom pack's loader): not a profile, but not model-free either,
+ * so it is never estimated at the model-free figure. Evidence: an input naming a model folder, or a loader's name.
+ */
+function otherLoader(prompt: ApiPrompt, ids: string[]): PromptModel | undefined {
+  for (const id of ids) {
+    const { class_type: classType, inputs } = prompt[id];
+    const input = Object.keys(inputs).find((name) => modelFolderOf(classType, name) !== undefined);
+    if (input || /Loader|Load\w*(Model|Checkpoint|Unet|Clip|Vae|Lora)/i.test(classType)) return { loads: 'model', nodeId: id, classType, file: input ? String(inputs[input] ?? '') : '' };
+  }
   return undefined;
 }

@@ -44,3 +44,15 @@ test('every real workflow either loads a model or is model-free, and the SD1.5 e
   expect(counts.sdxl).toBeGreaterThan(0);
   expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBe(81);
 });
+
+test('a prompt whose only model is an upscaler or a custom loader is not model-free', () => {
+  const upscale: ApiPrompt = {
+    '1': { class_type: 'LoadImage', inputs: { image: 'a.png' } },
+    '2': { class_type: 'UpscaleModelLoader', inputs: { model_name: 'RealESRGAN_x4plus.pth' } },
+    '3': { class_type: 'ImageUpscaleWithModel', inputs: { upscale_model: ['2', 0], image: ['1', 0] } },
+    '4': { class_type: 'SaveImage', inputs: { images: ['3', 0], filename_prefix: 'x' } },
+  };
+  expect(promptModel(upscale)).toMatchObject({ loads: 'model', nodeId: '2', classType: 'UpscaleModelLoader', file: 'RealESRGAN_x4plus.pth' });
+  const custom: ApiPrompt = { '1': { class_type: 'DownloadAndLoadFlorence2Model', inputs: { model: 'x' } }, '2': { class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'x' } } };
+  expect(promptModel(custom)).toMatchObject({ loads: 'model', classType: 'DownloadAndLoadFlorence2Model' });
+});
