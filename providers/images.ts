@@ -96,3 +96,12 @@ function alternatives(arch: GpuArch, provider: CloudProviderName): string {
   const gpus = `a GPU of another generation (this ${provider} image runs ${IMAGE_PINS[provider][0].archs.join(', ')})`;
   return elsewhere.length ? `choose ${[...new Set(elsewhere)].join(' or ')}, or ${gpus}` : `choose ${gpus}`;
 }
+
+/**
+ * The oldest host CUDA (as Vast's `cuda_max_good` reports the driver) that runs every pin of a cloud. NVIDIA's
+ * minor-version compatibility lets a 12.9 build run on any 12.x driver (vastai/comfy README "CUDA Compatibility"),
+ * so the major version is the floor; a 13.x build would need 13.
+ */
+export function minHostCuda(provider: CloudProviderName): number {
+  return Math.max(...IMAGE_PINS[provider].map((p) => Math.floor(Number(p.cuda))));
+}

@@ -1,6 +1,6 @@
 import { BadInputError } from '../../providers/errors';
 import { GPUS } from '../../providers/gpus';
-import { IMAGE_PINS, imageOverride, imageRuns, knownComfyuiVersions, resolveImage } from '../../providers/images';
+import { IMAGE_PINS, imageOverride, imageRuns, knownComfyuiVersions, minHostCuda, resolveImage } from '../../providers/images';
 import { CLOUD_PROVIDERS } from '../../providers/types';
 
 describe('image pins', () => {
@@ -50,6 +50,10 @@ describe('image pins', () => {
     const err = catchErr(() => resolveImage({ provider: 'runpod', gpu: 'RTX 4090', comfyuiVersion: '0.22.0' }));
     expect(err.message).toBe('comfyui: 0.22.0 has no image on runpod; accepted there: 0.2.2');
     expect(knownComfyuiVersions()).toEqual(expect.arrayContaining(['0.2.2', '0.3.64', '0.22.0']));
+  });
+
+  it('asks Vast hosts for a driver of the pins\' CUDA major version (minor-version compatibility)', () => {
+    expect(minHostCuda('vast')).toBe(12);
   });
 
   it('takes GPUBURST_<CLOUD>_IMAGE when pinned, refuses latest or no tag', () => {
