@@ -2,6 +2,7 @@ import { BadInputError } from '../../providers/errors';
 import { GPUS } from '../../providers/gpus';
 import { IMAGE_PINS, imageOverride, imageRuns, knownComfyuiVersions, minHostCuda, resolveImage } from '../../providers/images';
 import { CLOUD_PROVIDERS } from '../../providers/types';
+import { COMFYUI_VERSION } from '../../src/comfy/version';
 
 describe('image pins', () => {
   it('pins every image to a version tag, never latest', () => {
@@ -13,6 +14,11 @@ describe('image pins', () => {
         expect(pin.image).toContain(pin.comfyuiVersion);
       }
     }
+  });
+
+  it('defaults Vast to the ComfyUI release whose node set gpuburst bundles', () => {
+    expect(IMAGE_PINS.vast[0].comfyuiVersion).toBe(COMFYUI_VERSION);
+    expect(resolveImage({ provider: 'vast', gpu: 'RTX 4090' }).image).toBe(`vastai/comfy:v${COMFYUI_VERSION}-cuda-12.9-py312`);
   });
 
   it('gives every GPU of the table an architecture', () => {
