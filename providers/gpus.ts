@@ -9,28 +9,36 @@ export interface GpuModel {
   name: string;
   /** Memory per GPU, GB. */
   vramGb: number;
+  /** Architecture: decides which CUDA builds can run on it (providers/images.ts). */
+  arch: GpuArch;
   /** Raw spellings the generic rules below cannot derive (compared as keys: lower case, letters and digits). */
   aliases?: string[];
 }
 
-const gpu = (name: string, vramGb: number, aliases?: string[]): GpuModel => ({ name, vramGb, ...(aliases ? { aliases } : {}) });
+/**
+ * NVIDIA architectures by compute capability (Maxwell 5.x, Pascal 6.x, Volta 7.0, Turing 7.5, Ampere 8.0/8.6,
+ * Ada 8.9, Hopper 9.0, Blackwell 10.0/12.0), plus AMD's CDNA, which no CUDA image runs.
+ */
+export type GpuArch = 'maxwell' | 'pascal' | 'volta' | 'turing' | 'ampere' | 'ada' | 'hopper' | 'blackwell' | 'cdna';
+
+const gpu = (name: string, vramGb: number, arch: GpuArch, aliases?: string[]): GpuModel => ({ name, vramGb, arch, ...(aliases ? { aliases } : {}) });
 
 export const GPUS: readonly GpuModel[] = [
   // GeForce
-  gpu('RTX 3060', 12), gpu('RTX 3070', 8), gpu('RTX 3080', 10), gpu('RTX 3080 Ti', 12), gpu('RTX 3090', 24), gpu('RTX 3090 Ti', 24),
-  gpu('RTX 4070 Ti', 12), gpu('RTX 4080', 16), gpu('RTX 4080 SUPER', 16), gpu('RTX 4090', 24), gpu('RTX 5080', 16), gpu('RTX 5090', 32),
+  gpu('RTX 3060', 12, 'ampere'), gpu('RTX 3070', 8, 'ampere'), gpu('RTX 3080', 10, 'ampere'), gpu('RTX 3080 Ti', 12, 'ampere'), gpu('RTX 3090', 24, 'ampere'), gpu('RTX 3090 Ti', 24, 'ampere'),
+  gpu('RTX 4070 Ti', 12, 'ada'), gpu('RTX 4080', 16, 'ada'), gpu('RTX 4080 SUPER', 16, 'ada'), gpu('RTX 4090', 24, 'ada'), gpu('RTX 5080', 16, 'blackwell'), gpu('RTX 5090', 32, 'blackwell'),
   // Workstation (Ampere, Ada, Blackwell)
-  gpu('RTX A2000', 12), gpu('RTX A4000', 16), gpu('RTX A4500', 20), gpu('RTX A5000', 24), gpu('RTX A6000', 48),
-  gpu('RTX 2000 Ada', 16), gpu('RTX 4000 Ada', 20), gpu('RTX 4000 SFF Ada', 20), gpu('RTX 5000 Ada', 32, ['a5000ada']), gpu('RTX 6000 Ada', 48),
-  gpu('RTX PRO 6000', 96), gpu('RTX PRO 6000 Max-Q', 96),
+  gpu('RTX A2000', 12, 'ampere'), gpu('RTX A4000', 16, 'ampere'), gpu('RTX A4500', 20, 'ampere'), gpu('RTX A5000', 24, 'ampere'), gpu('RTX A6000', 48, 'ampere'),
+  gpu('RTX 2000 Ada', 16, 'ada'), gpu('RTX 4000 Ada', 20, 'ada'), gpu('RTX 4000 SFF Ada', 20, 'ada'), gpu('RTX 5000 Ada', 32, 'ada', ['a5000ada']), gpu('RTX 6000 Ada', 48, 'ada'),
+  gpu('RTX PRO 6000', 96, 'blackwell'), gpu('RTX PRO 6000 Max-Q', 96, 'blackwell'),
   // Quadro (Paperspace's older types; Lambda's "RTX 6000" is the Turing Quadro)
-  gpu('Quadro M4000', 8, ['gpu+']), gpu('Quadro P4000', 8), gpu('Quadro P5000', 16), gpu('Quadro P6000', 24),
-  gpu('Quadro RTX 4000', 8), gpu('Quadro RTX 5000', 16), gpu('Quadro RTX 6000', 24), gpu('Quadro RTX 8000', 48),
+  gpu('Quadro M4000', 8, 'maxwell', ['gpu+']), gpu('Quadro P4000', 8, 'pascal'), gpu('Quadro P5000', 16, 'pascal'), gpu('Quadro P6000', 24, 'pascal'),
+  gpu('Quadro RTX 4000', 8, 'turing'), gpu('Quadro RTX 5000', 16, 'turing'), gpu('Quadro RTX 6000', 24, 'turing'), gpu('Quadro RTX 8000', 48, 'turing'),
   // Data centre
-  gpu('P4', 8), gpu('P40', 24), gpu('P100', 16), gpu('T4', 16), gpu('V100 16GB', 16), gpu('V100 32GB', 32),
-  gpu('A10', 24), gpu('A10G', 24), gpu('A16', 16), gpu('A30', 24), gpu('A40', 48), gpu('L4', 24), gpu('L40', 48), gpu('L40S', 48),
-  gpu('A100 40GB', 40, ['a100x']), gpu('A100 80GB', 80, ['a100x']), gpu('A800', 80), gpu('H100 80GB', 80), gpu('H100 NVL', 94), gpu('H200', 141), gpu('H200 NVL', 141),
-  gpu('GH200', 96), gpu('B200', 180), gpu('MI300X', 192),
+  gpu('P4', 8, 'pascal'), gpu('P40', 24, 'pascal'), gpu('P100', 16, 'pascal'), gpu('T4', 16, 'turing'), gpu('V100 16GB', 16, 'volta'), gpu('V100 32GB', 32, 'volta'),
+  gpu('A10', 24, 'ampere'), gpu('A10G', 24, 'ampere'), gpu('A16', 16, 'ampere'), gpu('A30', 24, 'ampere'), gpu('A40', 48, 'ampere'), gpu('L4', 24, 'ada'), gpu('L40', 48, 'ada'), gpu('L40S', 48, 'ada'),
+  gpu('A100 40GB', 40, 'ampere', ['a100x']), gpu('A100 80GB', 80, 'ampere', ['a100x']), gpu('A800', 80, 'ampere'), gpu('H100 80GB', 80, 'hopper'), gpu('H100 NVL', 94, 'hopper'), gpu('H200', 141, 'hopper'), gpu('H200 NVL', 141, 'hopper'),
+  gpu('GH200', 96, 'hopper'), gpu('B200', 180, 'blackwell'), gpu('MI300X', 192, 'cdna'),
 ];
 
 export const GPU_NAMES: readonly string[] = GPUS.map((g) => g.name);

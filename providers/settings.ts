@@ -106,6 +106,8 @@ export const COMMON_SETTINGS = {
   API_URL: settings.url(undefined),
   /** Per-request timeout (a simulator's timeout faults need it short). */
   TIMEOUT_MS: settings.optionalNumber({ min: 1 }),
+  /** Container image instead of the pinned one (cloud providers; checked and used by providers/images.ts). */
+  IMAGE: settings.text(undefined),
 };
 
 export type SettingsShape = Record<string, z.ZodType<unknown, Raw>>;

@@ -38,7 +38,9 @@ export async function waitUntilReady(getMachine: () => Promise<Machine>, opts: W
 async function safeProbe(probe: (endpoint: string) => Promise<boolean>, endpoint: string): Promise<boolean> {
   try {
     return await probe(endpoint);
-  } catch {
+  } catch (err) {
+    // The machine said it cannot come up (a failed first-boot phase): waiting longer only costs money.
+    if (err instanceof GpuburstError && err.code === 'ERR_PROVIDER') throw err;
     return false;
   }
 }

@@ -3,6 +3,7 @@
  * One ask yields an on-demand offer (`dph_total`) and an interruptible one (`min_bid`): every Vast ask can be
  * rented either way, as gpuhunt reads it. The offer id carries the ask id and, for a bid, the price to bid.
  */
+import { minHostCuda } from '../images';
 import { BadInputError } from '../errors';
 import type { ListOffersOptions, Offer } from '../types';
 import type { OfferQuery, VastOffer } from './api';
@@ -37,6 +38,8 @@ export function buildOfferQuery(opts: ListOffersOptions, s: VastSettings): Offer
   };
   if (s.minReliability > 0) q.reliability = { gte: s.minReliability };
   if (s.minInetDown > 0) q.inet_down = { gte: s.minInetDown };
+  // A host driver older than the image's CUDA major version cannot start the container (reference §1.5 item 2).
+  q.cuda_max_good = { gte: minHostCuda('vast') };
   if (opts.gpu) q.gpu_name = { in: vastNamesFor(opts.gpu) };
   // Memory is in MB; the official CLI multiplies GB by 1000 (vast.md §2).
   if (opts.minVramGb !== undefined) q.gpu_ram = { gte: opts.minVramGb * 1000 };

@@ -9,7 +9,8 @@ import path from 'path';
 import type { Readable } from 'stream';
 import { HttpClient, HttpRequest } from '../../providers/http';
 import { pollUntil } from '../../providers/poll';
-import { GpuburstError, TransientError } from '../../providers/errors';
+import { BootstrapStatus, parseBootstrapStatus, PHASE_WORDS } from '../../providers/bootstrap';
+import { GpuburstError, ProviderError, TransientError } from '../../providers/errors';
 import { registerSecret } from '../../providers/redact';
 import { PromptValidationError, problemsFromBody, translateComfyFailure, withClasses } from './errors';
 import type { ApiPrompt, HistoryEntry, ObjectInfo, OutputFile, QueueState } from './types';
@@ -28,6 +29,8 @@ export interface ComfyClientOptions {
   timeoutMs?: number;
   machineId?: string;
   log?: (line: string) => void;
+  /** Called with a VM's setup phase while its bootstrap status server answers on ComfyUI's port. */
+  onBootstrap?: (status: BootstrapStatus) => void;
 }
 
 export interface QueueResult {
@@ -61,6 +64,9 @@ export class ComfyClient {
   private readonly tokenQuery?: Record<string, string>;
   private readonly token?: string;
   private readonly tokenIn: 'header' | 'query' | 'both';
+  private readonly onBootstrap?: (status: BootstrapStatus) => void;
+  /** Why the last readiness probe said no, for the timeout's message. */
+  private notReadyBecause?: string;
 
   constructor(opts: ComfyClientOptions) {
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
@@ -69,6 +75,7 @@ export class ComfyClient {
     this.prefix = (opts.routePrefix ?? '').replace(/\/+$/, '');
     this.token = opts.token;
     this.tokenIn = opts.tokenIn ?? 'header';
+    this.onBootstrap = opts.onBootstrap;
     registerSecret(opts.token);
     const headers = opts.token && this.tokenIn !== 'query' ? { authorization: `Bearer ${opts.token}` } : undefined;
     this.tokenQuery = opts.token && this.tokenIn !== 'header' ? { token: opts.token } : undefined;
@@ -96,22 +103,39 @@ export class ComfyClient {
     return (await this.get<Record<string, unknown>>('/system_stats', undefined, call)).data;
   }
 
-  /** True when ComfyUI answers `/system_stats` with the token (what `ready` means, DEVELOPERS.md). */
+  /**
+   * True when ComfyUI itself answers `/system_stats` with the token: JSON with its `system` and `devices`. Anything
+   * else on that port is "not ready yet": a redirect (an image's log viewer while it syncs, a login page), an HTML
+   * page, a 502 from the proxy, a VM's bootstrap status while it installs. A bootstrap that reports a failed phase
+   * throws a ProviderError naming the phase, so the machine is ended at once instead of waited for.
+   */
   async isReady(timeoutMs = 5000): Promise<boolean> {
+    let stats: unknown;
     try {
-      const stats = await this.systemStats({ retry: false, timeoutMs });
-      return typeof stats === 'object' && stats !== null && 'system' in stats;
+      stats = await this.systemStats({ retry: false, timeoutMs });
     } catch (err) {
-      if (err instanceof GpuburstError && err.code === 'ERR_AUTH') throw err;
+      const redirected = err instanceof GpuburstError && err.status !== undefined && err.status >= 300 && err.status < 400;
+      if (err instanceof GpuburstError && err.code === 'ERR_AUTH' && !redirected) throw err;
+      this.notReadyBecause = redirected ? `a redirect (${(err as GpuburstError).status}): a log viewer while the image syncs, or a login page if the token is wrong` : (err as Error).message;
       return false;
     }
+    const boot = parseBootstrapStatus(stats);
+    if (boot?.state === 'failed') {
+      throw new ProviderError(`machine setup failed while ${PHASE_WORDS[boot.phase]} (phase ${boot.phase}); log: /var/log/gpuburst-bootstrap.log on the machine`, { provider: 'comfyui', machineId: this.machineId });
+    }
+    if (boot) this.onBootstrap?.(boot);
+    const s = stats as { system?: unknown; devices?: unknown } | null;
+    const comfy = typeof s === 'object' && s !== null && typeof s.system === 'object' && s.system !== null && Array.isArray(s.devices);
+    if (!comfy) this.notReadyBecause = boot ? `the machine is still ${PHASE_WORDS[boot.phase]}` : "JSON that is not ComfyUI's /system_stats";
+    return comfy;
   }
 
   /** Polls readiness without a ceiling of its own beyond `timeoutSeconds` (cold starts take minutes, §4). */
   async waitUntilReady(opts: { timeoutSeconds: number; pollMs?: number; signal?: AbortSignal }): Promise<void> {
     const ready = await pollUntil(async () => (await this.isReady()) || undefined, { timeoutMs: opts.timeoutSeconds * 1000, intervalMs: opts.pollMs ?? 1000, signal: opts.signal });
     if (ready) return;
-    throw new TransientError(`ComfyUI at ${this.baseUrl} did not answer /system_stats within ${opts.timeoutSeconds} s`, {
+    const last = this.notReadyBecause ? `; last answer: ${this.notReadyBecause}` : '';
+    throw new TransientError(`ComfyUI at ${this.baseUrl} did not answer /system_stats within ${opts.timeoutSeconds} s${last}`, {
       provider: 'comfyui',
       machineId: this.machineId,
     });

@@ -10,6 +10,7 @@ import { hasKey } from '../../providers/index';
 import { CLOUD_PROVIDERS, CloudProviderName, Offer, ProviderName } from '../../providers/types';
 import { loadCatalog } from '../catalog/load';
 import { fromLiveOffer } from '../catalog/offers';
+import { imageRuns, resolveImage } from '../../providers/images';
 import { canonicalGpu, resolveGpuNames } from '../catalog/gpu-names';
 import { formatBatchProblem, validateBatch } from '../comfy/batch/check';
 import { expandBatch, ExpandedPrompt } from '../comfy/batch/expand';
@@ -57,6 +58,8 @@ export interface Plan {
   /** The same batch on the local RTX 3060, for the report's speed-up. */
   localSecondsPerImage?: number;
   estimateSeconds: number;
+  /** The batch's `comfyui:` version (undefined: each provider's default pin). */
+  comfyuiVersion?: string;
   offerErrors: { provider: string; code: string; message: string }[];
 }
 
@@ -78,6 +81,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const known = Object.keys(catalog.gpus);
   const wanted = o.gpu ? new Set(resolveGpuNames(o.gpu, known)) : undefined;
   const gpuOf = (x: Offer) => canonicalGpu(x.gpu, known) ?? x.gpu;
+  const comfyuiVersion = batch.spec.comfyui;
 
   const clouds = ownServers ? [o.provider as ProviderName] : cloudsFor(o.provider as CloudProviderName | 'auto', env);
   const listed = await Promise.allSettled(clouds.map((c) => pool.get(c).listOffers({ interruptible: o.interruptible ? true : false })));
@@ -97,6 +101,10 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
       (o.maxUsdPerHour === undefined || x.usdPerHour <= o.maxUsdPerHour),
   );
   if (usable.length === 0) throw new BadInputError(noOfferMessage(o, offers, profile.minVramGb, offerErrors, wanted, gpuOf));
+  // An offer whose GPU the machine's image cannot run (a Blackwell card under a CUDA 12.1 build) is never rented.
+  const runnable = ownServers ? usable : usable.filter((x) => imageRuns({ provider: x.provider as CloudProviderName, gpu: x.gpu, comfyuiVersion, env }));
+  if (runnable.length === 0) resolveImage({ provider: usable[0].provider as CloudProviderName, gpu: usable[0].gpu, comfyuiVersion, env });
+  usable.splice(0, usable.length, ...runnable);
 
   // Issue 12: never rent a machine that would get no prompt.
   const pods = Math.min(o.pods, prompts.length);
@@ -114,7 +122,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     .sort((a, b) => a.row.costUsd - b.row.costUsd || a.row.totalSeconds - b.row.totalSeconds);
   if (ranked.length === 0) throw new BadInputError(`no offer could be estimated for ${shape.model}; check --model`);
   const first = ranked[0].row;
-  const plan: Plan = { batch, prompts, models: batch.models.map(({ name, folder, url, sha256 }) => ({ name, folder, url, sha256 })), shape, ranked, estimateUsd: first.costUsd * pods, pods, notes, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
+  const plan: Plan = { batch, prompts, models: batch.models.map(({ name, folder, url, sha256 }) => ({ name, folder, url, sha256 })), shape, ranked, estimateUsd: first.costUsd * pods, pods, notes, estimateSeconds: first.totalSeconds, comfyuiVersion, localSecondsPerImage: local?.secondsPerImage, offerErrors };
   if (o.maxCostUsd !== undefined && plan.estimateUsd > o.maxCostUsd) {
     const [budget, estimateUsd] = formatUsdPair(o.maxCostUsd, plan.estimateUsd);
     throw new BadInputError(

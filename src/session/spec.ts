@@ -2,6 +2,7 @@
  * The machine spec for one offer: the provider's ComfyUI template, the machine's access token, the session marker,
  * and the agent (models + dead-man's switch) with the kill switch the provider's adapter describes.
  */
+import { resolveImage } from '../../providers/images';
 import type { CloudProviderName, KillSwitch, MachineSpec, Offer } from '../../providers/types';
 import { AGENT_BOOT_SCRIPT, agentEnv, AgentSettings } from './agent/config';
 import { agentPaths, TEMPLATES } from './templates';
@@ -16,6 +17,10 @@ export interface SpecInput {
   /** Undefined when the machine cannot end itself (no remote key given for an account-key provider). */
   killSwitch?: KillSwitch;
   maxLifetimeHours?: number;
+  /** The batch's `comfyui:` version; undefined: the provider's default pin. */
+  comfyuiVersion?: string;
+  /** Where GPUBURST_<CLOUD>_IMAGE is read. @default process.env */
+  env?: Record<string, string | undefined>;
 }
 
 export function buildSpec(i: SpecInput): MachineSpec {
@@ -25,7 +30,8 @@ export function buildSpec(i: SpecInput): MachineSpec {
     name: i.name,
     sessionId: i.sessionId,
     offerId: i.offer.offerId,
-    image: t.image,
+    // The pin this GPU can run (providers/images.ts); plan.ts already dropped offers it cannot.
+    image: resolveImage({ provider: i.provider, gpu: i.offer.gpu, comfyuiVersion: i.comfyuiVersion, env: i.env ?? process.env }).image,
     env: {
       ...t.env,
       [t.tokenEnv]: i.token,

@@ -4,9 +4,11 @@
  * (comfyui.md §4), so ComfyUI is never reachable without the session's token. RunPod's own `runpod/comfyui`
  * has no auth and RunPod's proxy is public, so it is not used.
  */
+import { IMAGE_PINS } from '../../providers/images';
 import type { CloudProviderName, PortSpec, ProviderName } from '../../providers/types';
 
 export interface ComfyTemplate {
+  /** The default pin (providers/images.ts); a session takes the one its GPU and `comfyui:` version need. */
   image: string;
   /** Env variable the image's auth proxy reads its token from. */
   tokenEnv: 'WEB_TOKEN' | 'OPEN_BUTTON_TOKEN';
@@ -20,7 +22,7 @@ export interface ComfyTemplate {
 }
 
 const AI_DOCK: ComfyTemplate = {
-  image: 'ghcr.io/ai-dock/comfyui:latest-cuda',
+  image: IMAGE_PINS.runpod[0].image,
   tokenEnv: 'WEB_TOKEN',
   startCommand: '/opt/ai-dock/bin/init.sh',
   comfyDir: '/opt/ComfyUI',
@@ -30,13 +32,18 @@ const AI_DOCK: ComfyTemplate = {
   diskGb: 60,
 };
 
+/** `host:external port:internal port:path:name`, the form Vast's own template uses (reference §1.2). */
+export const VAST_PORTAL_CONFIG = 'localhost:8188:18188:/:ComfyUI';
+
 const VAST_COMFY: ComfyTemplate = {
-  image: 'vastai/comfyui',
+  image: IMAGE_PINS.vast[0].image,
   tokenEnv: 'OPEN_BUTTON_TOKEN',
   // Vast's own ComfyUI template starts the image this way from onstart (vast.md §3).
   startCommand: 'entrypoint.sh',
   comfyDir: '/workspace/ComfyUI',
-  env: { ENABLE_AUTH: 'true', COMFYUI_ARGS: '--disable-auto-launch --port 18188 --preview-method none' },
+  // The image starts ComfyUI and fronts it with its token proxy only for apps named in PORTAL_CONFIG, and sets no
+  // default: without this line ComfyUI skips its start and nothing answers on 8188 (reference §1.2).
+  env: { ENABLE_AUTH: 'true', COMFYUI_ARGS: '--disable-auto-launch --port 18188 --preview-method none', PORTAL_CONFIG: VAST_PORTAL_CONFIG },
   ports: [{ port: 8188, protocol: 'http' }],
   diskGb: 60,
 };

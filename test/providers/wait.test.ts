@@ -40,3 +40,11 @@ test('never ready: a TransientError after the timeout that still names the machi
   expect(err.machineId).toBe('m1');
   expect(looks).toBe(7); // at 0, 5, …, 30 s
 });
+
+test('a probe that reports the machine cannot come up (a failed first-boot phase) ends the wait at once', async () => {
+  let looks = 0;
+  const failed = new ProviderError('machine setup failed while installing Docker (phase docker)', { provider: 'comfyui', machineId: 'm1' });
+  const err = await waitUntilReady(async () => (looks++, machine('running', 'https://m1')), { id: 'm1', timeoutSeconds: 600, pollSeconds: 5, probe: async () => Promise.reject(failed) }, clock()).catch((e) => e);
+  expect(err).toBe(failed);
+  expect(looks).toBe(1);
+});

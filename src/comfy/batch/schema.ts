@@ -16,6 +16,7 @@
  *         values: [a red fox, an old lighthouse]
  */
 import { z } from 'zod';
+import { knownComfyuiVersions } from '../../../providers/images';
 import { canonicalFolder } from '../model-folders';
 
 const positiveInt = (what = 'must be a positive integer') => z.number({ error: what }).int({ error: what }).positive({ error: what });
@@ -94,8 +95,22 @@ export const WorkflowEntrySchema = z
   })
   .strict();
 
+/**
+ * `comfyui: <version>`: the ComfyUI release the machines run, one that a pinned image carries (providers/images.ts).
+ * @default the provider's default pin
+ * @example comfyui: "0.3.64"
+ */
+const ComfyuiVersionSchema = z
+  .union([z.string(), z.number()], { error: () => `must be one of ${knownComfyuiVersions().join(', ')}` })
+  .transform(String)
+  .refine((v) => knownComfyuiVersions().includes(v.replace(/^v/, '')), { error: () => `must be one of ${knownComfyuiVersions().join(', ')}` })
+  .transform((v) => v.replace(/^v/, ''));
+
+const MachineKeys = { comfyui: ComfyuiVersionSchema.optional() };
+
 export const BatchSchema = z
   .object({
+    ...MachineKeys,
     version: z.literal(1, { error: 'must be 1' }).optional(),
     /** Folder for the pulled images, relative to the batch file. @default outputs/<batch file name> */
     output: text('must be a folder').optional(),

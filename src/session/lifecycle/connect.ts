@@ -3,6 +3,7 @@
  * ComfyUI answers with the machine's token, the heartbeat to its agent is beating, and the agent has placed every
  * model of the batch. A machine without an agent (a server the user runs) is ready once ComfyUI answers.
  */
+import { BootstrapStatus, PHASE_WORDS } from '../../../providers/bootstrap';
 import type { Machine, Provider } from '../../../providers/types';
 import { ComfyClient } from '../../comfy/client';
 import type { AgentModel } from '../agent/config';
@@ -34,7 +35,14 @@ export interface ConnectOptions {
 
 export async function connect(o: ConnectOptions): Promise<Connected> {
   const { record: rec, timings } = o;
-  const clientAt = (endpoint: string) => new ComfyClient({ baseUrl: endpoint, token: o.token, machineId: rec.id, timeoutMs: 10_000 });
+  let lastPhase: string | undefined;
+  // A VM's first boot reports its phase on ComfyUI's port until ComfyUI takes it ("installing the NVIDIA runtime").
+  const onBootstrap = (s: BootstrapStatus) => {
+    if (s.phase === lastPhase) return;
+    lastPhase = s.phase;
+    o.emit({ type: 'machine', name: rec.name, provider: rec.provider, gpu: rec.gpu, state: 'booting', id: rec.id, message: `${PHASE_WORDS[s.phase]}…` });
+  };
+  const clientAt = (endpoint: string) => new ComfyClient({ baseUrl: endpoint, token: o.token, machineId: rec.id, timeoutMs: 10_000, onBootstrap });
   const machine = await o.provider.waitUntilReady({ id: rec.id!, probe: (e) => clientAt(e).isReady(5000), timeoutSeconds: timings.readyTimeoutSeconds, pollSeconds: timings.pollSeconds, signal: o.signal });
   const client = clientAt(machine.endpoint!);
   const channel = o.token ? new MachineChannel(client, o.heartbeatMs, o.heartbeat) : undefined;

@@ -14,6 +14,8 @@ import { maxLifetimeMinutes } from '../timings';
 export interface MachinePlan {
   models: AgentModel[];
   estimateSeconds: number;
+  /** The batch's `comfyui:` version; undefined: the provider's default pin. */
+  comfyuiVersion?: string;
 }
 
 export function agentSettings(r: SessionRequest, plan: MachinePlan, offer: Offer, agentPollSeconds: number): AgentSettings {
@@ -56,7 +58,7 @@ export function machineSetup(i: { request: SessionRequest; plan: MachinePlan; pr
   }
   const killSwitch = killSwitchFor(i.provider, i.name, i.request.remoteKey, i.accountKey);
   // The agent's lifetime cap also sets the provider's own timer where one exists (Paperspace auto-shutdown).
-  const spec = buildSpec({ provider: i.offer.provider as CloudProviderName, offer: i.offer, sessionId: i.sessionId, name: i.name, token: i.token, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60 });
+  const spec = buildSpec({ provider: i.offer.provider as CloudProviderName, offer: i.offer, sessionId: i.sessionId, name: i.name, token: i.token, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60, comfyuiVersion: i.plan.comfyuiVersion });
   const watchdog = { armed: killSwitch !== undefined, via: killSwitch ? caps.via : 'none', heartbeatMinutes: killSwitch ? settings.heartbeatMinutes : undefined };
   return { spec, settings, watchdog };
 }

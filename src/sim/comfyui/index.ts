@@ -37,6 +37,8 @@ export interface ComfySimOptions {
   disableMetadata?: boolean;
   /** Slow start: until this long after (re)start, the proxy answers 502 (plain ComfyUI: connection refused). */
   startDelayMs?: number;
+  /** During the slow start, ai-dock's "Preparing ComfyUI" log viewer answers instead: its page at `/`, a redirect to it elsewhere. */
+  startingPage?: 'log-viewer';
   /** Request bodies above this get 413 (ComfyUI --max-upload-size, 100 MiB). */
   maxUploadBytes?: number;
   /** Model files to create at start: folder → relative names. */
@@ -149,6 +151,7 @@ export class ComfySim {
     if (!authorized(this.opts.token, req, url.searchParams)) return refuse(this.opts.authFailure, res);
     const app = this.app;
     if (!app || Date.now() < this.readyAt) {
+      if (this.opts.startingPage === 'log-viewer') return logViewer(url.pathname, res);
       if (!this.opts.token) return void req.socket.destroy(); // nothing listens yet
       return void res.writeHead(502, { 'content-type': 'text/plain' }).end('Bad Gateway');
     }
@@ -181,6 +184,11 @@ export class ComfySim {
   }
 }
 
+function logViewer(pathname: string, res: http.ServerResponse): void {
+  if (pathname === '/') return void res.writeHead(200, { 'content-type': 'text/html' }).end('<html><title>Preparing ComfyUI</title><pre>Syncing workspace…</pre></html>');
+  res.writeHead(302, { location: '/', 'content-type': 'text/html' }).end('<a href="/">Found</a>.');
+}
+
 export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySim> {
   const sim = new ComfySim(opts);
   await sim.start();
@@ -190,7 +198,8 @@ export async function startComfySim(opts: ComfySimOptions = {}): Promise<ComfySi
 /** What provider simulators run on each booted machine (src/sim/common/machine-host.ts `ComfyFactory`). */
 export function comfySimFactory(defaults: Omit<ComfySimOptions, 'host' | 'port' | 'token' | 'machineId'> = {}): ComfyFactory {
   return async (o: ComfyStartOptions): Promise<RunningComfy> => {
-    const sim = await startComfySim({ ...defaults, host: o.host, port: o.port, token: o.token, machineId: o.machineId });
+    const image = { ...(o.authFailure ? { authFailure: o.authFailure } : {}), ...(o.syncMs ? { startDelayMs: Math.max(o.syncMs, defaults.startDelayMs ?? 0), startingPage: 'log-viewer' as const } : {}) };
+    const sim = await startComfySim({ ...defaults, ...image, host: o.host, port: o.port, token: o.token, machineId: o.machineId });
     return { url: sim.url, outputDir: sim.dirs.output, dirs: { input: sim.dirs.input, models: sim.dirs.models }, close: () => sim.close() };
   };
 }

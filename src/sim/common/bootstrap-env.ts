@@ -18,3 +18,9 @@ export function readBootstrapEnv(script: string): Record<string, string> | undef
   }
   return env;
 }
+
+/** The image a first-boot script runs (the last word of its `docker run` line); undefined when it runs none. */
+export function readBootstrapImage(script: string): string | undefined {
+  const line = script.split('\n').find((l) => /^\s*docker run\b/.test(l));
+  return line?.trim().split(/\s+/).pop();
+}

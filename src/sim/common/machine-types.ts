@@ -10,6 +10,8 @@ export interface MachineBoot {
   name: string;
   /** Environment the machine's processes see: the spec's env plus what the provider injects itself. */
   env: Record<string, string>;
+  /** The container image (a VM's: the one its first-boot script runs); decides what the machine does (./images.ts). */
+  image?: string;
   /** The provider's start-up payload as sent (Vast onstart, Lambda user_data, Paperspace startup script). */
   bootScript?: string;
   /** Loopback address and port ComfyUI should listen on (0 = any free port). */
@@ -32,6 +34,10 @@ export interface ComfyStartOptions {
   /** Token the image's auth proxy requires (Bearer or ?token=). */
   token: string;
   machineId: string;
+  /** What the image's proxy answers without the token (ai-dock: redirect to a login page; Vast's Caddy: 401). */
+  authFailure?: 'redirect' | '401';
+  /** ai-dock: a log viewer answers on ComfyUI's port this long before ComfyUI does. */
+  syncMs?: number;
 }
 
 export type ComfyFactory = (opts: ComfyStartOptions) => Promise<RunningComfy>;

@@ -5,7 +5,7 @@
  * Billing: per started minute from `active` until the terminate request. Terminated instances stay in `/_sim/state`.
  */
 import crypto from 'crypto';
-import { readBootstrapEnv } from '../common/bootstrap-env';
+import { readBootstrapEnv, readBootstrapImage } from '../common/bootstrap-env';
 import type { BillingMeter } from '../common/billing';
 import type { MachineHost, MachineProcess } from '../common/machine-host';
 import type { SimMachineState, SimTimings } from '../common/types';
@@ -154,6 +154,7 @@ export class Fleet {
         machineId: inst.id,
         name: inst.params.name ?? '',
         env: readBootstrapEnv(userData) ?? {},
+        image: readBootstrapImage(userData),
         bootScript: userData,
         host: inst.ip,
         port: 0,

@@ -6,7 +6,7 @@
  *   delete: gone at once (GET answers 404), event `deactivate`
  */
 import crypto from 'crypto';
-import { readBootstrapEnv } from '../common/bootstrap-env';
+import { readBootstrapEnv, readBootstrapImage } from '../common/bootstrap-env';
 import { BillingMeter } from '../common/billing';
 import type { MachineHost, MachineProcess } from '../common/machine-host';
 import type { SimTimings } from '../common/types';
@@ -140,6 +140,7 @@ export class World {
       machineId: m.id,
       name: m.name,
       env: m.installedEnv,
+      image: m.bootScript ? readBootstrapImage(m.bootScript) : undefined,
       bootScript: m.bootScript,
       host: m.publicIp,
       port: this.opts.comfyPort,

@@ -159,7 +159,7 @@ export class PodStore {
     pod.startedAt = new Date(pod.runningAt).toISOString();
     const generation = pod.generation;
     pod.booting = this.deps.host
-      .boot({ provider: 'runpod', machineId: pod.id, name: pod.name, env: { ...pod.env, ...injectedEnv(pod) }, bootScript: pod.args || undefined })
+      .boot({ provider: 'runpod', machineId: pod.id, name: pod.name, image: pod.image, env: { ...pod.env, ...injectedEnv(pod) }, bootScript: pod.args || undefined })
       .then(async (proc) => {
         if (pod.generation === generation && pod.status === 'RUNNING') pod.process = proc;
         else await proc.stop().catch(() => undefined);

@@ -164,6 +164,7 @@ export class InstanceStore {
       const proc = await this.o.hostFor(inst.req.image).boot({
         provider: 'vast',
         machineId: String(inst.id),
+        image: inst.req.image,
         name: inst.label ?? '',
         env: containerEnv(inst, this.o.publicIp, this.o.comfyPort),
         bootScript: argsMode ? undefined : (inst.req.onstart ?? undefined),

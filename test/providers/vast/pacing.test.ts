@@ -12,7 +12,7 @@ test('paced to the documented limits: create → ready → terminate without a s
     const [offer] = (await provider.listOffers({ interruptible: false })).filter((o) => o.available);
     const token = 'pacing-token-0123';
     const created = await provider.createMachine({
-      spec: { name: 'gpuburst-pacing', sessionId: 'p1', offerId: offer.offerId, image: 'vastai/comfyui:latest', env: { OPEN_BUTTON_TOKEN: token }, ports: [{ port: 8188, protocol: 'http' }], diskGb: 20 },
+      spec: { name: 'gpuburst-pacing', sessionId: 'p1', offerId: offer.offerId, image: 'vastai/comfy:v0.3.64-cuda-12.9-py312', env: { OPEN_BUTTON_TOKEN: token, PORTAL_CONFIG: 'localhost:8188:18188:/:ComfyUI' }, ports: [{ port: 8188, protocol: 'http' }], diskGb: 20 },
     });
     const probe = async (endpoint: string) => (await fetch(`${endpoint}/system_stats`, { headers: { authorization: `Bearer ${token}` } })).status === 200;
     expect((await provider.waitUntilReady({ id: created.id, probe, timeoutSeconds: 20, pollSeconds: 0.05 })).status).toBe('ready');

@@ -43,7 +43,7 @@ test('offers: POST /api/v0/bundles/ with the query language, spaces in GPU names
   api()
     .post('/api/v0/bundles/', {
       verified: { eq: true }, rentable: { eq: true }, rented: { eq: false }, external: { eq: false }, direct_port_count: { gte: 1 },
-      reliability: { gte: 0.95 }, inet_down: { gte: 100 }, gpu_name: { in: ['RTX 4090'] }, gpu_ram: { gte: 24000 }, num_gpus: { eq: 4 },
+      reliability: { gte: 0.95 }, inet_down: { gte: 100 }, cuda_max_good: { gte: 12 }, gpu_name: { in: ['RTX 4090'] }, gpu_ram: { gte: 24000 }, num_gpus: { eq: 4 },
       order: [['dph_total', 'asc']], type: 'ondemand', allocated_storage: 40, limit: 64,
     })
     .matchHeader('content-type', /application\/json/)

@@ -57,8 +57,8 @@ test('every VM gets its own loopback IP', async () => {
   const a = await readyMachine(sim);
   const b = await readyMachine(sim);
   expect(a.publicIp).not.toBe(b.publicIp);
-  expect(await comfyStatus(`http://${a.publicIp}:8188`, TOKEN)).toBe(200);
-  expect(await comfyStatus(`http://${b.publicIp}:8188`, TOKEN)).toBe(200);
+  // The ai-dock image syncs (log viewer on the port) before ComfyUI answers.
+  for (const m of [a, b]) expect(await until(async () => (await comfyStatus(`http://${m.publicIp}:8188`, TOKEN)) === 200, 'ComfyUI up')).toBe(true);
 });
 
 test('stop: stopping → off releases the dynamic IP and ComfyUI; compute stops, storage keeps billing; start brings it back', async () => {
@@ -86,7 +86,7 @@ test('stop: stopping → off releases the dynamic IP and ComfyUI; compute stops,
     return got.state === 'ready' && sim.state().machines[0].comfyUrl ? got : undefined;
   }, 'ready again');
   expect(back.publicIp).not.toBeNull();
-  expect(await comfyStatus(`http://${back.publicIp}:8188`, TOKEN)).toBe(200);
+  expect(await until(async () => (await comfyStatus(`http://${back.publicIp}:8188`, TOKEN)) === 200, 'ComfyUI back')).toBe(true);
 });
 
 test('invalid transitions are refused with the state in the message', async () => {

@@ -53,10 +53,10 @@ export const FAST = { provisionMs: 20, bootMs: 30, comfyStartMs: 20, stopMs: 20 
 
 export const createBody = (over: Record<string, unknown> = {}) => ({
   client_id: 'me',
-  image: 'vastai/comfyui:latest',
+  image: 'vastai/comfy:v0.3.64-cuda-12.9-py312',
   label: 'gpuburst-test',
   disk: 40,
-  env: { '-p 8188:8188': '1', OPEN_BUTTON_TOKEN: 'tok-0123456789', GPUBURST_SESSION: 's1' },
+  env: { '-p 8188:8188': '1', OPEN_BUTTON_TOKEN: 'tok-0123456789', GPUBURST_SESSION: 's1', PORTAL_CONFIG: 'localhost:8188:18188:/:ComfyUI' },
   runtype: 'args',
   cancel_unavail: true,
   ...over,

@@ -181,10 +181,31 @@ test('without credentials: Vast\'s own images answer 401 (Caddy basic auth), oth
       await until(() => fetch(url, { headers: { authorization: 'Bearer tok-0123456789' } }).then((r) => r.status).catch(() => 0), (st) => st === 200);
       return (await fetch(url, { redirect: 'manual' })).status;
     };
-    expect(await statusFor('vastai/comfyui:latest')).toBe(401);
+    expect(await statusFor('vastai/comfy:v0.3.64-cuda-12.9-py312')).toBe(401);
     expect(await statusFor('ghcr.io/ai-dock/comfyui:latest-cuda')).not.toBe(200);
   } finally {
     await own.close();
   }
 });
 
+
+test('vastai/comfy without ComfyUI in PORTAL_CONFIG never serves ComfyUI (the image skips its start)', async () => {
+  const own = await start({ timings: FAST, rateLimits: false });
+  try {
+    const base = createBody();
+    const env = base.env as Record<string, string>;
+    for (const portal of [undefined, 'localhost:1111:11111:/:Instance Portal']) {
+      const body = createBody({ env: { ...env, PORTAL_CONFIG: portal } });
+      if (portal === undefined) delete (body.env as Record<string, string | undefined>).PORTAL_CONFIG;
+      const id = (await call(own, 'PUT', '/api/v0/asks/31001/', { body })).json.new_contract;
+      const inst = await until(() => call(own, 'GET', `/api/v0/instances/${id}/`).then((x) => x.json.instances), (i) => i.actual_status === 'running');
+      const url = `http://127.0.0.1:${inst.ports['8188/tcp'][0].HostPort}/system_stats`;
+      // Long after ComfyUI would have started: still nothing answers.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await fetch(url, { headers: { authorization: 'Bearer tok-0123456789' } }).then((r) => r.status).catch(() => 'refused')).toBe('refused');
+      await call(own, 'DELETE', `/api/v0/instances/${id}/`);
+    }
+  } finally {
+    await own.close();
+  }
+});
