@@ -17,6 +17,10 @@ export interface AgentModel {
   folder: string;
   url: string;
   sha256?: string;
+  /** Env var holding this model's token; without it HF_TOKEN / CIVITAI_TOKEN by host (downloads.py). */
+  auth?: string;
+  /** The URL carries no file name (Civitai): the file is saved under its Content-Disposition name. */
+  nameFromServer?: boolean;
 }
 
 export interface AgentSettings {
@@ -31,6 +35,15 @@ export interface AgentSettings {
   billedBeforeStartSeconds: number;
   pollSeconds: number;
   models: AgentModel[];
+  /** Parallel Range requests per large file, the smallest range, and models downloaded at once. */
+  connections?: number;
+  segmentBytes?: number;
+  parallelModels?: number;
+  /**
+   * Download tokens by env var name (HF_TOKEN, CIVITAI_TOKEN, a model's `auth:`): only what the user allowed
+   * (`modelTokens: true`). They travel as their own env vars, never inside the agent's configuration.
+   */
+  tokens?: Record<string, string>;
 }
 
 /** Reassembles the agent from its chunks and runs it. Python because every ComfyUI machine has it. */
@@ -41,19 +54,30 @@ export const AGENT_DECODER =
 export const AGENT_BOOT_SCRIPT = `nohup python3 -c "${AGENT_DECODER}" >>/tmp/gpuburst-agent.log 2>&1 &`;
 
 let source: string | undefined;
+/**
+ * One program: the downloader first (it only defines functions), then the agent, whose main() runs both. Comment
+ * and blank lines are dropped: the code travels in env entries and RunPod accepts at most 50 of them.
+ */
 export function agentSource(): string {
-  source ??= fs.readFileSync(path.join(__dirname, 'agent.py'), 'utf8');
+  source ??= ['downloads.py', 'agent.py']
+    .map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8'))
+    .join('\n')
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'))
+    .join('\n');
   return source;
 }
 
 /** Environment for the machine: agent code, its configuration, the kill switch's own variables, the machine name. */
 export function agentEnv(settings: AgentSettings, machineName: string, killSwitch?: KillSwitch): Record<string, string> {
   const code = zlib.deflateSync(Buffer.from(agentSource(), 'utf8'), { level: 9 }).toString('base64');
-  const config = JSON.stringify({ ...settings, killSwitch: killSwitch ? { lookup: killSwitch.lookup, terminate: killSwitch.terminate } : undefined });
+  const { tokens, ...rest } = settings;
+  const config = JSON.stringify({ ...rest, killSwitch: killSwitch ? { lookup: killSwitch.lookup, terminate: killSwitch.terminate } : undefined });
   return {
     ...chunked('GPUBURST_AGENT', code),
     ...chunked('GPUBURST_AGENT_CONFIG', config),
     ...(killSwitch?.env ?? {}),
+    ...(tokens ?? {}),
     GPUBURST_MACHINE_NAME: machineName,
   };
 }
