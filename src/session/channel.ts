@@ -3,7 +3,8 @@
  * goes up as `input/gpuburst/heartbeat.json` (/upload/image accepts any file), the agent's `status.json` comes back
  * through /view. A heartbeat carries a sequence number; the agent times silence on its own clock.
  */
-import { BadInputError, TransientError } from '../../providers/errors';
+import { AuthError, BadInputError, TransientError } from '../../providers/errors';
+import { redact } from '../../providers/redact';
 import { pollUntil } from '../../providers/poll';
 import type { ComfyClient } from '../comfy/client';
 import type { AgentModel } from './agent/config';
@@ -17,7 +18,7 @@ export interface HeartbeatPayload {
 
 export interface AgentStatus {
   startedAt: number;
-  models: Record<string, { state: 'downloading' | 'done' | 'failed'; bytes: number; error?: string }>;
+  models: Record<string, { state: 'downloading' | 'done' | 'failed'; bytes: number; error?: string; code?: string; file?: string }>;
   terminating: string | null;
   terminated: boolean;
   lastBeatAgeSeconds: number | null;
@@ -74,7 +75,9 @@ export async function waitForModels(channel: MachineChannel, models: AgentModel[
       const entries = models.map((m) => st?.models[`${m.folder}/${m.name}`]);
       const failed = models.find((_, i) => entries[i]?.state === 'failed');
       if (failed) {
-        const error = st!.models[`${failed.folder}/${failed.name}`].error ?? 'download failed';
+        const { error = 'download failed', code } = st!.models[`${failed.folder}/${failed.name}`];
+        // The agent's auth message names the model and the token to set (downloads.py auth_message).
+        if (code === 'auth') throw new AuthError(redact(error), { machineId: opts.machineId });
         throw new BadInputError(`model ${failed.folder}/${failed.name} could not be placed on the machine: ${error} (url ${failed.url})`, { machineId: opts.machineId });
       }
       opts.onProgress?.(entries.reduce((sum, e) => sum + (e?.bytes ?? 0), 0));

@@ -21,6 +21,7 @@ import { Batch, estimate, EstimateRow } from '../estimate/estimator';
 import { formatUsdPair } from '../estimate/money';
 import { getProfile } from '../estimate/profiles';
 import type { AgentModel } from './agent/config';
+import { machineModels } from './agent/models';
 import { batchShape } from './batch-shape';
 import type { ProviderPool } from './pool';
 import { templateFor } from './templates';
@@ -43,6 +44,8 @@ export interface Plan {
   batch: LoadedBatch;
   prompts: ExpandedPrompt[];
   models: AgentModel[];
+  /** Download tokens the batch lets go to the machines (`modelTokens: true`); never journaled. */
+  tokens?: Record<string, string>;
   shape: Batch;
   /** Offers that can take the batch, cheapest estimate first, each with its estimate for its share of the batch. */
   ranked: { offer: Offer; row: EstimateRow }[];
@@ -61,6 +64,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const batch = loadBatch(o.batchFile, objectInfo);
   const prompts = expandBatch(batch, objectInfo);
   if (prompts.length === 0) throw new BadInputError(`${o.batchFile}: the batch expands to no prompt`);
+  const placed = machineModels(batch, env);
   // The user's own ComfyUI servers (no machine template): any GPU they have, at no rent.
   const ownServers = o.provider !== 'auto' && !templateFor(o.provider);
   // Against the user's own server, its node list and model files are the truth; against a rented machine, the
@@ -107,7 +111,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     .sort((a, b) => a.row.costUsd - b.row.costUsd || a.row.totalSeconds - b.row.totalSeconds);
   if (ranked.length === 0) throw new BadInputError(`no offer could be estimated for ${shape.model}; check --model`);
   const first = ranked[0].row;
-  const plan: Plan = { batch, prompts, models: batch.models.map(({ name, folder, url, sha256 }) => ({ name, folder, url, sha256 })), shape, ranked, estimateUsd: first.costUsd * o.pods, pods: o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
+  const plan: Plan = { batch, prompts, ...placed, shape, ranked, estimateUsd: first.costUsd * o.pods, pods: o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
   if (o.maxCostUsd !== undefined && plan.estimateUsd > o.maxCostUsd) {
     const [budget, estimateUsd] = formatUsdPair(o.maxCostUsd, plan.estimateUsd);
     throw new BadInputError(

@@ -43,6 +43,8 @@ export interface LoadedWorkflow {
 export interface LoadedModel extends ModelEntry {
   folder: string;
   name: string;
+  /** The URL names no file (Civitai `/api/download/models/128713`): the machine takes the name the server gives. */
+  nameFromServer?: boolean;
 }
 
 export interface LoadedBatch {
@@ -155,12 +157,11 @@ export function flattenIssues(issues: readonly core.$ZodIssue[], prefix: Propert
 
 function loadModel(m: ModelEntry, i: number, errors: PathError[]): LoadedModel {
   const folder = canonicalFolder(m.folder) ?? m.folder;
-  let name = m.name;
-  if (!name) {
-    name = decodeURIComponent(new URL(m.url).pathname.split('/').pop() ?? '');
-    if (!name || name.includes('..')) errors.push({ path: `models[${i}].name`, message: `cannot take a file name from ${m.url}; add name:` });
-  }
-  return { ...m, folder, name };
+  if (m.name) return { ...m, folder, name: m.name };
+  const name = decodeURIComponent(new URL(m.url).pathname.split('/').pop() ?? '');
+  if (!name || name.includes('..')) errors.push({ path: `models[${i}].name`, message: `cannot take a file name from ${m.url}; add name:` });
+  // A last segment without an extension is an id, not a file name: ComfyUI would ignore a file saved under it.
+  return { ...m, folder, name, ...(name.includes('.') ? {} : { nameFromServer: true }) };
 }
 
 function listImages(folder: string, where: string, errors: PathError[]): string[] {

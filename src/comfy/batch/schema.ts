@@ -38,6 +38,11 @@ export const ModelSchema = z
     name: safeRelative.optional(),
     /** Checked after download when given. */
     sha256: z.string({ error: 'must be 64 hex digits' }).regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex digits' }).optional(),
+    /**
+     * Env var holding the token for this URL's host (sent only to that host, and only with `modelTokens: true`).
+     * @default HF_TOKEN for huggingface.co, CIVITAI_TOKEN for civitai.com
+     */
+    auth: z.string({ error: 'must be an environment variable name such as HF_TOKEN' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name such as HF_TOKEN' }).optional(),
   })
   .strict();
 
@@ -107,6 +112,11 @@ export const BatchSchema = z
     maxUsdPerHour: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).optional(),
     budgetUsd: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).optional(),
     interruptible: z.boolean({ error: 'must be true or false' }).optional(),
+    /**
+     * Hand HF_TOKEN, CIVITAI_TOKEN and the models' `auth:` variables from your environment to the machines, for
+     * gated downloads. Each goes only to its own host and is scrubbed from every output. @default false
+     */
+    modelTokens: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict();
 

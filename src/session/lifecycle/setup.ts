@@ -13,6 +13,8 @@ import { maxLifetimeMinutes } from '../timings';
 /** What the plan tells the machines: the batch's models and the estimated session length (for the lifetime cap). */
 export interface MachinePlan {
   models: AgentModel[];
+  /** Download tokens the user allowed on the machines (HF_TOKEN, CIVITAI_TOKEN, `auth:`). */
+  tokens?: Record<string, string>;
   estimateSeconds: number;
 }
 
@@ -27,6 +29,7 @@ export function agentSettings(r: SessionRequest, plan: MachinePlan, offer: Offer
     billedBeforeStartSeconds: 0,
     pollSeconds: agentPollSeconds,
     models: plan.models,
+    ...(plan.tokens && Object.keys(plan.tokens).length ? { tokens: plan.tokens } : {}),
   };
 }
 
