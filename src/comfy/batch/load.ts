@@ -3,6 +3,7 @@
  * that exist and parse, UI graphs converted, image folders, model names). Every error is collected, each with its
  * place in the file, and reported together in one BatchFileError.
  */
+import { NodePack, nodePack } from './nodes';
 import fs from 'fs';
 import path from 'path';
 import { parseDocument } from 'yaml';
@@ -53,6 +54,8 @@ export interface LoadedBatch {
   spec: BatchFile;
   outputDir: string;
   models: LoadedModel[];
+  /** Custom node packs to install on the machine, in the file's order. */
+  nodes: NodePack[];
   workflows: LoadedWorkflow[];
 }
 
@@ -91,9 +94,14 @@ export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathEr
       errors.push({ path: `${where}.path`, message: err instanceof BadInputError ? err.message.replace(`${wfFile}: `, '') : String(err) });
     }
   });
+  const nodes = (spec.nodes ?? []).map(nodePack);
+  nodes.forEach((n, i) => {
+    const first = nodes.findIndex((o) => o.name === n.name);
+    if (first < i) errors.push({ path: `nodes[${i}]`, message: `installs into custom_nodes/${n.name}, as nodes[${first}] does; list each pack once` });
+  });
   if (errors.length && !collect) throw new BatchFileError(file, errors);
   const outputDir = path.resolve(dir, spec.output ?? path.join('outputs', path.basename(file).replace(/\.ya?ml$/i, '')));
-  return { file, dir, spec, outputDir, models, workflows };
+  return { file, dir, spec, outputDir, models, nodes, workflows };
 }
 
 /**

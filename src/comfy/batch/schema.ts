@@ -17,6 +17,7 @@
  */
 import { z } from 'zod';
 import { canonicalFolder } from '../model-folders';
+import { NodeEntrySchema } from './nodes';
 
 const positiveInt = (what = 'must be a positive integer') => z.number({ error: what }).int({ error: what }).positive({ error: what });
 const text = (what: string) => z.string({ error: what }).min(1, { error: what });
@@ -106,6 +107,8 @@ export const BatchSchema = z
     output: text('must be a folder').optional(),
     workflows: z.array(WorkflowEntrySchema, { error: 'must be a list of workflows' }).min(1, { error: 'needs at least one workflow' }),
     models: z.array(ModelSchema, { error: 'must be a list of models' }).optional(),
+    /** Custom node packs installed on the machine before any prompt (src/comfy/batch/nodes.ts). */
+    nodes: z.array(NodeEntrySchema, { error: 'must be a list of node packs' }).optional(),
     /** Session defaults the run command may use. */
     provider: z.enum(['runpod', 'vast', 'lambda', 'paperspace', 'local'], { error: 'must be runpod, vast, lambda, paperspace or local' }).optional(),
     gpu: text('must be a GPU name such as "RTX 4090"').optional(),

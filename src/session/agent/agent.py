@@ -178,6 +178,8 @@ def main():
         threading.Thread(target=watch, daemon=False).start()
     else:
         log("no kill switch: this machine relies on client-side teardown")
+    if CONF.get("nodes") and not install_nodes():
+        return
     place_models()
 
 

@@ -7,6 +7,7 @@ import fs from 'fs';
 import path from 'path';
 import zlib from 'zlib';
 import type { KillSwitch } from '../../../providers/types';
+import type { NodePack } from '../../comfy/batch/nodes';
 
 /** Vast limits one env entry to 256 characters; stay below it everywhere. */
 const CHUNK_CHARS = 200;
@@ -35,6 +36,8 @@ export interface AgentSettings {
   billedBeforeStartSeconds: number;
   pollSeconds: number;
   models: AgentModel[];
+  /** Custom node packs installed (then ComfyUI restarted) before the models; nodes.py ships only when there are some. */
+  nodes?: NodePack[];
   /** Parallel Range requests per large file, the smallest range, and models downloaded at once. */
   connections?: number;
   segmentBytes?: number;
@@ -53,24 +56,29 @@ export const AGENT_DECODER =
 /** The machine's boot script: start the agent in the background, logging next to the machine's other logs. */
 export const AGENT_BOOT_SCRIPT = `nohup python3 -c "${AGENT_DECODER}" >>/tmp/gpuburst-agent.log 2>&1 &`;
 
-let source: string | undefined;
+const sources = new Map<boolean, string>();
 /**
- * One program: the downloader first (it only defines functions), then the agent, whose main() runs both. Comment
- * and blank lines are dropped: the code travels in env entries and RunPod accepts at most 50 of them.
+ * One program: the node installer (only for a batch with `nodes:`) and the downloader first (they only define
+ * functions), then the agent, whose main() runs them. Comment and blank lines are dropped: the code travels in env
+ * entries and RunPod accepts at most 50 of them.
  */
-export function agentSource(): string {
-  source ??= ['downloads.py', 'agent.py']
-    .map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8'))
-    .join('\n')
-    .split('\n')
-    .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'))
-    .join('\n');
+export function agentSource(withNodes = false): string {
+  let source = sources.get(withNodes);
+  if (source === undefined) {
+    source = [...(withNodes ? ['nodes.py'] : []), 'downloads.py', 'agent.py']
+      .map((f) => fs.readFileSync(path.join(__dirname, f), 'utf8'))
+      .join('\n')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.trimStart().startsWith('#'))
+      .join('\n');
+    sources.set(withNodes, source);
+  }
   return source;
 }
 
 /** Environment for the machine: agent code, its configuration, the kill switch's own variables, the machine name. */
 export function agentEnv(settings: AgentSettings, machineName: string, killSwitch?: KillSwitch): Record<string, string> {
-  const code = zlib.deflateSync(Buffer.from(agentSource(), 'utf8'), { level: 9 }).toString('base64');
+  const code = zlib.deflateSync(Buffer.from(agentSource(Boolean(settings.nodes?.length)), 'utf8'), { level: 9 }).toString('base64');
   const { tokens, ...rest } = settings;
   const config = JSON.stringify({ ...rest, killSwitch: killSwitch ? { lookup: killSwitch.lookup, terminate: killSwitch.terminate } : undefined });
   return {
