@@ -19,6 +19,9 @@ export interface HeartbeatPayload {
 export interface AgentStatus {
   startedAt: number;
   models: Record<string, { state: 'downloading' | 'done' | 'failed'; bytes: number; error?: string; code?: string; file?: string }>;
+  /** Custom node packs (nodes.py); nodesReady once all are in and ComfyUI was restarted. */
+  nodes?: Record<string, { state: 'installing' | 'done' | 'failed'; error?: string }>;
+  nodesReady?: boolean;
   terminating: string | null;
   terminated: boolean;
   lastBeatAgeSeconds: number | null;
@@ -67,11 +70,16 @@ export class MachineChannel {
 }
 
 /** Waits until the agent has placed every model; a failed download fails the session before any prompt runs. */
-export async function waitForModels(channel: MachineChannel, models: AgentModel[], opts: { machineId: string; timeoutSeconds: number; pollMs?: number; signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<void> {
-  if (models.length === 0) return;
+export async function waitForModels(channel: MachineChannel, models: AgentModel[], opts: { machineId: string; timeoutSeconds: number; pollMs?: number; signal?: AbortSignal; onProgress?: (bytes: number) => void; nodes?: string[] }): Promise<void> {
+  const packs = opts.nodes ?? [];
+  if (models.length === 0 && packs.length === 0) return;
   const placed = await pollUntil(
     async () => {
       const st = await channel.status();
+      // The agent installs node packs first and downloads nothing after a failed one (nodes.py).
+      const badPack = packs.find((n) => st?.nodes?.[n]?.state === 'failed');
+      if (badPack) throw new BadInputError(`custom node pack ${st!.nodes![badPack].error ?? `${badPack}: install failed`}`, { machineId: opts.machineId });
+      if (packs.length && !st?.nodesReady) return undefined;
       const entries = models.map((m) => st?.models[`${m.folder}/${m.name}`]);
       const failed = models.find((_, i) => entries[i]?.state === 'failed');
       if (failed) {

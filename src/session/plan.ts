@@ -22,6 +22,7 @@ import { formatUsdPair } from '../estimate/money';
 import { getProfile } from '../estimate/profiles';
 import type { AgentModel } from './agent/config';
 import { machineModels } from './agent/models';
+import type { NodePack } from '../comfy/batch/nodes';
 import { batchShape } from './batch-shape';
 import type { ProviderPool } from './pool';
 import { templateFor } from './templates';
@@ -44,6 +45,8 @@ export interface Plan {
   batch: LoadedBatch;
   prompts: ExpandedPrompt[];
   models: AgentModel[];
+  /** Custom node packs the machines install before anything else. */
+  nodes: NodePack[];
   /** Download tokens the batch lets go to the machines (`modelTokens: true`); never journaled. */
   tokens?: Record<string, string>;
   shape: Batch;
@@ -111,7 +114,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     .sort((a, b) => a.row.costUsd - b.row.costUsd || a.row.totalSeconds - b.row.totalSeconds);
   if (ranked.length === 0) throw new BadInputError(`no offer could be estimated for ${shape.model}; check --model`);
   const first = ranked[0].row;
-  const plan: Plan = { batch, prompts, ...placed, shape, ranked, estimateUsd: first.costUsd * o.pods, pods: o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
+  const plan: Plan = { batch, prompts, ...placed, nodes: batch.nodes, shape, ranked, estimateUsd: first.costUsd * o.pods, pods: o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
   if (o.maxCostUsd !== undefined && plan.estimateUsd > o.maxCostUsd) {
     const [budget, estimateUsd] = formatUsdPair(o.maxCostUsd, plan.estimateUsd);
     throw new BadInputError(

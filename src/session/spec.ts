@@ -3,7 +3,7 @@
  * and the agent (models + dead-man's switch) with the kill switch the provider's adapter describes.
  */
 import type { CloudProviderName, KillSwitch, MachineSpec, Offer } from '../../providers/types';
-import { AGENT_BOOT_SCRIPT, agentEnv, AgentSettings } from './agent/config';
+import { AGENT_BOOT_SCRIPT, agentEnv, AgentSettings, CHUNK_CHARS_BY_PROVIDER } from './agent/config';
 import { agentPaths, TEMPLATES } from './templates';
 
 export interface SpecInput {
@@ -32,7 +32,7 @@ export function buildSpec(i: SpecInput): MachineSpec {
       GPUBURST_SESSION: i.sessionId,
       GPUBURST_IO_DIR: paths.ioDir,
       GPUBURST_MODELS_DIR: paths.modelsDir,
-      ...agentEnv(i.agent, i.name, i.killSwitch),
+      ...agentEnv(i.agent, i.name, i.killSwitch, CHUNK_CHARS_BY_PROVIDER[i.provider]),
     },
     ports: t.ports,
     diskGb: t.diskGb,

@@ -18,6 +18,9 @@ const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const GATED = 'https://huggingface.co/gated-org/sd15/resolve/main/v1-5-pruned-emaonly-fp16.safetensors';
 const HF_TOKEN = simKey('hf_', 12);
 
+// One simulated session per cloud; seconds each, more when the machine is shared.
+jest.setTimeout(30_000);
+
 let world: World;
 beforeAll(async () => {
   world = await startWorld({ timings: { provisionMs: 50, bootMs: 100, comfyStartMs: 50, stopMs: 50 }, comfy: { msPerStep: 2 }, cdn: { gated: [GATED], tokens: { 'huggingface.co': HF_TOKEN } } });

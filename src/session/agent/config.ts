@@ -6,11 +6,17 @@
 import fs from 'fs';
 import path from 'path';
 import zlib from 'zlib';
-import type { KillSwitch } from '../../../providers/types';
+import type { CloudProviderName, KillSwitch } from '../../../providers/types';
 import type { NodePack } from '../../comfy/batch/nodes';
 
-/** Vast limits one env entry to 256 characters; stay below it everywhere. */
+/** Vast limits one env entry to 256 characters (vast.md); stay below it there. */
 const CHUNK_CHARS = 200;
+/**
+ * Characters per env chunk on each cloud. RunPod allows at most 50 env entries (runpod.md §8) and states no length
+ * limit, so its chunks are long: with custom nodes the agent alone would take 40 entries of 200. The VMs carry the
+ * env in their bootstrap script, where only the total size counts.
+ */
+export const CHUNK_CHARS_BY_PROVIDER: Record<CloudProviderName, number> = { vast: CHUNK_CHARS, runpod: 1000, lambda: 1000, paperspace: 1000 };
 
 export interface AgentModel {
   name: string;
@@ -77,23 +83,23 @@ export function agentSource(withNodes = false): string {
 }
 
 /** Environment for the machine: agent code, its configuration, the kill switch's own variables, the machine name. */
-export function agentEnv(settings: AgentSettings, machineName: string, killSwitch?: KillSwitch): Record<string, string> {
+export function agentEnv(settings: AgentSettings, machineName: string, killSwitch?: KillSwitch, chunkChars = CHUNK_CHARS): Record<string, string> {
   const code = zlib.deflateSync(Buffer.from(agentSource(Boolean(settings.nodes?.length)), 'utf8'), { level: 9 }).toString('base64');
   const { tokens, ...rest } = settings;
   const config = JSON.stringify({ ...rest, killSwitch: killSwitch ? { lookup: killSwitch.lookup, terminate: killSwitch.terminate } : undefined });
   return {
-    ...chunked('GPUBURST_AGENT', code),
-    ...chunked('GPUBURST_AGENT_CONFIG', config),
+    ...chunked('GPUBURST_AGENT', code, chunkChars),
+    ...chunked('GPUBURST_AGENT_CONFIG', config, chunkChars),
     ...(killSwitch?.env ?? {}),
     ...(tokens ?? {}),
     GPUBURST_MACHINE_NAME: machineName,
   };
 }
 
-export function chunked(name: string, value: string): Record<string, string> {
+export function chunked(name: string, value: string, chunkChars = CHUNK_CHARS): Record<string, string> {
   const out: Record<string, string> = {};
-  const n = Math.max(1, Math.ceil(value.length / CHUNK_CHARS));
-  for (let i = 0; i < n; i++) out[`${name}_${i}`] = value.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS);
+  const n = Math.max(1, Math.ceil(value.length / chunkChars));
+  for (let i = 0; i < n; i++) out[`${name}_${i}`] = value.slice(i * chunkChars, (i + 1) * chunkChars);
   out[`${name}_N`] = String(n);
   return out;
 }

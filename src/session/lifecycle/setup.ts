@@ -3,6 +3,7 @@
  * the kill switch the provider's capabilities allow, and the spec. A server the user runs (no template) gets none.
  */
 import type { CloudProviderName, KillSwitch, MachineSpec, Offer, Provider } from '../../../providers/types';
+import type { NodePack } from '../../comfy/batch/nodes';
 import type { AgentModel, AgentSettings } from '../agent/config';
 import type { MachineRecord } from '../journal';
 import type { SessionRequest } from '../request';
@@ -13,6 +14,8 @@ import { maxLifetimeMinutes } from '../timings';
 /** What the plan tells the machines: the batch's models and the estimated session length (for the lifetime cap). */
 export interface MachinePlan {
   models: AgentModel[];
+  /** Custom node packs installed before the models. */
+  nodes?: NodePack[];
   /** Download tokens the user allowed on the machines (HF_TOKEN, CIVITAI_TOKEN, `auth:`). */
   tokens?: Record<string, string>;
   estimateSeconds: number;
@@ -29,6 +32,7 @@ export function agentSettings(r: SessionRequest, plan: MachinePlan, offer: Offer
     billedBeforeStartSeconds: 0,
     pollSeconds: agentPollSeconds,
     models: plan.models,
+    ...(plan.nodes?.length ? { nodes: plan.nodes } : {}),
     ...(plan.tokens && Object.keys(plan.tokens).length ? { tokens: plan.tokens } : {}),
   };
 }

@@ -3,7 +3,6 @@
  * local bare repository), a registry pack (from the simulated registry), ComfyUI restarted once after, and every
  * failure naming the pack and the failing command's last lines, with no model downloaded after it.
  */
-import { execFileSync } from 'child_process';
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
@@ -11,27 +10,11 @@ import { nodePack } from '../../../src/comfy/batch/nodes';
 import { agentEnv, AgentModel, AgentSettings } from '../../../src/session/agent/config';
 import { agentLauncher } from '../../../src/sim/common/agent-launcher';
 import { Cdn, startCdn } from '../../../src/sim/cdn';
-import { NodeRegistry, startNodeRegistry, writePack } from '../../../src/sim/node-registry';
+import { NodeRegistry, startNodeRegistry } from '../../../src/sim/node-registry';
+import { bareNodeRepo as bareRepo } from '../support/git-pack';
 
 const base: AgentSettings = { heartbeatMinutes: 10, idleMinutes: 10, maxLifetimeMinutes: 60, usdPerHour: 1, billedBeforeStartSeconds: 0, pollSeconds: 0.1, models: [] };
 const MODEL: AgentModel = { name: 'a.safetensors', folder: 'checkpoints', url: 'https://example.org/a.safetensors' };
-const git = (cwd: string, ...args: string[]) => execFileSync('git', ['-c', 'user.email=t@t', '-c', 'user.name=t', ...args], { cwd, stdio: 'pipe' });
-
-/** A bare repository with tag v1.0 (class GoodNode) and a later commit on main (class LaterNode). */
-function bareRepo(root: string): string {
-  const work = path.join(root, 'src-repo');
-  writePack(work, { '__init__.py': 'NODE_CLASS_MAPPINGS = {"GoodNode": object}\n' });
-  git(root, 'init', '-q', '-b', 'main', work);
-  git(work, 'add', '.');
-  git(work, 'commit', '-qm', 'v1');
-  git(work, 'tag', 'v1.0');
-  fs.writeFileSync(path.join(work, '__init__.py'), 'NODE_CLASS_MAPPINGS = {"LaterNode": object}\n');
-  git(work, 'commit', '-qam', 'later');
-  const bare = path.join(root, 'ComfyUI-Good.git');
-  git(root, 'clone', '-q', '--bare', work, bare);
-  return bare;
-}
-
 describe('agent custom node packs (python3)', () => {
   let dir: string;
   let cdn: Cdn;
