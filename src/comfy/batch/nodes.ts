@@ -29,7 +29,7 @@ export function parseNodeSource(text: string): Omit<NodePack, 'pip'> | undefined
     const url = text.slice(0, at);
     const ref = text.slice(at + 1);
     const name = url.replace(/\/+$/, '').split(/[/:]/).pop()!.replace(/\.git$/, '');
-    return ref && /^[A-Za-z0-9._-]+$/.test(name) && /^[A-Za-z0-9._/+-]+$/.test(ref) ? { name, kind: 'git', source: url, ref } : undefined;
+    return ref && /^[A-Za-z0-9._-]+$/.test(name) && /^[A-Za-z0-9][A-Za-z0-9._/+-]*$/.test(ref) && !ref.includes('..') ? { name, kind: 'git', source: url, ref } : undefined;
   }
   const m = REGISTRY.exec(text);
   return m ? { name: m[1], kind: 'registry', source: m[1], ref: m[2] } : undefined;
