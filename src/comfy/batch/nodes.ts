@@ -48,3 +48,24 @@ export function nodePack(entry: NodeEntry): NodePack {
   const text = typeof entry === 'string' ? entry : entry.source;
   return { ...parseNodeSource(text)!, pip: typeof entry === 'string' ? [] : (entry.pip ?? []) };
 }
+
+interface UiNodeLike {
+  properties?: { cnr_id?: unknown; aux_id?: unknown; ver?: unknown };
+}
+
+/**
+ * The packs a UI-format workflow says its nodes come from, as `nodes:` entries: ComfyUI's frontend records a
+ * registry pack as `properties.cnr_id` + `ver`, and an unregistered one as `aux_id` ("owner/repo" on GitHub) + `ver`
+ * (a commit). Core nodes (`comfy-core`) need nothing; a pack without a usable version is listed unpinned (`@?`), to
+ * be pinned by hand. Subgraph definitions carry nodes too.
+ */
+export function suggestNodePacks(workflow: { nodes?: UiNodeLike[]; definitions?: { subgraphs?: { nodes?: UiNodeLike[] }[] } }): string[] {
+  const all = [...(workflow.nodes ?? []), ...(workflow.definitions?.subgraphs ?? []).flatMap((g) => g.nodes ?? [])];
+  const out = new Set<string>();
+  for (const { properties: p } of all) {
+    const ver = typeof p?.ver === 'string' && /^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(p.ver) ? p.ver : '?';
+    if (typeof p?.cnr_id === 'string' && p.cnr_id !== 'comfy-core') out.add(`${p.cnr_id}@${ver}`);
+    else if (typeof p?.aux_id === 'string' && /^[\w.-]+\/[\w.-]+$/.test(p.aux_id)) out.add(`https://github.com/${p.aux_id}@${ver}`);
+  }
+  return [...out].sort();
+}
