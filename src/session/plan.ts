@@ -22,6 +22,7 @@ import { formatUsdPair } from '../estimate/money';
 import { getProfile } from '../estimate/profiles';
 import type { AgentModel } from './agent/config';
 import { machineModels } from './agent/models';
+import { diskFloorGb, modelSizes } from './agent/disk';
 import type { NodePack } from '../comfy/batch/nodes';
 import { batchShape } from './batch-shape';
 import type { ProviderPool } from './pool';
@@ -47,6 +48,9 @@ export interface Plan {
   models: AgentModel[];
   /** Custom node packs the machines install before anything else. */
   nodes: NodePack[];
+  /** Each model's size where a server stated it (HEAD), and the disk floor the user set: the machines' disk. */
+  modelBytes?: (number | undefined)[];
+  diskFloorGb?: number;
   /** Download tokens the batch lets go to the machines (`modelTokens: true`); never journaled. */
   tokens?: Record<string, string>;
   shape: Batch;
@@ -70,6 +74,9 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const placed = machineModels(batch, env);
   // The user's own ComfyUI servers (no machine template): any GPU they have, at no rent.
   const ownServers = o.provider !== 'auto' && !templateFor(o.provider);
+  // Model sizes size the machines' disks; asked while the offers are listed.
+  const floorGb = diskFloorGb(env);
+  const sizes = ownServers ? Promise.resolve([]) : modelSizes(placed.models, placed.tokens, env);
   // Against the user's own server, its node list and model files are the truth; against a rented machine, the
   // core nodes plus the models the batch schedules for download.
   const against = ownServers && o.comfyUrls?.length ? await new ComfyClient({ baseUrl: o.comfyUrls[0], timeoutMs: 15_000 }).objectInfo() : objectInfo;
@@ -114,7 +121,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     .sort((a, b) => a.row.costUsd - b.row.costUsd || a.row.totalSeconds - b.row.totalSeconds);
   if (ranked.length === 0) throw new BadInputError(`no offer could be estimated for ${shape.model}; check --model`);
   const first = ranked[0].row;
-  const plan: Plan = { batch, prompts, ...placed, nodes: batch.nodes, shape, ranked, estimateUsd: first.costUsd * o.pods, pods: o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
+  const plan: Plan = { batch, prompts, ...placed, nodes: batch.nodes, modelBytes: await sizes, diskFloorGb: floorGb, shape, ranked, estimateUsd: first.costUsd * o.pods, pods: o.pods, estimateSeconds: first.totalSeconds, localSecondsPerImage: local?.secondsPerImage, offerErrors };
   if (o.maxCostUsd !== undefined && plan.estimateUsd > o.maxCostUsd) {
     const [budget, estimateUsd] = formatUsdPair(o.maxCostUsd, plan.estimateUsd);
     throw new BadInputError(

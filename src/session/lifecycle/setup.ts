@@ -7,6 +7,7 @@ import type { NodePack } from '../../comfy/batch/nodes';
 import type { AgentModel, AgentSettings } from '../agent/config';
 import type { MachineRecord } from '../journal';
 import type { SessionRequest } from '../request';
+import { diskGbFor } from '../agent/disk';
 import { buildSpec } from '../spec';
 import { templateFor } from '../templates';
 import { maxLifetimeMinutes } from '../timings';
@@ -16,6 +17,9 @@ export interface MachinePlan {
   models: AgentModel[];
   /** Custom node packs installed before the models. */
   nodes?: NodePack[];
+  /** Model sizes (HEAD) and the user's disk floor: see ../agent/disk.ts. */
+  modelBytes?: (number | undefined)[];
+  diskFloorGb?: number;
   /** Download tokens the user allowed on the machines (HF_TOKEN, CIVITAI_TOKEN, `auth:`). */
   tokens?: Record<string, string>;
   estimateSeconds: number;
@@ -63,7 +67,8 @@ export function machineSetup(i: { request: SessionRequest; plan: MachinePlan; pr
   }
   const killSwitch = killSwitchFor(i.provider, i.name, i.request.remoteKey, i.accountKey);
   // The agent's lifetime cap also sets the provider's own timer where one exists (Paperspace auto-shutdown).
-  const spec = buildSpec({ provider: i.offer.provider as CloudProviderName, offer: i.offer, sessionId: i.sessionId, name: i.name, token: i.token, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60 });
+  const built = buildSpec({ provider: i.offer.provider as CloudProviderName, offer: i.offer, sessionId: i.sessionId, name: i.name, token: i.token, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60 });
+  const spec = { ...built, diskGb: diskGbFor(i.plan.modelBytes ?? [], i.plan.diskFloorGb ?? built.diskGb) };
   const watchdog = { armed: killSwitch !== undefined, via: killSwitch ? caps.via : 'none', heartbeatMinutes: killSwitch ? settings.heartbeatMinutes : undefined };
   return { spec, settings, watchdog };
 }
