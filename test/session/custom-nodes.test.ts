@@ -12,13 +12,13 @@ import { simKey } from '../../src/sim/common/test-keys';
 import { startWorld, World } from '../../src/sim/world';
 import { bareNodeRepo } from './support/git-pack';
 
-const FAST = { readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
+const FAST = { readyTimeoutSeconds: 60, modelsTimeoutSeconds: 60, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 const GATED = 'https://huggingface.co/gated-org/sd15/resolve/main/v1-5-pruned-emaonly-fp16.safetensors';
 const HF_TOKEN = simKey('hf_', 12);
 
-// One simulated session per cloud; seconds each, more when the machine is shared.
-jest.setTimeout(30_000);
+// One simulated session per cloud: seconds each alone, tens of seconds on a loaded 2-core machine.
+jest.setTimeout(90_000);
 
 let world: World;
 let repos: string;
