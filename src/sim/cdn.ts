@@ -30,7 +30,7 @@ export interface CdnOptions {
 }
 
 /** One request as the CDN saw it: which URL, whether it carried an Authorization header, which range. */
-export interface CdnRequest {
+interface CdnRequest {
   url: string;
   method: string;
   authorization?: string;

@@ -42,7 +42,7 @@ const requirement = z.string({ error: 'must be a pip requirement such as rembg==
 export const NodeEntrySchema = z.union([source, z.object({ source, pip: z.array(requirement, { error: 'must be a list of pip requirements' }).optional() }).strict()], {
   error: `${SOURCE_HELP}, or {source, pip}`,
 });
-export type NodeEntry = z.infer<typeof NodeEntrySchema>;
+type NodeEntry = z.infer<typeof NodeEntrySchema>;
 
 export function nodePack(entry: NodeEntry): NodePack {
   const text = typeof entry === 'string' ? entry : entry.source;

@@ -9,9 +9,9 @@ import type { LoadedBatch } from '../../comfy/batch/load';
 import type { AgentModel } from './config';
 
 /** The tokens the agent uses by host when a model names none (downloads.py TOKEN_HOSTS). */
-export const DEFAULT_TOKEN_VARS = ['HF_TOKEN', 'CIVITAI_TOKEN'];
+const DEFAULT_TOKEN_VARS = ['HF_TOKEN', 'CIVITAI_TOKEN'];
 
-export interface MachineModels {
+interface MachineModels {
   models: AgentModel[];
   /** Env var name → value; undefined unless the batch says `modelTokens: true`. */
   tokens?: Record<string, string>;
