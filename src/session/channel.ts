@@ -3,7 +3,8 @@
  * goes up as `input/gpuburst/heartbeat.json` (/upload/image accepts any file), the agent's `status.json` comes back
  * through /view. A heartbeat carries a sequence number; the agent times silence on its own clock.
  */
-import { BadInputError, TransientError } from '../../providers/errors';
+import { AuthError, BadInputError, TransientError } from '../../providers/errors';
+import { redact } from '../../providers/redact';
 import { pollUntil } from '../../providers/poll';
 import type { ComfyClient } from '../comfy/client';
 import type { AgentModel } from './agent/config';
@@ -17,7 +18,10 @@ export interface HeartbeatPayload {
 
 export interface AgentStatus {
   startedAt: number;
-  models: Record<string, { state: 'downloading' | 'done' | 'failed'; bytes: number; error?: string }>;
+  models: Record<string, { state: 'downloading' | 'done' | 'failed'; bytes: number; error?: string; code?: string; file?: string }>;
+  /** Custom node packs (nodes.py); nodesReady once all are in and ComfyUI was restarted. */
+  nodes?: Record<string, { state: 'installing' | 'done' | 'failed'; error?: string }>;
+  nodesReady?: boolean;
   terminating: string | null;
   terminated: boolean;
   lastBeatAgeSeconds: number | null;
@@ -66,15 +70,22 @@ export class MachineChannel {
 }
 
 /** Waits until the agent has placed every model; a failed download fails the session before any prompt runs. */
-export async function waitForModels(channel: MachineChannel, models: AgentModel[], opts: { machineId: string; timeoutSeconds: number; pollMs?: number; signal?: AbortSignal; onProgress?: (bytes: number) => void }): Promise<void> {
-  if (models.length === 0) return;
+export async function waitForModels(channel: MachineChannel, models: AgentModel[], opts: { machineId: string; timeoutSeconds: number; pollMs?: number; signal?: AbortSignal; onProgress?: (bytes: number) => void; nodes?: string[] }): Promise<void> {
+  const packs = opts.nodes ?? [];
+  if (models.length === 0 && packs.length === 0) return;
   const placed = await pollUntil(
     async () => {
       const st = await channel.status();
+      // The agent installs node packs first and downloads nothing after a failed one (nodes.py).
+      const badPack = packs.find((n) => st?.nodes?.[n]?.state === 'failed');
+      if (badPack) throw new BadInputError(`custom node pack ${st!.nodes![badPack].error ?? `${badPack}: install failed`}`, { machineId: opts.machineId });
+      if (packs.length && !st?.nodesReady) return undefined;
       const entries = models.map((m) => st?.models[`${m.folder}/${m.name}`]);
       const failed = models.find((_, i) => entries[i]?.state === 'failed');
       if (failed) {
-        const error = st!.models[`${failed.folder}/${failed.name}`].error ?? 'download failed';
+        const { error = 'download failed', code } = st!.models[`${failed.folder}/${failed.name}`];
+        // The agent's auth message names the model and the token to set (downloads.py auth_message).
+        if (code === 'auth') throw new AuthError(redact(error), { machineId: opts.machineId });
         throw new BadInputError(`model ${failed.folder}/${failed.name} could not be placed on the machine: ${error} (url ${failed.url})`, { machineId: opts.machineId });
       }
       opts.onProgress?.(entries.reduce((sum, e) => sum + (e?.bytes ?? 0), 0));

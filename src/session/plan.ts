@@ -22,6 +22,9 @@ import { Batch, estimate, EstimateRow } from '../estimate/estimator';
 import { formatUsdPair } from '../estimate/money';
 import { getProfile } from '../estimate/profiles';
 import type { AgentModel } from './agent/config';
+import { machineModels } from './agent/models';
+import { diskFloorGb, modelSizes } from './agent/disk';
+import type { NodePack } from '../comfy/batch/nodes';
 import { batchShape } from './batch-shape';
 import type { ProviderPool } from './pool';
 import { templateFor } from './templates';
@@ -46,6 +49,13 @@ export interface Plan {
   batch: LoadedBatch;
   prompts: ExpandedPrompt[];
   models: AgentModel[];
+  /** Custom node packs the machines install before anything else. */
+  nodes: NodePack[];
+  /** Each model's size where a server stated it (HEAD), and the disk floor the user set: the machines' disk. */
+  modelBytes?: (number | undefined)[];
+  diskFloorGb?: number;
+  /** Download tokens the batch lets go to the machines (`modelTokens: true`); never journaled. */
+  tokens?: Record<string, string>;
   shape: Batch;
   /** Offers that can take the batch, cheapest estimate first, each with its estimate for its share of the batch. */
   ranked: { offer: Offer; row: EstimateRow }[];
@@ -73,6 +83,10 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const batch = loadBatch(o.batchFile, objectInfo);
   const prompts = expandBatch(batch, objectInfo);
   if (prompts.length === 0) throw new BadInputError(`${o.batchFile}: the batch expands to no prompt`);
+  const placed = machineModels(batch, env);
+  // Model sizes size the machines' disks; asked while the offers are listed.
+  const floorGb = diskFloorGb(env);
+  const sizes = ownServers ? Promise.resolve([]) : modelSizes(placed.models, placed.tokens, env);
   const problems = validateBatch(batch, prompts, objectInfo);
   if (problems.length) throw new BatchFileError(batch.file, problems.map((p) => ({ path: p.where, message: formatBatchProblem(p) })));
   const shape = batchShape(prompts, o.model);
@@ -122,7 +136,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     .sort((a, b) => a.row.costUsd - b.row.costUsd || a.row.totalSeconds - b.row.totalSeconds);
   if (ranked.length === 0) throw new BadInputError(`no offer could be estimated for ${shape.model}; check --model`);
   const first = ranked[0].row;
-  const plan: Plan = { batch, prompts, models: batch.models.map(({ name, folder, url, sha256 }) => ({ name, folder, url, sha256 })), shape, ranked, estimateUsd: first.costUsd * pods, pods, notes, estimateSeconds: first.totalSeconds, comfyuiVersion, localSecondsPerImage: local?.secondsPerImage, offerErrors };
+  const plan: Plan = { batch, prompts, ...placed, nodes: batch.nodes, modelBytes: await sizes, diskFloorGb: floorGb, shape, ranked, estimateUsd: first.costUsd * pods, pods, notes, estimateSeconds: first.totalSeconds, comfyuiVersion, localSecondsPerImage: local?.secondsPerImage, offerErrors };
   if (o.maxCostUsd !== undefined && plan.estimateUsd > o.maxCostUsd) {
     const [budget, estimateUsd] = formatUsdPair(o.maxCostUsd, plan.estimateUsd);
     throw new BadInputError(

@@ -4,7 +4,7 @@
  */
 import { resolveImage } from '../../providers/images';
 import type { CloudProviderName, KillSwitch, MachineSpec, Offer } from '../../providers/types';
-import { AGENT_BOOT_SCRIPT, agentEnv, AgentSettings } from './agent/config';
+import { AGENT_BOOT_SCRIPT, agentEnv, AgentSettings, CHUNK_CHARS_BY_PROVIDER } from './agent/config';
 import { agentPaths, TEMPLATES } from './templates';
 
 export interface SpecInput {
@@ -38,7 +38,7 @@ export function buildSpec(i: SpecInput): MachineSpec {
       GPUBURST_SESSION: i.sessionId,
       GPUBURST_IO_DIR: paths.ioDir,
       GPUBURST_MODELS_DIR: paths.modelsDir,
-      ...agentEnv(i.agent, i.name, i.killSwitch),
+      ...agentEnv(i.agent, i.name, i.killSwitch, CHUNK_CHARS_BY_PROVIDER[i.provider]),
     },
     ports: t.ports,
     diskGb: t.diskGb,

@@ -66,8 +66,9 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     machineDisk,
   );
   const sims: ProviderSim[] = [];
-  // Marks a run against this world as simulated (src/session/request-sources.ts): nothing billed, nothing calibrated.
-  const env: Record<string, string> = { GPUBURST_SIMULATED: '1' };
+  // Marks a run against this world as simulated (src/session/request-sources.ts): nothing billed, nothing calibrated;
+  // and the stand-in internet for the client too: it asks the models' sizes (HEAD) to size the machines' disks.
+  const env: Record<string, string> = { GPUBURST_SIMULATED: '1', GPUBURST_DOWNLOAD_PROXY: cdn.url };
   try {
     for (const p of o.providers ?? CLOUD_PROVIDERS) {
       const sim = await startProviderSim(p, { host, timings: o.timings, latencyMs: o.latencyMs, port: o.ports?.[p] });

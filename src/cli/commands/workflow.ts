@@ -102,35 +102,42 @@ async function validate(file: string, opts: Options, ctx: CliContext): Promise<C
   const { info: objectInfo, source } = await nodeDefinitions(opts, ctx);
   let problems: Found[];
   let prompts = 1;
+  const { suggestNodePacks } = await import('../../comfy/batch/nodes');
+  const { readWorkflowFile } = await import('../../comfy/workflow/format');
+  let uiFiles: string[] = [];
   if (/\.ya?ml$/i.test(file)) {
     const { prepareBatch, checkBatch } = await import('../../comfy/batch/expand');
     const { batch, prompts: expanded } = prepareBatch(file, objectInfo);
     prompts = expanded.length;
     const { errors, warnings } = checkBatch(batch, expanded, objectInfo);
     problems = [...errors, ...warnings];
+    uiFiles = batch.workflows.filter((w) => w.format === 'ui').map((w) => w.file);
   } else {
-    const { readWorkflowFile } = await import('../../comfy/workflow/format');
     const { convertUiToApi } = await import('../../comfy/workflow/convert');
     const { validateApiPrompt } = await import('../../comfy/workflow/validate');
     const { format, json } = readWorkflowFile(file);
     // Custom nodes cannot be converted without their definitions, but the rest of the graph can still be checked.
     const prompt = format === 'api' ? (json as ApiPrompt) : convertUiToApi(json as UiWorkflow, objectInfo, { unknownClasses: 'links-only' });
     problems = validateApiPrompt(prompt, { objectInfo });
+    if (format === 'ui') uiFiles = [file];
   }
+  // Packs the UI workflows name (properties.cnr_id / aux_id): what to put under `nodes:` in the batch file.
+  const suggestedNodes = [...new Set(uiFiles.flatMap((f) => suggestNodePacks(readWorkflowFile(f).json as Parameters<typeof suggestNodePacks>[0])))].sort();
+  const suggestLines = suggestedNodes.length ? ['  the workflow names these custom node packs; pin and add them under nodes: in the batch file:', ...suggestedNodes.map((n) => `    - ${n}`)] : [];
   const name = path.basename(file);
   const errors = problems.filter((p) => p.severity !== 'warning');
   const warnings = problems.filter((p) => p.severity === 'warning');
-  const data = { file, source, prompts, problems: errors, warnings };
+  const data = { file, source, prompts, problems: errors, warnings, suggestedNodes };
   const line = (p: Found) => `${p.where ? `${p.where} (${path.basename(p.file ?? '')}) ` : ''}${p.nodeId ? `node ${p.nodeId} (${p.classType || 'unknown class'})` : 'prompt'}: ${p.message}`;
   const plural = (n: number, w: string) => `${n} ${w}${n === 1 ? '' : 's'}`;
   const warningLines = warnings.map((p) => `  warning: ${line(p)}`);
   if (errors.length === 0) {
     const head = `${name}: ${plural(prompts, 'prompt')}, no problems${warnings.length ? ` (${plural(warnings.length, 'warning')})` : ''} (checked against ${source})`;
-    return { data, text: () => [head, ...warningLines].join('\n') };
+    return { data, text: () => [head, ...warningLines, ...suggestLines].join('\n') };
   }
   return {
     data,
     exitCode: 1,
-    text: () => [`${name}: ${plural(errors.length, 'problem')} (checked against ${source}):`, ...errors.map((p) => `  ${line(p)}`), ...warningLines].join('\n'),
+    text: () => [`${name}: ${plural(errors.length, 'problem')} (checked against ${source}):`, ...errors.map((p) => `  ${line(p)}`), ...warningLines, ...suggestLines].join('\n'),
   };
 }

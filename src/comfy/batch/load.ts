@@ -3,6 +3,7 @@
  * that exist and parse, UI graphs converted, image folders, model names). Every error is collected, each with its
  * place in the file, and reported together in one BatchFileError.
  */
+import { NodePack, nodePack } from './nodes';
 import fs from 'fs';
 import path from 'path';
 import { parseDocument } from 'yaml';
@@ -48,6 +49,8 @@ export interface LoadedWorkflow {
 export interface LoadedModel extends ModelEntry {
   folder: string;
   name: string;
+  /** The URL names no file (Civitai `/api/download/models/128713`): the machine takes the name the server gives. */
+  nameFromServer?: boolean;
 }
 
 export interface LoadedBatch {
@@ -56,6 +59,8 @@ export interface LoadedBatch {
   spec: BatchFile;
   outputDir: string;
   models: LoadedModel[];
+  /** Custom node packs to install on the machine, in the file's order. */
+  nodes: NodePack[];
   workflows: LoadedWorkflow[];
 }
 
@@ -101,9 +106,14 @@ export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathEr
       errors.push({ path: `${where}.path`, message: err instanceof BadInputError ? err.message.replace(`${wfFile}: `, '') : String(err) });
     }
   });
+  const nodes = (spec.nodes ?? []).map(nodePack);
+  nodes.forEach((n, i) => {
+    const first = nodes.findIndex((o) => o.name === n.name);
+    if (first < i) errors.push({ path: `nodes[${i}]`, message: `installs into custom_nodes/${n.name}, as nodes[${first}] does; list each pack once` });
+  });
   if (errors.length && !collect) throw new BatchFileError(file, errors);
   const outputDir = path.resolve(dir, spec.output ?? path.join('outputs', path.basename(file).replace(/\.ya?ml$/i, '')));
-  return { file, dir, spec, outputDir, models, workflows };
+  return { file, dir, spec, outputDir, models, nodes, workflows };
 }
 
 function customUiMessage(missing: [string, string][]): string {
@@ -172,12 +182,11 @@ export function flattenIssues(issues: readonly core.$ZodIssue[], prefix: Propert
 
 function loadModel(m: ModelEntry, i: number, errors: PathError[]): LoadedModel {
   const folder = canonicalFolder(m.folder) ?? m.folder;
-  let name = m.name;
-  if (!name) {
-    name = decodeURIComponent(new URL(m.url).pathname.split('/').pop() ?? '');
-    if (!name || name.includes('..')) errors.push({ path: `models[${i}].name`, message: `cannot take a file name from ${m.url}; add name:` });
-  }
-  return { ...m, folder, name };
+  if (m.name) return { ...m, folder, name: m.name };
+  const name = decodeURIComponent(new URL(m.url).pathname.split('/').pop() ?? '');
+  if (!name || name.includes('..')) errors.push({ path: `models[${i}].name`, message: `cannot take a file name from ${m.url}; add name:` });
+  // A last segment without an extension is an id, not a file name: ComfyUI would ignore a file saved under it.
+  return { ...m, folder, name, ...(name.includes('.') ? {} : { nameFromServer: true }) };
 }
 
 function listImages(folder: string, where: string, errors: PathError[]): string[] {

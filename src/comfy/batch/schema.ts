@@ -18,6 +18,7 @@
 import { z } from 'zod';
 import { knownComfyuiVersions } from '../../../providers/images';
 import { canonicalFolder } from '../model-folders';
+import { NodeEntrySchema } from './nodes';
 
 const positiveInt = (what = 'must be a positive integer') => z.number({ error: what }).int({ error: what }).positive({ error: what });
 const text = (what: string) => z.string({ error: what }).min(1, { error: what });
@@ -39,6 +40,11 @@ export const ModelSchema = z
     name: safeRelative.optional(),
     /** Checked after download when given. */
     sha256: z.string({ error: 'must be 64 hex digits' }).regex(/^[0-9a-fA-F]{64}$/, { error: 'must be 64 hex digits' }).optional(),
+    /**
+     * Env var holding the token for this URL's host (sent only to that host, and only with `modelTokens: true`).
+     * @default HF_TOKEN for huggingface.co, CIVITAI_TOKEN for civitai.com
+     */
+    auth: z.string({ error: 'must be an environment variable name such as HF_TOKEN' }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'must be an environment variable name such as HF_TOKEN' }).optional(),
   })
   .strict();
 
@@ -116,14 +122,19 @@ export const BatchSchema = z
     output: text('must be a folder').optional(),
     workflows: z.array(WorkflowEntrySchema, { error: 'must be a list of workflows' }).min(1, { error: 'needs at least one workflow' }),
     models: z.array(ModelSchema, { error: 'must be a list of models' }).optional(),
+    /** Custom node packs installed on the machine before any prompt (src/comfy/batch/nodes.ts). */
+    nodes: z.array(NodeEntrySchema, { error: 'must be a list of node packs' }).optional(),
     /** Session defaults the run command may use. */
     provider: z.enum(['runpod', 'vast', 'lambda', 'paperspace', 'local'], { error: 'must be runpod, vast, lambda, paperspace or local' }).optional(),
     gpu: text('must be a GPU name such as "RTX 4090"').optional(),
     maxUsdPerHour: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).optional(),
     budgetUsd: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).optional(),
     interruptible: z.boolean({ error: 'must be true or false' }).optional(),
-    /** Node packs the machine installs before the first prompt (entries: the node-pack installer's schema). */
-    nodes: z.array(z.unknown(), { error: 'must be a list of node packs' }).optional(),
+    /**
+     * Hand HF_TOKEN, CIVITAI_TOKEN and the models' `auth:` variables from your environment to the machines, for
+     * gated downloads. Each goes only to its own host and is scrubbed from every output. @default false
+     */
+    modelTokens: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict();
 

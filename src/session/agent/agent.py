@@ -1,6 +1,6 @@
 # gpuburst machine agent: runs on the rented machine next to ComfyUI (python3, standard library only).
 #
-# 1. Places models: downloads each model of the batch into ComfyUI's model folders (.part + rename, sha256 checked).
+# 1. Places models (downloads.py, shipped ahead of this file): each model of the batch into ComfyUI's model folders.
 # 2. Dead-man's switch: terminates its own machine through the provider's API when the client's heartbeat stops
 #    for N minutes, when ComfyUI has been idle M minutes after the batch, at a maximum lifetime, or when the budget
 #    is spent. The terminate request is declarative (the provider adapter's KillSwitch), so this file knows no cloud.
@@ -8,7 +8,6 @@
 # Channel with the client: files in GPUBURST_IO_DIR (ComfyUI's input/gpuburst folder). The client uploads
 # heartbeat.json there through ComfyUI's /upload/image; the agent writes status.json, which the client reads
 # through /view. The agent's clock alone measures silence, so laptop and machine clocks never need to agree.
-import hashlib
 import json
 import os
 import re
@@ -63,55 +62,6 @@ def http(method, url, headers=None, body=None, timeout=30):
         req.add_header("Content-Type", "application/json")
     with urllib.request.urlopen(req, timeout=timeout) as res:
         return res.status, res.read()
-
-
-# ---------------------------------------------------------------- models
-def download_url(url):
-    proxy = ENV.get("GPUBURST_DOWNLOAD_PROXY")  # simulators only: a stand-in for the internet
-    if proxy:
-        return proxy.rstrip("/") + "/fetch?url=" + urllib.request.quote(url, safe="")
-    return url
-
-
-def place_model(m):
-    name, folder = m["name"], m["folder"]
-    key = folder + "/" + name
-    target_dir = os.path.join(MODELS_DIR, folder)
-    target = os.path.join(target_dir, name)
-    os.makedirs(target_dir, exist_ok=True)
-    entry = {"state": "downloading", "bytes": 0}
-    with lock:
-        state["models"][key] = entry
-    try:
-        if os.path.exists(target) and not m.get("sha256"):
-            entry.update(state="done", bytes=os.path.getsize(target))
-            return
-        digest = hashlib.sha256()
-        part = target + ".part"
-        headers = {"User-Agent": "gpuburst-agent"}
-        req = urllib.request.Request(download_url(m["url"]), headers=headers)
-        with urllib.request.urlopen(req, timeout=120) as res, open(part, "wb") as out:
-            while True:
-                chunk = res.read(1 << 20)
-                if not chunk:
-                    break
-                out.write(chunk)
-                digest.update(chunk)
-                entry["bytes"] += len(chunk)
-        if m.get("sha256") and digest.hexdigest().lower() != m["sha256"].lower():
-            os.remove(part)
-            raise ValueError("sha256 mismatch: got %s, expected %s" % (digest.hexdigest(), m["sha256"]))
-        os.replace(part, target)
-        entry["state"] = "done"
-    except Exception as e:  # reported to the client through status.json
-        entry.update(state="failed", error=str(e)[:300])
-        log("model %s failed: %s" % (key, e))
-
-
-def place_models():
-    for m in CONF.get("models", []):
-        place_model(m)
-        write_status()
 
 
 # ---------------------------------------------------------------- watchdog
@@ -228,6 +178,8 @@ def main():
         threading.Thread(target=watch, daemon=False).start()
     else:
         log("no kill switch: this machine relies on client-side teardown")
+    if CONF.get("nodes") and not install_nodes():
+        return
     place_models()
 
 

@@ -29,6 +29,8 @@ export interface ConnectOptions {
   heartbeatMs: number;
   heartbeat: () => HeartbeatPayload;
   models: AgentModel[];
+  /** Custom node packs the agent installs first (their folder names). */
+  nodes?: string[];
   signal?: AbortSignal;
   emit: Emit;
 }
@@ -48,10 +50,10 @@ export async function connect(o: ConnectOptions): Promise<Connected> {
   const channel = o.token ? new MachineChannel(client, o.heartbeatMs, o.heartbeat) : undefined;
   channel?.start();
   o.journal.now(() => Object.assign(rec, { state: 'ready', endpoint: machine.endpoint, readyAt: rec.readyAt ?? new Date().toISOString(), endedAt: undefined }));
-  if (channel && o.models.length) {
+  if (channel && (o.models.length || o.nodes?.length)) {
     o.emit({ type: 'machine', name: rec.name, provider: rec.provider, gpu: rec.gpu, state: 'placing-models', id: rec.id });
     // A heartbeat left beating would keep this process alive and the machine's watchdog from ever firing.
-    await waitForModels(channel, o.models, { machineId: rec.id!, timeoutSeconds: timings.modelsTimeoutSeconds, pollMs: timings.pollSeconds * 1000, signal: o.signal }).catch(async (err: unknown) => {
+    await waitForModels(channel, o.models, { machineId: rec.id!, timeoutSeconds: timings.modelsTimeoutSeconds, pollMs: timings.pollSeconds * 1000, signal: o.signal, nodes: o.nodes }).catch(async (err: unknown) => {
       await channel.stop();
       throw err;
     });

@@ -125,7 +125,7 @@ export class MachineLifecycle {
   }
 
   private async connect(provider: Provider, record: MachineRecord, token: string | undefined, heartbeatMs: number): Promise<LiveMachine> {
-    const c = await connect({ journal: this.o.journal, provider, record, token, timings: this.o.timings, heartbeatMs, heartbeat: () => this.heartbeat(), models: this.o.plan?.models ?? [], signal: this.o.signal, emit: this.emit });
+    const c = await connect({ journal: this.o.journal, provider, record, token, timings: this.o.timings, heartbeatMs, heartbeat: () => this.heartbeat(), models: this.o.plan?.models ?? [], nodes: this.o.plan?.nodes?.map((n) => n.name), signal: this.o.signal, emit: this.emit });
     return { record, provider, ...c };
   }
 

@@ -3,9 +3,11 @@
  * the kill switch the provider's capabilities allow, and the spec. A server the user runs (no template) gets none.
  */
 import type { CloudProviderName, KillSwitch, MachineSpec, Offer, Provider } from '../../../providers/types';
+import type { NodePack } from '../../comfy/batch/nodes';
 import type { AgentModel, AgentSettings } from '../agent/config';
 import type { MachineRecord } from '../journal';
 import type { SessionRequest } from '../request';
+import { diskGbFor } from '../agent/disk';
 import { buildSpec } from '../spec';
 import { templateFor } from '../templates';
 import { maxLifetimeMinutes } from '../timings';
@@ -13,6 +15,13 @@ import { maxLifetimeMinutes } from '../timings';
 /** What the plan tells the machines: the batch's models and the estimated session length (for the lifetime cap). */
 export interface MachinePlan {
   models: AgentModel[];
+  /** Custom node packs installed before the models. */
+  nodes?: NodePack[];
+  /** Model sizes (HEAD) and the user's disk floor: see ../agent/disk.ts. */
+  modelBytes?: (number | undefined)[];
+  diskFloorGb?: number;
+  /** Download tokens the user allowed on the machines (HF_TOKEN, CIVITAI_TOKEN, `auth:`). */
+  tokens?: Record<string, string>;
   estimateSeconds: number;
   /** The batch's `comfyui:` version; undefined: the provider's default pin. */
   comfyuiVersion?: string;
@@ -29,6 +38,8 @@ export function agentSettings(r: SessionRequest, plan: MachinePlan, offer: Offer
     billedBeforeStartSeconds: 0,
     pollSeconds: agentPollSeconds,
     models: plan.models,
+    ...(plan.nodes?.length ? { nodes: plan.nodes } : {}),
+    ...(plan.tokens && Object.keys(plan.tokens).length ? { tokens: plan.tokens } : {}),
   };
 }
 
@@ -58,7 +69,8 @@ export function machineSetup(i: { request: SessionRequest; plan: MachinePlan; pr
   }
   const killSwitch = killSwitchFor(i.provider, i.name, i.request.remoteKey, i.accountKey);
   // The agent's lifetime cap also sets the provider's own timer where one exists (Paperspace auto-shutdown).
-  const spec = buildSpec({ provider: i.offer.provider as CloudProviderName, offer: i.offer, sessionId: i.sessionId, name: i.name, token: i.token, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60, comfyuiVersion: i.plan.comfyuiVersion });
+  const built = buildSpec({ provider: i.offer.provider as CloudProviderName, offer: i.offer, sessionId: i.sessionId, name: i.name, token: i.token, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60, comfyuiVersion: i.plan.comfyuiVersion });
+  const spec = { ...built, diskGb: diskGbFor(i.plan.modelBytes ?? [], i.plan.diskFloorGb ?? built.diskGb) };
   const watchdog = { armed: killSwitch !== undefined, via: killSwitch ? caps.via : 'none', heartbeatMinutes: killSwitch ? settings.heartbeatMinutes : undefined };
   return { spec, settings, watchdog };
 }

@@ -6,6 +6,7 @@
 import fs from 'fs';
 import path from 'path';
 import { MODEL_INPUTS } from '../../comfy/model-folders';
+import { customNodeInfo } from './custom-nodes';
 import type { CustomChecks } from './validate';
 
 const CORE: Record<string, NodeInfoLike> = require('../../comfy/object-info.core.json');
@@ -63,12 +64,14 @@ export function currentObjectInfo(modelsDir: string, inputDir: string): Record<s
   const list = (folder: string) => lists.get(folder) ?? (lists.set(folder, modelFiles(modelsDir, folder)), lists.get(folder) as string[]);
   const images = inputImages(inputDir);
   const wanted = Object.entries(MODEL_INPUTS).map(([key, folder]) => [key, key.startsWith('VAELoader.') ? [...list('vae'), 'pixel_space'] : [...list(folder)]] as const);
-  const key = JSON.stringify([wanted, images]);
+  // Classes of the installed custom node packs (./custom-nodes.ts): custom_nodes/ sits beside models/.
+  const custom = customNodeInfo(path.join(path.dirname(modelsDir), 'custom_nodes'));
+  const key = JSON.stringify([wanted, images, modelsDir, custom.key]);
   if (cached?.key === key) return cached.info;
   const files = new Map<string, string[]>(wanted);
   files.set('LoadImage.image', images);
   files.set('LoadImageMask.image', images);
-  const info: Record<string, NodeInfoLike> = JSON.parse(JSON.stringify(CORE));
+  const info: Record<string, NodeInfoLike> = { ...JSON.parse(JSON.stringify(CORE)), ...(JSON.parse(JSON.stringify(custom.info)) as Record<string, NodeInfoLike>) };
   for (const [cls, node] of Object.entries(info)) {
     for (const group of [node.input.required, node.input.optional]) {
       for (const [name, spec] of Object.entries(group ?? {})) {

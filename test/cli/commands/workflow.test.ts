@@ -113,3 +113,17 @@ test('convert, validate and save-nodes with node definitions read from a running
   expect(offline).toMatchObject({ code: 0 });
   await sim.close();
 });
+
+test('validate: a UI workflow that names its custom node packs suggests them as nodes: entries (text and --json)', async () => {
+  const ui = JSON.parse(fs.readFileSync(ex('sd15-img2img.ui.json'), 'utf8'));
+  ui.nodes[0].properties = { ...ui.nodes[0].properties, cnr_id: 'comfy-core', ver: '0.3.64' };
+  ui.nodes[1].properties = { ...ui.nodes[1].properties, cnr_id: 'comfyui-kjnodes', ver: '1.1.0' };
+  ui.nodes[2].properties = { ...ui.nodes[2].properties, aux_id: 'someone/ComfyUI-Thing', ver: '3f2c9e1a' };
+  ui.nodes[3].properties = { ...ui.nodes[3].properties, cnr_id: 'comfyui-unpinned' };
+  const file = path.join(tempDir(), 'packs.ui.json');
+  fs.writeFileSync(file, JSON.stringify(ui));
+  const r = await cli('validate', file);
+  expect(r.stdout).toContain('the workflow names these custom node packs; pin and add them under nodes: in the batch file:\n    - comfyui-kjnodes@1.1.0\n    - comfyui-unpinned@?\n    - https://github.com/someone/ComfyUI-Thing@3f2c9e1a');
+  const json = JSON.parse((await cli('validate', file, '--json')).stdout);
+  expect(json.suggestedNodes).toEqual(['comfyui-kjnodes@1.1.0', 'comfyui-unpinned@?', 'https://github.com/someone/ComfyUI-Thing@3f2c9e1a']);
+});
