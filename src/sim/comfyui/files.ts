@@ -56,9 +56,9 @@ export async function serveView(dirs: Dirs, query: URLSearchParams, res: http.Se
   // One open file, sized and streamed from its descriptor (as aiohttp's file response does): the machine agent
   // replaces status.json every second, and a stat followed by a second open could send the new file under the old
   // length, a body that ends short on a kept-open connection.
-  const fd = openFile(file);
-  if (fd === undefined) return end(404);
-  const size = fs.fstatSync(fd).size;
+  const opened = openFile(file);
+  if (!opened) return end(404);
+  const { fd, size } = opened;
   const preview = /^(webp|jpeg);?(\d*)$/.exec(query.get('preview') ?? '');
   if (preview && MIME[path.extname(file).toLowerCase()]?.startsWith('image/')) {
     fs.closeSync(fd);
@@ -87,12 +87,13 @@ export async function serveView(dirs: Dirs, query: URLSearchParams, res: http.Se
 /** Larger reads than the 64 KiB default: fewer syscalls and socket writes per output file. */
 const VIEW_CHUNK_BYTES = 1024 * 1024;
 
-/** An open descriptor for a regular file, or undefined (missing, a folder, unreadable). */
-function openFile(file: string): number | undefined {
+/** An open descriptor for a regular file and its size, or undefined (missing, a folder, unreadable). */
+function openFile(file: string): { fd: number; size: number } | undefined {
   let fd: number | undefined;
   try {
     fd = fs.openSync(file, 'r');
-    if (fs.fstatSync(fd).isFile()) return fd;
+    const st = fs.fstatSync(fd);
+    if (st.isFile()) return { fd, size: st.size };
   } catch {
     // missing or unreadable: 404 like a missing file
   }
