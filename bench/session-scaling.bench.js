@@ -5,6 +5,7 @@
 // counts as failed. Target: 4 pods ≥ 3.9× one pod in every run, no stall. Everything is simulated.
 // Usage: node bench/session-scaling.bench.js [runs=20] [prompts=48] [msPerStep=20]
 const fs = require('fs');
+const os = require('os');
 const { benchInWorld, simulatedSession, promptTimes, line } = require('./session-common');
 
 const RUNS = Number(process.argv[2] || 20);
@@ -41,7 +42,7 @@ benchInWorld({ providers: ['runpod'], comfy: { msPerStep: MS_PER_STEP, imageSize
   const ratios = [];
   let stalls = 0;
   for (let run = 1; run <= RUNS; run++) {
-    console.log(`run ${run}/${RUNS}`);
+    console.log(`run ${run}/${RUNS} (1-minute load average ${os.loadavg()[0].toFixed(2)})`);
     const one = await throughput(world, 1);
     if (run === 1) {
       const two = await throughput(world, 2);

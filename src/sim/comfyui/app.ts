@@ -13,7 +13,8 @@ import { currentObjectInfo, customChecks, modelFiles } from './nodes';
 import { PromptQueue, QueueItem } from './queue';
 import { ImageSaver, SaveSettings } from './save';
 import { validatePrompt } from './validate';
-import { Worker, WorkerSettings } from './worker';
+import type { WorkerSettings } from './gpu';
+import { Worker } from './worker';
 import { MODEL_FOLDERS } from '../../comfy/model-folders';
 import { COMFYUI_VERSION } from '../../comfy/version';
 

@@ -53,24 +53,52 @@ export async function serveView(dirs: Dirs, query: URLSearchParams, res: http.Se
     dir = full;
   }
   const file = path.join(dir, path.basename(filename));
-  const st = await fs.promises.stat(file).catch(() => undefined);
-  if (!st?.isFile()) return end(404);
+  // One open file, sized and streamed from its descriptor (as aiohttp's file response does): the machine agent
+  // replaces status.json every second, and a stat followed by a second open could send the new file under the old
+  // length, a body that ends short on a kept-open connection.
+  const opened = openFile(file);
+  if (!opened) return end(404);
+  const { fd, size } = opened;
   const preview = /^(webp|jpeg);?(\d*)$/.exec(query.get('preview') ?? '');
   if (preview && MIME[path.extname(file).toLowerCase()]?.startsWith('image/')) {
+    fs.closeSync(fd);
     // The server re-encodes with PIL; without an encoder here, a fixed small image of the asked type stands in.
     const type = preview[1] === 'webp' || (query.get('channel') ?? '').includes('a') ? 'webp' : 'jpeg';
     const bytes = PREVIEW_STAND_IN[type];
     res.writeHead(200, { 'content-type': `image/${type}`, 'content-length': bytes.length, 'content-disposition': `filename="${path.basename(file)}"`, 'cache-control': 'public, max-age=86400' });
     return void res.end(bytes);
   }
-  {
-    const ext = path.extname(file).toLowerCase();
-    const type = DOWNLOAD_ONLY.has(ext) ? 'application/octet-stream' : MIME[ext] ?? 'application/octet-stream';
-    const headers: Record<string, string | number> = { 'content-type': type, 'content-length': st.size, 'content-disposition': `filename="${path.basename(file)}"` };
-    if (type.startsWith('image/')) headers['cache-control'] = 'public, max-age=86400';
-    res.writeHead(200, headers);
-    fs.createReadStream(file).on('error', () => res.destroy()).pipe(res);
+  const ext = path.extname(file).toLowerCase();
+  const type = DOWNLOAD_ONLY.has(ext) ? 'application/octet-stream' : MIME[ext] ?? 'application/octet-stream';
+  const headers: Record<string, string | number> = { 'content-type': type, 'content-length': size, 'content-disposition': `filename="${path.basename(file)}"` };
+  if (type.startsWith('image/')) headers['cache-control'] = 'public, max-age=86400';
+  res.writeHead(200, headers);
+  // Reads stop at the size announced, even if the open file grows meanwhile; the descriptor closes with the stream,
+  // and a client that goes away ends the stream.
+  if (size === 0) {
+    fs.closeSync(fd);
+    return void res.end();
   }
+  const body = fs.createReadStream('', { fd, start: 0, end: size - 1, highWaterMark: VIEW_CHUNK_BYTES });
+  res.once('close', () => body.destroy());
+  body.on('error', () => res.destroy()).pipe(res);
+}
+
+/** Larger reads than the 64 KiB default: fewer syscalls and socket writes per output file. */
+const VIEW_CHUNK_BYTES = 1024 * 1024;
+
+/** An open descriptor for a regular file and its size, or undefined (missing, a folder, unreadable). */
+function openFile(file: string): { fd: number; size: number } | undefined {
+  let fd: number | undefined;
+  try {
+    fd = fs.openSync(file, 'r');
+    const st = fs.fstatSync(fd);
+    if (st.isFile()) return { fd, size: st.size };
+  } catch {
+    // missing or unreadable: 404 like a missing file
+  }
+  if (fd !== undefined) fs.closeSync(fd);
+  return undefined;
 }
 
 export interface Part {

@@ -16,7 +16,7 @@ import { App } from './app';
 import { handleAdmin } from './admin';
 import { renderPng } from './png';
 import { authorized, readBody, refuse, refuseUpgrade } from './proxy';
-import type { WorkerFaults } from './worker';
+import type { WorkerFaults } from './gpu';
 
 export interface ComfySimOptions {
   host?: string;

@@ -10,52 +10,24 @@
 import type { Hub } from './hub';
 import type { PromptQueue, QueueItem } from './queue';
 import type { ImageSaver } from './save';
-import { batchSize, executionOrder, samplerSteps, signature, sleepUntil } from './graph';
+import { batchSize, executionOrder, samplerSteps, signature } from './graph';
+import { GpuClock, Interrupted, logStart, NodeFailure, SAMPLERS, type PromptStart, type WorkerFaults, type WorkerSettings } from './gpu';
 import { loadImageProblem } from './images';
 import { renderPng } from './png';
 import { PromptProgress } from './progress';
 
 type Prompt = QueueItem[2];
 
-export interface WorkerSettings {
-  msPerStep: number;
-  msPerNode: number;
-  /** Delay between execution_success (sent) and the history write; the real server has the same race. */
-  historyLagMs: number;
-}
-
-export interface WorkerFaults {
-  /** Drop every websocket when a sampler reaches this step (once). */
-  dropWsAtStep?: number;
-  /** Raise in the next prompt's first sampler (or the named class): an `execution_error` (e.g. CUDA OOM). */
-  failNext?: { exceptionType: string; message: string; nodeClass?: string };
-}
-
-const SAMPLERS = new Set(['KSampler', 'KSamplerAdvanced', 'SamplerCustomAdvanced', 'SamplerCustom']);
-class Interrupted extends Error {}
-class NodeFailure extends Error {
-  constructor(readonly exceptionType: string, message: string) {
-    super(message);
-  }
-}
-
 export class Worker {
   clientId: string | null = null;
   lastNodeId: string | null = null;
-  /** Each prompt's start and end (ms) and the pending-queue length when it started: the "GPU fed" evidence. */
-  readonly starts: { promptId: string; pendingAtStart: number; at: number; endAt?: number }[] = [];
+  readonly starts: PromptStart[] = [];
   faults: WorkerFaults = {};
   private cache = new Map<string, unknown>();
   private busy = false;
   private alive = true;
   private interruptFlag = false;
-  /**
-   * Simulated GPU time: steps and node costs advance this clock, and the real clock waits for it. A prompt that
-   * was already waiting when the previous one ended starts on the GPU clock, so the simulator's own bookkeeping
-   * (events, PNG writes) never shows as GPU time; an empty queue resets it (idle time is real).
-   */
-  private gpuClock = 0;
-  private gpuBusyUntil?: number;
+  private readonly gpu = new GpuClock();
   /** progress_state and progress of the running prompt. */
   private progress?: PromptProgress;
 
@@ -92,13 +64,11 @@ export class Worker {
     this.busy = true;
     try {
       for (let next = this.queue.get(); next && this.alive; next = this.alive ? this.queue.get() : undefined) {
-        const start: Worker['starts'][number] = { promptId: next.item[1], pendingAtStart: this.queue.heap.length, at: Date.now() };
-        this.starts.push(start);
-        if (this.starts.length > 20000) this.starts.splice(0, 10000);
-        this.gpuClock = this.gpuBusyUntil ?? Date.now();
+        const start: PromptStart = { promptId: next.item[1], pendingAtStart: this.queue.heap.length, at: Date.now() };
+        logStart(this.starts, start);
+        this.gpu.start();
         await this.execute(next.item, next.taskId);
         start.endAt = Date.now();
-        this.gpuBusyUntil = this.queue.heap.length > 0 ? this.gpuClock : undefined;
         await new Promise((r) => setImmediate(r)); // let HTTP in between prompts
       }
     } finally {
@@ -191,10 +161,8 @@ export class Worker {
     if (SAMPLERS.has(node.class_type)) {
       const steps = samplerSteps(prompt, id);
       for (let step = 1; step <= steps; step++) {
-        this.gpuClock += this.settings.msPerStep;
-        await sleepUntil(this.gpuClock);
-        if (!this.alive) throw new Interrupted();
-        if (this.interruptFlag) throw new Interrupted();
+        await this.gpu.spend(this.settings.msPerStep);
+        if (!this.alive || this.interruptFlag) throw new Interrupted();
         if (this.faults.dropWsAtStep === step) {
           this.faults.dropWsAtStep = undefined;
           this.hub.dropAll();
@@ -203,7 +171,7 @@ export class Worker {
       }
       return { output: undefined, max: steps };
     }
-    if (this.settings.msPerNode > 0) await sleepUntil((this.gpuClock += this.settings.msPerNode));
+    if (this.settings.msPerNode > 0) await this.gpu.spend(this.settings.msPerNode);
     if (node.class_type === 'LoadImage' || node.class_type === 'LoadImageMask') {
       const problem = loadImageProblem(this.dirs, String(node.inputs.image ?? ''));
       if (problem) throw new NodeFailure(problem.exceptionType, problem.message);
