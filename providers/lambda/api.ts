@@ -20,12 +20,12 @@ const DATA = {
   namedList: z.array(NAMED),
 };
 
-export interface LambdaRegion {
+interface LambdaRegion {
   name: string;
   description: string;
 }
 
-export interface LambdaInstanceType {
+interface LambdaInstanceType {
   name: string;
   description: string;
   gpu_description: string;
@@ -104,7 +104,7 @@ export interface LambdaApiOptions {
   log?: (line: string) => void;
 }
 
-export const LAUNCH_PATH = '/instance-operations/launch';
+const LAUNCH_PATH = '/instance-operations/launch';
 
 export class LambdaApi {
   private readonly http: HttpClient;

@@ -41,11 +41,11 @@ export function createBody(spec: MachineSpec, p: LaunchPlacement): LaunchRequest
 }
 
 /** Launch `name`: "Must be 64 characters or fewer." (lambda.md §3). */
-export const NAME_MAX_CHARS = 64;
+const NAME_MAX_CHARS = 64;
 /** Tag values: maxLength 128; keys match ^[a-z][a-z0-9-:]+$ (lambda.md §3). */
 const TAG_VALUE_MAX_CHARS = 128;
-export const MANAGED_TAG: LambdaTag = { key: 'managed-by', value: MACHINE_LABEL };
-export const SESSION_TAG_KEY = 'gpuburst-session';
+const MANAGED_TAG: LambdaTag = { key: 'managed-by', value: MACHINE_LABEL };
+const SESSION_TAG_KEY = 'gpuburst-session';
 
 /** The spec's unique name, shortened only when Lambda's limit requires it (a hash keeps it unique). */
 export function lambdaName(name: string): string {
@@ -54,7 +54,7 @@ export function lambdaName(name: string): string {
   return `${name.slice(0, NAME_MAX_CHARS - hash.length - 1)}-${hash}`;
 }
 
-export function machineTags(sessionId: string): LambdaTag[] {
+function machineTags(sessionId: string): LambdaTag[] {
   if (sessionId.length > TAG_VALUE_MAX_CHARS) {
     throw new BadInputError(`lambda: session id is ${sessionId.length} characters; Lambda tag values hold at most ${TAG_VALUE_MAX_CHARS}`, { provider: 'lambda' });
   }

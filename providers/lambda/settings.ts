@@ -18,7 +18,7 @@ import { readSettings, settings } from '../settings';
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
 
 /** Comma-separated IPv4 networks ("0.0.0.0/0", "203.0.113.7/32", a bare IP means /32); undefined if one is not. */
-export function parseCidrs(value: string): string[] | undefined {
+function parseCidrs(value: string): string[] | undefined {
   const cidrs = value.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = cidrs.some((c) => {
     const m = CIDR.exec(c);

@@ -49,7 +49,7 @@ export function startupScript(spec: MachineSpec, storedName: string): string {
 }
 
 /** Paperspace takes fixed disk sizes (paperspace.md §3): round up to the next accepted one. */
-export function diskSizeFor(diskGb: number, sizes: number[]): number {
+function diskSizeFor(diskGb: number, sizes: number[]): number {
   const size = sizes.find((s) => s >= diskGb);
   if (size === undefined) throw new BadInputError(`paperspace: disk of ${diskGb} GB is larger than the largest accepted size (${sizes.join(', ')} GB)`, { provider: 'paperspace' });
   return size;

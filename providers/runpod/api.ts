@@ -10,7 +10,7 @@ import { shapeCheck } from '../response';
 export type Cloud = 'SECURE' | 'COMMUNITY';
 export type PodStatus = 'PROVISIONING' | 'STARTING' | 'RUNNING' | 'EXITED' | 'ERROR' | 'TERMINATED';
 export type PodAction = 'start' | 'stop' | 'restart' | 'terminate';
-export type Availability = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH';
+type Availability = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH';
 
 /** `GET /v2/catalog/gpus` item (runpod.md §2.1). Prices are per single GPU, USD per hour. */
 export interface GpuType {
@@ -26,7 +26,7 @@ export interface GpuType {
   dataCenters?: { id: string; name?: string; availability: Availability }[];
 }
 
-export interface RuntimePort {
+interface RuntimePort {
   private: number;
   public: number | null;
   type: string;

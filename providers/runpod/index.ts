@@ -7,5 +7,3 @@ import { runpodSettings } from './settings';
 export function createProvider(config: ProviderConfig): Provider {
   return new RunpodProvider(runpodSettings(config));
 }
-
-export { RunpodProvider };

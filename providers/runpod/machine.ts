@@ -17,10 +17,10 @@ import type { CreatePodRequest, Pod } from './api';
 import { gpuName, machineStatus } from './mapping';
 import type { OfferRef } from './offers';
 
-export const COMFY_PORT = 8188;
+const COMFY_PORT = 8188;
 
 /** Env marker holding the session id: RunPod has no labels, and `env` is returned by every read (runpod.md §9). */
-export const SESSION_ENV = 'GPUBURST_SESSION';
+const SESSION_ENV = 'GPUBURST_SESSION';
 /** RunPod's docs limit a pod to 50 environment variables (runpod.md §8). */
 const MAX_ENV_VARS = 50;
 
@@ -62,7 +62,7 @@ export function containerArgs(spec: Pick<MachineSpec, 'bootScript' | 'imageStart
 }
 
 /** POSIX single-quoting: the one character that needs care inside '…' is ' itself. */
-export function shellQuote(s: string): string {
+function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 

@@ -8,7 +8,7 @@ import type { Offer } from '../types';
 import type { Cloud, GpuType, SpotPrice } from './api';
 import { gpuName } from './mapping';
 
-export const CLOUDS: Cloud[] = ['SECURE', 'COMMUNITY'];
+const CLOUDS: Cloud[] = ['SECURE', 'COMMUNITY'];
 
 export interface OfferRef {
   gpuTypeId: string;

@@ -6,7 +6,7 @@ import type { ProviderConfig } from '../config';
 import { readSettings, settings } from '../settings';
 import { DEFAULT_CAPACITY_MATCH } from './mapping';
 
-export const DEFAULT_PROXY_URL = 'https://{podId}-{port}.proxy.runpod.net';
+const DEFAULT_PROXY_URL = 'https://{podId}-{port}.proxy.runpod.net';
 
 const SHAPE = {
   /** Endpoint template with {podId} and {port} (the simulator serves its proxy under its own URL). */

@@ -27,7 +27,7 @@ export interface VastOffer {
   rented?: boolean;
 }
 
-export type PortMap = Record<string, { HostIp: string; HostPort: string }[] | null>;
+type PortMap = Record<string, { HostIp: string; HostPort: string }[] | null>;
 
 export interface VastInstance {
   id: number;

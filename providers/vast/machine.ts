@@ -15,7 +15,7 @@ import type { CreateBody, VastInstance } from './api';
 import { gpuName, machineStatus } from './mapping';
 
 /** Env marker holding the session id; Vast echoes it back in `extra_env` (vast.md §9). */
-export const SESSION_ENV = 'GPUBURST_SESSION';
+const SESSION_ENV = 'GPUBURST_SESSION';
 
 /** `x-input-validation` of create_instance.yaml (vast.md §3). */
 export const VAST_LIMITS = {
@@ -92,7 +92,7 @@ export function createBody(spec: MachineSpec, opts: CreateBodyOptions): CreateBo
 }
 
 /** The boot script in a subshell (its `exit` or `set -e` cannot stop the hand-over), then the image's start. */
-export function onstartScript(bootScript: string, imageStartCommand: string): string {
+function onstartScript(bootScript: string, imageStartCommand: string): string {
   return `(\n${bootScript.trim()}\n)\nexec ${imageStartCommand.trim()}\n`;
 }
 
@@ -103,7 +103,7 @@ function endpointOf8188(inst: VastInstance, comfyPort: number): string | undefin
   return host && hostPort ? `http://${host}:${String(hostPort).trim()}` : undefined;
 }
 
-export function envOf(inst: VastInstance): Record<string, string> {
+function envOf(inst: VastInstance): Record<string, string> {
   const raw = inst.extra_env;
   if (!raw) return {};
   if (Array.isArray(raw)) return Object.fromEntries(raw.filter((p) => Array.isArray(p) && p.length >= 2).map(([k, v]) => [String(k), String(v)]));

@@ -56,7 +56,7 @@ const RUNNING_INTENT: Record<string, MachineStatus> = {
 };
 
 /** Text in `status_msg` that turns `created` into a failure ("OCI runtime create failed", docker errors). */
-export const CREATE_ERROR_PATTERN = /error|failed/i;
+const CREATE_ERROR_PATTERN = /error|failed/i;
 
 export function machineStatus(inst: Pick<VastInstance, 'actual_status' | 'intended_status' | 'status_msg'>): MachineStatus {
   const actual = inst.actual_status ?? 'null';
@@ -79,7 +79,7 @@ interface VastErrorBody {
 }
 
 /** Matchers for Vast's own wording; the `error` field is preferred, `msg` text is the fallback (vast.md §7). */
-export const ERROR_TEXT = {
+const ERROR_TEXT = {
   noSuchAsk: /no_such_ask/i,
   badKey: /invalid user key|auth_error/i,
   goneInstance: /^(not_found|no_such_instance)$/,

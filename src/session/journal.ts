@@ -9,9 +9,9 @@ import os from 'os';
 import path from 'path';
 import { readJournal, type MachineRecord, type SessionJournal } from './journal-format';
 
-export type { MachineRecord, MachineState, PromptRecord, PromptState, PulledFile, SessionJournal, SessionStatus } from './journal-format';
+export type { MachineRecord, MachineState, PromptRecord, PromptState, SessionJournal, SessionStatus } from './journal-format';
 
-export function sessionsDir(stateDir: string): string {
+function sessionsDir(stateDir: string): string {
   return path.join(stateDir, 'sessions');
 }
 

@@ -15,7 +15,7 @@ import type { TeardownOutcome } from './teardown';
 import { templateFor } from './templates';
 import { sessionTimings } from './timings';
 
-export interface MachineStatusRow {
+interface MachineStatusRow {
   name: string;
   provider: string;
   id?: string;
@@ -107,7 +107,7 @@ export async function downSession(o: DownOptions): Promise<TeardownOutcome[]> {
   return outcomes;
 }
 
-export interface SweepRow {
+interface SweepRow {
   provider: string;
   id: string;
   name: string;

@@ -20,7 +20,7 @@ import { templateFor } from './templates';
 import { SessionTimings, sessionTimings } from './timings';
 
 /** Everything about a run that is not the request: where state lives, the environment, how it talks back. */
-export interface SessionRuntime {
+interface SessionRuntime {
   stateDir: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -33,7 +33,7 @@ export interface SessionRuntime {
 }
 
 /** A request's fields (checked and defaulted by the one schema, ./request) next to the runtime. */
-export type SessionRequestInput = Pick<SessionRequest, 'batchFile'> & Partial<SessionRequest>;
+type SessionRequestInput = Pick<SessionRequest, 'batchFile'> & Partial<SessionRequest>;
 export type RunSessionOptions = SessionRequestInput & SessionRuntime;
 
 export async function runSession(o: RunSessionOptions): Promise<SessionReport> {

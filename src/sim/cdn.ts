@@ -30,7 +30,7 @@ export interface Cdn {
 const DEFAULT_BYTES = 64 * 1024;
 
 /** The stand-in file for `url`: `bytes` long, the URL's sha256 repeated, so every download of a URL is identical. */
-export function standInFile(url: string, bytes = DEFAULT_BYTES): Buffer {
+function standInFile(url: string, bytes = DEFAULT_BYTES): Buffer {
   const seed = crypto.createHash('sha256').update(url).digest();
   const body = Buffer.alloc(bytes);
   for (let i = 0; i < bytes; i += seed.length) seed.copy(body, i);

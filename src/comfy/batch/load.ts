@@ -40,7 +40,7 @@ export interface LoadedWorkflow {
   images: string[];
 }
 
-export interface LoadedModel extends ModelEntry {
+interface LoadedModel extends ModelEntry {
   folder: string;
   name: string;
 }
@@ -136,7 +136,7 @@ export function parseBatch(file: string): BatchFile {
 }
 
 /** zod issues → path errors; a union failure reports the branch the value was evidently meant for. */
-export function flattenIssues(issues: readonly core.$ZodIssue[], prefix: PropertyKey[] = []): PathError[] {
+function flattenIssues(issues: readonly core.$ZodIssue[], prefix: PropertyKey[] = []): PathError[] {
   const out: PathError[] = [];
   for (const issue of issues) {
     const at = [...prefix, ...issue.path];

@@ -41,7 +41,7 @@ export const AGENT_DECODER =
 export const AGENT_BOOT_SCRIPT = `nohup python3 -c "${AGENT_DECODER}" >>/tmp/gpuburst-agent.log 2>&1 &`;
 
 let source: string | undefined;
-export function agentSource(): string {
+function agentSource(): string {
   source ??= fs.readFileSync(path.join(__dirname, 'agent.py'), 'utf8');
   return source;
 }

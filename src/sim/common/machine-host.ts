@@ -11,7 +11,7 @@ import type { ComfyFactory, MachineHost, WatchdogLauncher } from './machine-type
 export type { ComfyFactory, ComfyStartOptions, MachineBoot, MachineHost, MachineProcess, RunningComfy, WatchdogLauncher } from './machine-types';
 
 /** Env names the auth proxies of ComfyUI images read their token from: ai-dock (WEB_TOKEN), vastai/comfyui. */
-export const IMAGE_TOKEN_VARS = ['WEB_TOKEN', 'OPEN_BUTTON_TOKEN'] as const;
+const IMAGE_TOKEN_VARS = ['WEB_TOKEN', 'OPEN_BUTTON_TOKEN'] as const;
 
 export function createMachineHost(opts: { comfy?: ComfyFactory; watchdog?: WatchdogLauncher } = {}): MachineHost {
   const comfy = opts.comfy ?? startComfySimMachine;

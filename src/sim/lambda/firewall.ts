@@ -72,7 +72,7 @@ export class FirewallStore {
  * FirewallRule beyond its schema (lambda.md §5): the network must parse as IPv4 CIDR, and port_range is required
  * except for icmp, where it is not allowed. Types, enums and lengths are the schema's (checked on create).
  */
-export function parseRules(value: unknown): SimFirewallRule[] {
+function parseRules(value: unknown): SimFirewallRule[] {
   if (!Array.isArray(value)) throw invalidParameters('rules: must be a list of firewall rules.');
   return value.map((raw, i) => {
     const rule = raw as SimFirewallRule;

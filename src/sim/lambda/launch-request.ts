@@ -21,7 +21,7 @@ export interface LaunchParams {
 }
 
 /** "cannot exceed 1MB in size" */
-export const USER_DATA_MAX_BYTES = 1024 * 1024;
+const USER_DATA_MAX_BYTES = 1024 * 1024;
 
 /** The first schema problem as Lambda words a `global/invalid-parameters` message; throws it. */
 export function checkLambdaRequest(request: string, body: unknown): void {

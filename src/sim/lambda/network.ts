@@ -14,7 +14,7 @@ export interface SimFirewallRule {
   description: string;
 }
 
-export function parseIpv4(ip: string): number | undefined {
+function parseIpv4(ip: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
   if (!m) return undefined;
   const octets = m.slice(1).map(Number);
@@ -32,7 +32,7 @@ export function parseCidr(cidr: string): { base: number; bits: number } | undefi
   return { base, bits };
 }
 
-export function cidrContains(cidr: string, ip: string): boolean {
+function cidrContains(cidr: string, ip: string): boolean {
   const net4 = parseCidr(cidr);
   const addr = parseIpv4(ip.replace(/^::ffff:/, ''));
   if (!net4 || addr === undefined) return false;

@@ -35,7 +35,7 @@ export interface PodInput {
   globalNetworking: boolean;
 }
 
-export const CUDA_VERSION = '12.8';
+const CUDA_VERSION = '12.8';
 
 export interface SimPod extends PodInput {
   id: string;

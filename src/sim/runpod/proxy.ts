@@ -9,7 +9,7 @@ import net from 'net';
 import type { Duplex } from 'stream';
 import type { SimServer } from '../common/server';
 
-export const PROXY_PREFIX = '/proxy/';
+const PROXY_PREFIX = '/proxy/';
 
 /** Loopback base URL of the service behind `{podId}-{port}`, or undefined while nothing listens there. */
 export type ProxyTarget = (podId: string, port: number) => string | undefined;

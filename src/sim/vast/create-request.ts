@@ -8,7 +8,7 @@
  */
 import { checkRequest } from '../api-schemas';
 
-export const CREATE_LIMITS = {
+const CREATE_LIMITS = {
   argsOnstartChars: 4096,
   envEntryChars: 256,
   envTotalChars: 32768,

@@ -77,7 +77,7 @@ export function storageUsdPerHour(h: VastHost, diskGb: number): number {
 }
 
 /** One host as search returns it (a representative subset of the spec's offer fields). */
-export function renderOffer(h: VastHost, inUse: number, allocatedStorageGb: number): Row {
+function renderOffer(h: VastHost, inUse: number, allocatedStorageGb: number): Row {
   const storageHour = storageUsdPerHour(h, allocatedStorageGb);
   const dphTotal = h.dph_base + storageHour;
   return {

@@ -5,7 +5,7 @@
  */
 export type Row = Record<string, unknown>;
 
-export const OPERATORS = ['eq', 'neq', 'gt', 'lt', 'gte', 'lte', 'in', 'notin'] as const;
+const OPERATORS = ['eq', 'neq', 'gt', 'lt', 'gte', 'lte', 'in', 'notin'] as const;
 type Operator = (typeof OPERATORS)[number];
 
 export interface Filter {
