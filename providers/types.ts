@@ -190,7 +190,7 @@ export interface KillSwitch {
   };
 }
 
-export interface Capability {
+interface Capability {
   supported: boolean;
   /** Why, in one sentence a user can read (with the provider's own wording where useful). */
   reason: string;

@@ -2,7 +2,7 @@
  * The command table. Each command module is loaded only when that command runs (help loads them all), so
  * `gpuburst estimate` never pays for axios, ws or Pulumi.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import type { CliContext, CommandModule } from './context';
 import { report } from './report';
 import { version } from '../../package.json';

@@ -6,7 +6,7 @@
 import http from 'http';
 import type { AddressInfo, Socket } from 'net';
 import { URL } from 'url';
-import { Fault, FaultQueue, FaultRule } from './faults';
+import { FaultQueue, FaultRule } from './faults';
 
 export interface SimRequest {
   method: string;
