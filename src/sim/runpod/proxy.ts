@@ -48,6 +48,10 @@ export function attachProxy(server: SimServer, target: ProxyTarget, opts: { time
       upstream.destroy();
     });
     upstream.on('error', () => (res.headersSent ? res.destroy() : badGateway(res)));
+    // A client gone before the exchange ended: the proxy drops its upstream request too, never leaves it half-sent.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
   });
 
