@@ -92,7 +92,7 @@ export interface MachineSpec {
   imageStartCommand?: string;
   /**
    * A provider-side timer as a last resort where one exists and works (Paperspace auto-shutdown, which stops but
-   * does not delete). Ignored elsewhere: RunPod accepts terminateAfter but never acts on it (runpod.md §3.2).
+   * does not delete). Ignored elsewhere: RunPod accepts terminateAfter but never acts on it (docs/reference/runpod.md §3.2).
    */
   maxLifetimeHours?: number;
 }

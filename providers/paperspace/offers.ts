@@ -1,5 +1,5 @@
 /**
- * Offers: v1 has no price or machine-type listing (paperspace.md §2). Each configured machine type × region is an
+ * Offers: v1 has no price or machine-type listing (docs/reference/paperspace.md §2). Each configured machine type × region is an
  * offer priced from the dated table below (GPUBURST_PAPERSPACE_PRICES overrides it), whose availability is asked live
  * via `GET /machine-availability`. Offers are `live: true` because availability is live; prices are configured.
  * This table is the only copy of Paperspace prices: the catalog (src/catalog) reads it too.
@@ -37,7 +37,7 @@ const NY2 = 'East Coast (NY2)';
 const CA1 = 'West Coast (CA1)';
 const AMS1 = 'Europe (AMS1)';
 
-/** Where each base type exists (DO docs "GPU availability by data center", paperspace.md §2); multi-GPU types follow their base. */
+/** Where each base type exists (DO docs "GPU availability by data center", docs/reference/paperspace.md §2); multi-GPU types follow their base. */
 const REGIONS_BY_BASE_TYPE: Record<string, string[]> = {
   'GPU+': [NY2, AMS1],
   P4000: [NY2, AMS1, CA1],

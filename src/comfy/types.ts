@@ -1,5 +1,5 @@
 /**
- * Shapes of ComfyUI's API as gpuburst uses them (../shared/reference/comfyui.md §1–§3). Only the fields we read
+ * Shapes of ComfyUI's API as gpuburst uses them (docs/reference/comfyui.md §1–§3). Only the fields we read
  * are typed; everything else passes through untouched.
  */
 

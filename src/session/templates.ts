@@ -1,7 +1,7 @@
 /**
  * ComfyUI machine templates: which image each provider runs and how its auth proxy takes the machine's token.
  * Both images put ComfyUI behind a proxy that accepts `Authorization: Bearer <token>` or `?token=<token>`
- * (comfyui.md §4), so ComfyUI is never reachable without the session's token. RunPod's own `runpod/comfyui`
+ * (docs/reference/comfyui.md §4), so ComfyUI is never reachable without the session's token. RunPod's own `runpod/comfyui`
  * has no auth and RunPod's proxy is public, so it is not used.
  */
 import type { CloudProviderName, PortSpec, ProviderName } from '../../providers/types';
@@ -33,7 +33,7 @@ const AI_DOCK: ComfyTemplate = {
 const VAST_COMFY: ComfyTemplate = {
   image: 'vastai/comfyui',
   tokenEnv: 'OPEN_BUTTON_TOKEN',
-  // Vast's own ComfyUI template starts the image this way from onstart (vast.md §3).
+  // Vast's own ComfyUI template starts the image this way from onstart (docs/reference/vast.md §3).
   startCommand: 'entrypoint.sh',
   comfyDir: '/workspace/ComfyUI',
   env: { ENABLE_AUTH: 'true', COMFYUI_ARGS: '--disable-auto-launch --port 18188 --preview-method none' },

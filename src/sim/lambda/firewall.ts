@@ -1,5 +1,5 @@
 /**
- * Firewall rulesets (lambda.md §5): region-scoped lists of inbound rules, attached to instances at launch, plus the
+ * Firewall rulesets (docs/reference/lambda.md §5): region-scoped lists of inbound rules, attached to instances at launch, plus the
  * account's global rules. The simulated account starts with what the reference takes as Lambda's default
  * (22/tcp and ICMP from anywhere), so ComfyUI's port is closed until a ruleset opens it.
  */
@@ -69,7 +69,7 @@ export class FirewallStore {
 }
 
 /**
- * FirewallRule beyond its schema (lambda.md §5): the network must parse as IPv4 CIDR, and port_range is required
+ * FirewallRule beyond its schema (docs/reference/lambda.md §5): the network must parse as IPv4 CIDR, and port_range is required
  * except for icmp, where it is not allowed. Types, enums and lengths are the schema's (checked on create).
  */
 function parseRules(value: unknown): SimFirewallRule[] {

@@ -1,7 +1,7 @@
 /**
  * A simulated VM's public network: its own loopback address (a random free 127.a.b.c, standing in for the public
  * IPv4) and, on ComfyUI's port, a gate that plays Lambda's inbound firewall. The gate lets a connection through
- * only when a rule allows that port from the caller's address (lambda.md §5); otherwise it drops it, as a
+ * only when a rule allows that port from the caller's address (docs/reference/lambda.md §5); otherwise it drops it, as a
  * filtered port would. The ComfyUI behind the gate listens on another port of the same address.
  */
 import net from 'net';

@@ -1,5 +1,5 @@
 /**
- * The RunPod HTTP proxy (`https://{podId}-{port}.proxy.runpod.net`, runpod.md §5) served on the simulator under
+ * The RunPod HTTP proxy (`https://{podId}-{port}.proxy.runpod.net`, docs/reference/runpod.md §5) served on the simulator under
  * `/proxy/{podId}-{port}/…`: 502 until the service listens (and for unknown pods or ports not declared `/http`),
  * HTTP forwarded as a stream, websocket upgrades (ComfyUI's `/ws`) piped through, 524 when the upstream takes
  * longer than the proxy limit (100 s by default). The proxy adds no auth: the image's token is the gate.

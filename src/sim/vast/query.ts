@@ -1,5 +1,5 @@
 /**
- * Vast's search query language (vast.md §2, search_offers.yaml): `"field": {"op": value}` with the operators
+ * Vast's search query language (docs/reference/vast.md §2, search_offers.yaml): `"field": {"op": value}` with the operators
  * eq/neq/gt/lt/gte/lte/in/notin, plus `order`, `limit`, `type` and `allocated_storage`. Also used for the v1
  * instance list's `select_filters`. A bad query is an error message, which the routes turn into a 400.
  */

@@ -1,5 +1,5 @@
 /**
- * Lifecycle, capacity, startup scripts and billing of the simulated Paperspace account (paperspace.md §4, §6, §8):
+ * Lifecycle, capacity, startup scripts and billing of the simulated Paperspace account (docs/reference/paperspace.md §4, §6, §8):
  * provisioning → ready (IP only when ready) ⇄ stopping → off; capacity failures land in `off` with an errored event;
  * compute bills in every state but `off`, storage until delete; ComfyUI answers at http://{publicIp}:{port}.
  */
