@@ -1,6 +1,9 @@
 // Two projects: the default suite (npm test) and the full fault matrix (npm run test:faults).
 const base = {
   testEnvironment: 'node',
+  // jest's 5 s default fails heavy tests (a Pulumi preview, a simulated session) on a loaded 2-core machine; the
+  // checks themselves carry their own deadlines where time matters.
+  testTimeout: 30_000,
   // Jest 30 warns about globals touched after a test file ends (timers of servers closing); nothing leaks from it.
   testEnvironmentOptions: { globalsCleanup: 'off' },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },

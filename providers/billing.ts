@@ -48,8 +48,3 @@ export const BILLING: Record<ProviderName, BillingRule> = {
     source: 'your own GPU',
   },
 };
-
-/** The table entry of a provider. */
-export function billingRule(provider: ProviderName): BillingRule {
-  return BILLING[provider];
-}

@@ -115,7 +115,7 @@ export function vmBootstrapScript(spec: MachineSpec, opts: { sshUser: string }):
     // Decode into a Docker env file readable by root only, and drop the encoded copy.
     "while IFS='=' read -r k v; do [ -n \"$k\" ] && printf '%s=%s\\n' \"$k\" \"$(printf %s \"$v\" | base64 -d)\"; done < /opt/gpuburst/env.b64 > /opt/gpuburst/container.env",
     'rm -f /opt/gpuburst/env.b64',
-    // First boot can hold the dpkg lock (unattended-upgrades); SkyPilot stops it for the same reason (lambda.md §5).
+    // First boot can hold the dpkg lock (unattended-upgrades); SkyPilot stops it for the same reason (docs/reference/lambda.md §5).
     'systemctl stop unattended-upgrades 2>/dev/null || true',
     ...installLines(opts.sshUser),
     'phase start-comfyui',

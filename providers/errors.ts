@@ -99,10 +99,6 @@ export class ProviderError extends GpuburstError {
   }
 }
 
-export function isGpuburstError(err: unknown): err is GpuburstError {
-  return err instanceof GpuburstError;
-}
-
 /** Keep only a redacted message of the cause: axios errors carry request config and headers (with keys). */
 function scrubCause(cause: unknown): Error {
   if (cause instanceof GpuburstError) return cause;

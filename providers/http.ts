@@ -5,17 +5,16 @@
  */
 import type { Readable } from 'stream';
 import { GpuburstError, ProviderError, RateLimitError, TransientError } from './errors';
-import { describeBody } from './response';
+import { describeBody, type HttpMethod } from './response';
 import { sleep } from './poll';
 import { redact, registerSecret } from './redact';
 import { parseRetryAfter, retryDelayMs } from './retry';
 import { Deadlines, WireError, discard, send, wireError } from './transport';
 import type { ProviderName } from './types';
 
-export { sleep as defaultSleep } from './poll';
 export { useDispatcher } from './transport';
 
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
+export type { HttpMethod };
 
 /** A response the provider answered with an error (status >= 300, or a 2xx body the adapter rejects). */
 export interface HttpFailure {

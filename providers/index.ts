@@ -2,23 +2,13 @@
  * Provider registry: turns a provider name plus environment into a Provider. Adapters are loaded only when asked
  * for, so `gpuburst estimate` never pays for them. Base URLs and keys come from the environment (see README).
  */
-import { AuthError, BadInputError } from './errors';
+import { AuthError } from './errors';
 import { registerSecret } from './redact';
 import { ProviderConfig, PROVIDER_ENV, settingsPrefix } from './config';
-import { Capabilities, CLOUD_PROVIDERS, CloudProviderName, Provider, ProviderName } from './types';
+import { Capabilities, CloudProviderName, Provider, ProviderName } from './types';
 
-export { PROVIDER_ENV, settingsPrefix };
-export { BILLING, billingRule } from './billing';
-export type { ProviderConfig, ProviderEnvNames } from './config';
-
-export function isProviderName(x: string): x is ProviderName {
-  return x === 'local' || (CLOUD_PROVIDERS as readonly string[]).includes(x);
-}
-
-export function parseProviderName(x: string): ProviderName {
-  if (isProviderName(x)) return x;
-  throw new BadInputError(`unknown provider "${x}"; accepted: ${[...CLOUD_PROVIDERS, 'local'].join(', ')}`);
-}
+export { PROVIDER_ENV };
+export type { ProviderConfig } from './config';
 
 /** True when the environment holds a key for this cloud. */
 export function hasKey(name: CloudProviderName, env: NodeJS.ProcessEnv = process.env): boolean {

@@ -17,12 +17,3 @@ export function redact(text: string): string {
   return out.replace(/([?&](?:api_key|token|key)=)[^&\s"']+/gi, '$1***').replace(/(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}/g, '$1***');
 }
 
-/** Deep copy of a JSON-like value with secret-looking fields and registered secrets masked. */
-export function redactValue<T>(value: T): T {
-  return JSON.parse(redact(JSON.stringify(value ?? null))) as T;
-}
-
-/** For tests. */
-export function clearSecrets(): void {
-  secrets.clear();
-}

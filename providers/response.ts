@@ -6,8 +6,10 @@
  */
 import type { z } from 'zod';
 import { GpuburstError, ProviderError, TransientError } from './errors';
-import type { HttpMethod } from './http';
 import type { ProviderName } from './types';
+
+/** The HTTP methods the client sends; declared here (not in http.ts) so response.ts and http.ts form no cycle. */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'HEAD';
 
 const HTML = /^\s*(<!doctype html|<html|<head|<body|<\?xml|<[a-z]+[\s>])/i;
 

@@ -92,7 +92,7 @@ export interface MachineSpec {
   imageStartCommand?: string;
   /**
    * A provider-side timer as a last resort where one exists and works (Paperspace auto-shutdown, which stops but
-   * does not delete). Ignored elsewhere: RunPod accepts terminateAfter but never acts on it (runpod.md §3.2).
+   * does not delete). Ignored elsewhere: RunPod accepts terminateAfter but never acts on it (docs/reference/runpod.md §3.2).
    */
   maxLifetimeHours?: number;
 }
@@ -190,7 +190,7 @@ export interface KillSwitch {
   };
 }
 
-export interface Capability {
+interface Capability {
   supported: boolean;
   /** Why, in one sentence a user can read (with the provider's own wording where useful). */
   reason: string;

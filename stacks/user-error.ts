@@ -5,8 +5,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { GpuburstError } from '../providers/errors';
 
-export type UserError = pulumi.RunError & { code: GpuburstError['code'] };
-
 export function visible(err: unknown): unknown {
   if (!(err instanceof GpuburstError)) return err;
   return Object.assign(new pulumi.RunError(err.message), { code: err.code });

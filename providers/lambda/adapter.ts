@@ -1,7 +1,7 @@
 /**
  * Lambda Cloud (on-demand VMs) as a gpuburst Provider. A machine is a VM whose cloud-init `user_data` installs
  * Docker and runs the ComfyUI image (providers/bootstrap.ts); ComfyUI is reached on the VM's public IP through a
- * firewall ruleset opened for its port. Lambda has no stop and no spot. Reference: shared/reference/lambda.md.
+ * firewall ruleset opened for its port. Lambda has no stop and no spot. Reference: docs/reference/lambda.md.
  */
 import { BILLING } from '../billing';
 import { createOnce } from '../create-once';
@@ -131,7 +131,7 @@ export class LambdaProvider implements Provider {
     const headers = { Authorization: 'Bearer ${GPUBURST_REMOTE_KEY}' };
     return {
       env: { GPUBURST_API_URL: this.settings.apiBaseUrl, GPUBURST_REMOTE_KEY: remoteKey },
-      // Lambda has no metadata service: the machine finds its own id by its unique name (lambda.md §8).
+      // Lambda has no metadata service: the machine finds its own id by its unique name (docs/reference/lambda.md §8).
       // Lambda keeps at most 64 characters of a name: look up the name it stores, not the spec's.
       lookup: { url: '${GPUBURST_API_URL}/instances', headers, listPath: 'data', nameField: 'name', idField: 'id', name: lambdaName(name) },
       terminate: {

@@ -1,5 +1,5 @@
 /**
- * Thin typed client of the Lambda Cloud API v1 (lambda.md §2–§7). Every success body is `{"data": ...}`; this file
+ * Thin typed client of the Lambda Cloud API v1 (docs/reference/lambda.md §2–§7). Every success body is `{"data": ...}`; this file
  * unwraps it. Rate limits (1 request/s, 1 launch per 12 s, §7) are enforced client-side by the shared HttpClient.
  */
 import { z } from 'zod';
@@ -7,7 +7,7 @@ import { HttpClient, HttpMethod, HttpRequest, RateRule } from '../http';
 import { shapeCheck } from '../response';
 import { translate } from './mapping';
 
-/** What the adapter reads inside each `{"data": ...}` envelope (lambda.md §2–§4); other fields pass unchecked. */
+/** What the adapter reads inside each `{"data": ...}` envelope (docs/reference/lambda.md §2–§4); other fields pass unchecked. */
 const INSTANCE = z.looseObject({ id: z.string(), status: z.string() });
 const NAMED = z.looseObject({ id: z.string(), name: z.string() });
 const DATA = {
@@ -20,12 +20,12 @@ const DATA = {
   namedList: z.array(NAMED),
 };
 
-export interface LambdaRegion {
+interface LambdaRegion {
   name: string;
   description: string;
 }
 
-export interface LambdaInstanceType {
+interface LambdaInstanceType {
   name: string;
   description: string;
   gpu_description: string;
@@ -98,13 +98,13 @@ export interface LambdaApiOptions {
   minIntervalMs: number;
   /** Lambda's limit between launches (documented: 1 per 12 s). */
   launchIntervalMs: number;
-  /** Retries of idempotent requests (SkyPilot makes 6 attempts on Lambda's 429s, lambda.md §7). */
+  /** Retries of idempotent requests (SkyPilot makes 6 attempts on Lambda's 429s, docs/reference/lambda.md §7). */
   maxRetries: number;
   retryBaseDelayMs: number;
   log?: (line: string) => void;
 }
 
-export const LAUNCH_PATH = '/instance-operations/launch';
+const LAUNCH_PATH = '/instance-operations/launch';
 
 export class LambdaApi {
   private readonly http: HttpClient;

@@ -1,6 +1,6 @@
 /**
  * How a gpuburst machine looks on Lambda: the launch request built from a MachineSpec (a VM whose `user_data` runs
- * the ComfyUI container, providers/bootstrap.ts), its name (≤ 64 chars), the tags that mark it as ours (lambda.md
+ * the ComfyUI container, providers/bootstrap.ts), its name (≤ 64 chars), the tags that mark it as ours (docs/reference/lambda.md
  * §3, §9), and the mapping of a Lambda instance onto `Machine`.
  */
 import crypto from 'crypto';
@@ -10,9 +10,9 @@ import { Machine, MACHINE_LABEL, MACHINE_NAME_PREFIX, MachineSpec } from '../typ
 import type { LambdaInstance, LambdaTag, LaunchRequest } from './api';
 import { gpuInfo, machineStatus } from './mapping';
 
-/** `user_data` "cannot exceed 1MB in size" (lambda.md §3). */
+/** `user_data` "cannot exceed 1MB in size" (docs/reference/lambda.md §3). */
 const USER_DATA_MAX_BYTES = 1024 * 1024;
-/** Lambda's images log in as `ubuntu` (lambda.md §5). */
+/** Lambda's images log in as `ubuntu` (docs/reference/lambda.md §5). */
 const SSH_USER = 'ubuntu';
 
 export interface LaunchPlacement {
@@ -40,12 +40,12 @@ export function createBody(spec: MachineSpec, p: LaunchPlacement): LaunchRequest
   return body;
 }
 
-/** Launch `name`: "Must be 64 characters or fewer." (lambda.md §3). */
-export const NAME_MAX_CHARS = 64;
-/** Tag values: maxLength 128; keys match ^[a-z][a-z0-9-:]+$ (lambda.md §3). */
+/** Launch `name`: "Must be 64 characters or fewer." (docs/reference/lambda.md §3). */
+const NAME_MAX_CHARS = 64;
+/** Tag values: maxLength 128; keys match ^[a-z][a-z0-9-:]+$ (docs/reference/lambda.md §3). */
 const TAG_VALUE_MAX_CHARS = 128;
-export const MANAGED_TAG: LambdaTag = { key: 'managed-by', value: MACHINE_LABEL };
-export const SESSION_TAG_KEY = 'gpuburst-session';
+const MANAGED_TAG: LambdaTag = { key: 'managed-by', value: MACHINE_LABEL };
+const SESSION_TAG_KEY = 'gpuburst-session';
 
 /** The spec's unique name, shortened only when Lambda's limit requires it (a hash keeps it unique). */
 export function lambdaName(name: string): string {
@@ -54,7 +54,7 @@ export function lambdaName(name: string): string {
   return `${name.slice(0, NAME_MAX_CHARS - hash.length - 1)}-${hash}`;
 }
 
-export function machineTags(sessionId: string): LambdaTag[] {
+function machineTags(sessionId: string): LambdaTag[] {
   if (sessionId.length > TAG_VALUE_MAX_CHARS) {
     throw new BadInputError(`lambda: session id is ${sessionId.length} characters; Lambda tag values hold at most ${TAG_VALUE_MAX_CHARS}`, { provider: 'lambda' });
   }
@@ -81,7 +81,7 @@ export function toMachine(instance: LambdaInstance, comfyPort: number): Machine 
     gpu: gpu?.gpu,
     gpuCount: gpu?.gpuCount,
     usdPerHour: type && status !== 'terminated' ? type.price_cents_per_hour / 100 : 0,
-    // The VM's bootstrap publishes ComfyUI (behind its token proxy) on the public IP (lambda.md §5).
+    // The VM's bootstrap publishes ComfyUI (behind its token proxy) on the public IP (docs/reference/lambda.md §5).
     endpoint: reachable && instance.ip ? `http://${instance.ip}:${comfyPort}` : undefined,
     region: instance.region?.name,
     message: messageFor(instance.status),

@@ -1,7 +1,7 @@
 /**
  * Lambda's words → gpuburst's: instance types → the GPU name table (../gpus), instance status → MachineStatus, and
  * error bodies → the typed error family. Lambda asks clients to branch on `error.code`, never on message text
- * (lambda.md §7), so translation reads the code and falls back on the HTTP status.
+ * (docs/reference/lambda.md §7), so translation reads the code and falls back on the HTTP status.
  */
 import type { HttpFailure } from '../http';
 import {
@@ -26,7 +26,7 @@ export interface GpuInfo {
 const TYPE_NAME = /^gpu_(\d+)x_([a-z0-9_]+)$/;
 
 /**
- * GPU name (the table in ../gpus), count and VRAM of an instance type `gpu_{N}x_{gpu}[_{suffix}]` (lambda.md §2);
+ * GPU name (the table in ../gpus), count and VRAM of an instance type `gpu_{N}x_{gpu}[_{suffix}]` (docs/reference/lambda.md §2);
  * undefined for CPU-only types. The description ("A100 (40 GB SXM4)") names the card and its memory; the type
  * name's token stands in when it is missing.
  */
@@ -41,7 +41,7 @@ export function gpuInfo(typeName: string, gpuDescription = '', gpus?: number): G
   return { gpu, gpuCount: gpus ?? Number(m[1]), vramGb };
 }
 
-/** `InstanceStatus` (lambda.md §4) onto the one lifecycle. `ready` is the caller's probe's verdict, never ours. */
+/** `InstanceStatus` (docs/reference/lambda.md §4) onto the one lifecycle. `ready` is the caller's probe's verdict, never ours. */
 export function machineStatus(status: string): MachineStatus {
   switch (status) {
     case 'booting':
@@ -50,7 +50,7 @@ export function machineStatus(status: string): MachineStatus {
     case 'active':
     case 'unhealthy':
       return 'running';
-    // Billing ends at the terminate request (lambda.md §6), so `terminating` is already over for us.
+    // Billing ends at the terminate request (docs/reference/lambda.md §6), so `terminating` is already over for us.
     case 'terminating':
     case 'terminated':
       return 'terminated';
@@ -68,7 +68,7 @@ interface LambdaErrorBody {
   error?: { code?: unknown; message?: unknown; suggestion?: unknown };
 }
 
-/** An edge (not API) answer that BREV treats as a temporary ban; plain text, no error envelope (lambda.md §7). */
+/** An edge (not API) answer that BREV treats as a temporary ban; plain text, no error envelope (docs/reference/lambda.md §7). */
 const TEMPORARY_BAN_TEXT = /banned you temporarily/i;
 
 export function translate(f: HttpFailure): GpuburstError {

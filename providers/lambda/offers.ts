@@ -1,5 +1,5 @@
 /**
- * Offers from `GET /instance-types` (lambda.md §2): one per instance type and region with capacity; a type sold out
+ * Offers from `GET /instance-types` (docs/reference/lambda.md §2): one per instance type and region with capacity; a type sold out
  * everywhere is still listed (not available) so estimates can show its price. An offerId is `<type>:<region>`, or
  * `<type>` alone for a sold-out type (create then takes the first region with capacity).
  */

@@ -1,6 +1,6 @@
 /**
  * Lambda-specific, and a file of its own because no other provider has it: what a launch needs to exist beforehand,
- * besides the instance itself (lambda.md §3, §5):
+ * besides the instance itself (docs/reference/lambda.md §3, §5):
  * - exactly one account SSH key by name: found, or created once (Lambda generates the pair when we send no public
  *   key; the private key it returns once is dropped: gpuburst reaches the VM over HTTP, not SSH);
  * - a firewall ruleset (per region, reused by name) that opens ComfyUI's port, because the default inbound policy
@@ -70,7 +70,7 @@ export class Prerequisites {
     try {
       await this.api.addSshKey(name, this.opts.sshPublicKey, signal);
     } catch (err) {
-      // Another gpuburst process may have added it a moment ago ("name must be unique", lambda.md §3).
+      // Another gpuburst process may have added it a moment ago ("name must be unique", docs/reference/lambda.md §3).
       if (!(err instanceof GpuburstError) || !(await existing())) throw err;
     }
     return name;

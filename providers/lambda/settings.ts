@@ -1,7 +1,7 @@
 /**
  * Lambda settings (GPUBURST_LAMBDA_<NAME>), all optional, read once through the shared reader (../settings):
  * - MIN_INTERVAL_MS (1000), LAUNCH_INTERVAL_MS (12000): Lambda's limits, 1 request/s and 1 launch per 12 s
- *   (lambda.md §7); the client spaces requests 10% wider
+ *   (docs/reference/lambda.md §7); the client spaces requests 10% wider
  * - MAX_RETRIES (5), RETRY_BASE_DELAY_MS (500): retries of reads and terminates on 429/5xx/network errors
  * - COMFY_PORT (8188): the port ComfyUI is published on and the firewall opens
  * - ALLOW_CIDR (0.0.0.0/0): comma-separated source networks allowed to reach that port; the image's token proxy
@@ -18,7 +18,7 @@ import { readSettings, settings } from '../settings';
 const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(\/(\d{1,2}))?$/;
 
 /** Comma-separated IPv4 networks ("0.0.0.0/0", "203.0.113.7/32", a bare IP means /32); undefined if one is not. */
-export function parseCidrs(value: string): string[] | undefined {
+function parseCidrs(value: string): string[] | undefined {
   const cidrs = value.split(',').map((s) => s.trim()).filter(Boolean);
   const bad = cidrs.some((c) => {
     const m = CIDR.exec(c);

@@ -1,5 +1,5 @@
 /**
- * Paperspace (DigitalOcean) Core machines through the v1 API (paperspace.md). A VM per render machine: a run-once
+ * Paperspace (DigitalOcean) Core machines through the v1 API (docs/reference/paperspace.md). A VM per render machine: a run-once
  * startup script installs and starts the ComfyUI container; the endpoint is the machine's dynamic public IP.
  * No tags exist, so the `gpuburst-` name prefix marks our machines and the name carries the session id.
  */
@@ -154,7 +154,7 @@ export class PaperspaceProvider implements Provider {
   }
 
   async listMachines({ name, signal }: ListMachinesOptions): Promise<Machine[]> {
-    // `?name=` may match exactly or by substring (paperspace.md §9) and our stored name may carry a session marker:
+    // `?name=` may match exactly or by substring (docs/reference/paperspace.md §9) and our stored name may carry a session marker:
     // list every page and filter here.
     const all = await this.api.listMachines(signal);
     return all

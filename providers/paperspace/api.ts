@@ -1,5 +1,5 @@
 /**
- * Thin typed client of the Paperspace v1 API (paperspace.md §1–§4, §6). Envelopes differ per call: get is a bare
+ * Thin typed client of the Paperspace v1 API (docs/reference/paperspace.md §1–§4, §6). Envelopes differ per call: get is a bare
  * Machine, mutations are `{data, event}`, lists are `{hasMore, items, nextPage}` followed with `?after=`.
  */
 import { z } from 'zod';
@@ -53,7 +53,7 @@ export interface MachineAction {
   event?: PsEvent;
 }
 
-/** POST /machines body; required: name, machineType, templateId, diskSize, region (paperspace.md §3). */
+/** POST /machines body; required: name, machineType, templateId, diskSize, region (docs/reference/paperspace.md §3). */
 export interface CreateMachineBody {
   name: string;
   machineType: string;
@@ -78,7 +78,7 @@ interface Page<T> {
 
 type Signal = AbortSignal | undefined;
 
-/** What the adapter reads of each answer (paperspace.md §3, §4, §6); other fields pass unchecked. */
+/** What the adapter reads of each answer (docs/reference/paperspace.md §3, §4, §6); other fields pass unchecked. */
 const MACHINE = z.looseObject({ id: z.string(), name: z.string(), state: z.string(), machineType: z.string() });
 const NAMED = z.looseObject({ id: z.string(), name: z.string() });
 const SHAPES = {
@@ -141,7 +141,7 @@ export class PaperspaceApi {
     return this.call<PsScript>({ method: 'POST', path: '/startup-scripts', body, retry: false, signal }, SHAPES.script, true);
   }
 
-  /** Exact vs substring matching of `?name=` is unknown (paperspace.md §9): callers filter the result themselves. */
+  /** Exact vs substring matching of `?name=` is unknown (docs/reference/paperspace.md §9): callers filter the result themselves. */
   listScripts(name: string | undefined, signal: Signal): Promise<PsScript[]> {
     return this.listAll<PsScript>('/startup-scripts', { name }, signal);
   }
@@ -169,7 +169,7 @@ export class PaperspaceApi {
     return res.data;
   }
 
-  /** A 2xx body holding only `{code, message}` is an error (paperspace.md §7). */
+  /** A 2xx body holding only `{code, message}` is an error (docs/reference/paperspace.md §7). */
   private errorIn(data: unknown, method: HttpMethod, path: string): GpuburstError | undefined {
     if (!isErrorBody(data)) return undefined;
     const code = (data as { code: string }).code;

@@ -1,4 +1,4 @@
-/** Paperspace (DigitalOcean) Core machines, v1 API. See ./adapter; facts from the shared reference paperspace.md. */
+/** Paperspace (DigitalOcean) Core machines, v1 API. See ./adapter; facts from the shared reference docs/reference/paperspace.md. */
 import type { ProviderConfig } from '../config';
 import { PaperspaceProvider } from './adapter';
 import { readPaperspaceSettings } from './settings';

@@ -1,5 +1,5 @@
 /**
- * gpuburst's machine ↔ Paperspace's: MachineSpec → the create body and its run-once startup script (paperspace.md
+ * gpuburst's machine ↔ Paperspace's: MachineSpec → the create body and its run-once startup script (docs/reference/paperspace.md
  * §3, §5, §8), and a Paperspace machine (+ its latest lifecycle event) → Machine. Capacity failures are asynchronous
  * (§4): create answers 200, then the machine lands in `off` and/or its create event ends in `error`.
  */
@@ -11,9 +11,9 @@ import { gpuOfMachineType, machineStatus, parseMachineName } from './mapping';
 
 /** Env var of the kill switch that names the machine; create rewrites it when Paperspace stores another name. */
 export const NAME_VAR = 'GPUBURST_MACHINE_NAME';
-/** 8-GPU A100/H100 types need NVLink enabled (SkyPilot constants, paperspace.md §2). */
+/** 8-GPU A100/H100 types need NVLink enabled (SkyPilot constants, docs/reference/paperspace.md §2). */
 const NVLINK_TYPES = /^(H100|A100-80G)x8$/;
-/** Auto-shutdown accepts 1 hour to 1 week (paperspace.md §8, [I]). */
+/** Auto-shutdown accepts 1 hour to 1 week (docs/reference/paperspace.md §8, [I]). */
 const AUTO_SHUTDOWN_HOURS = { min: 1, max: 168 };
 
 export interface CreatePlacement {
@@ -48,8 +48,8 @@ export function startupScript(spec: MachineSpec, storedName: string): string {
   return vmBootstrapScript({ ...spec, env }, { sshUser: 'paperspace' });
 }
 
-/** Paperspace takes fixed disk sizes (paperspace.md §3): round up to the next accepted one. */
-export function diskSizeFor(diskGb: number, sizes: number[]): number {
+/** Paperspace takes fixed disk sizes (docs/reference/paperspace.md §3): round up to the next accepted one. */
+function diskSizeFor(diskGb: number, sizes: number[]): number {
   const size = sizes.find((s) => s >= diskGb);
   if (size === undefined) throw new BadInputError(`paperspace: disk of ${diskGb} GB is larger than the largest accepted size (${sizes.join(', ')} GB)`, { provider: 'paperspace' });
   return size;
@@ -73,7 +73,7 @@ export function toMachine(pm: PsMachine, view: MachineView): Machine {
   const gpu = gpuOfMachineType(pm.machineType);
   const state = String(pm.state ?? '');
   let status = machineStatus(state);
-  // Ready for gpuburst needs the dynamic public IP, which exists only while the machine is on (paperspace.md §5).
+  // Ready for gpuburst needs the dynamic public IP, which exists only while the machine is on (docs/reference/paperspace.md §5).
   if (status === 'running' && !pm.publicIp) status = 'booting';
   const rate = typeof pm.usageRate === 'number' && pm.usageRate > 0 ? pm.usageRate : view.usdPerHour[pm.machineType];
   return {
@@ -85,7 +85,7 @@ export function toMachine(pm: PsMachine, view: MachineView): Machine {
     providerStatus: state,
     gpu: gpu?.gpu,
     gpuCount: gpu?.gpuCount,
-    // `off` is the only state without hourly compute fees; storage and IPs still bill (paperspace.md §6).
+    // `off` is the only state without hourly compute fees; storage and IPs still bill (docs/reference/paperspace.md §6).
     usdPerHour: status === 'stopped' ? 0 : rate,
     endpoint: status === 'running' ? `http://${pm.publicIp}:${view.comfyPort}` : undefined,
     region: pm.region,

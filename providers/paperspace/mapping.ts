@@ -1,6 +1,6 @@
 /**
  * Paperspace words → gpuburst words: machine states, machine-type labels → the GPU name table (../gpus), the name format
- * that carries the session id (Paperspace machines have no tags, paperspace.md §9), and error translation.
+ * that carries the session id (Paperspace machines have no tags, docs/reference/paperspace.md §9), and error translation.
  */
 import {
   AuthError,
@@ -17,7 +17,7 @@ import type { HttpFailure } from '../http';
 import { errorText } from '../response';
 import { MACHINE_NAME_PREFIX, MachineStatus } from '../types';
 
-/** v1 `state` enum (paperspace.md §4); case is normalized because older clients spell `serviceReady`. */
+/** v1 `state` enum (docs/reference/paperspace.md §4); case is normalized because older clients spell `serviceReady`. */
 const STATUS: Record<string, MachineStatus> = {
   provisioning: 'pending',
   starting: 'booting',
@@ -40,7 +40,7 @@ interface GpuInfo {
   vramGb: number;
 }
 
-/** Base machine-type labels (paperspace.md §2) → GPU memory, GB; the label itself names the card. */
+/** Base machine-type labels (docs/reference/paperspace.md §2) → GPU memory, GB; the label itself names the card. */
 const VRAM_GB_BY_TYPE: Record<string, number> = {
   'GPU+': 8,
   P4000: 8,
@@ -92,7 +92,7 @@ export function isOurs(stored: string): boolean {
   return stored.startsWith(MACHINE_NAME_PREFIX);
 }
 
-/** Event error texts that mean "no capacity" (legacy wording, paperspace.md §4); configurable. */
+/** Event error texts that mean "no capacity" (legacy wording, docs/reference/paperspace.md §4); configurable. */
 export const DEFAULT_CAPACITY_PATTERN = /insufficient capacity|higher than normal demand|no capacity|out of capacity/i;
 
 export interface TranslateOptions {
@@ -100,7 +100,7 @@ export interface TranslateOptions {
   keyVar?: string;
 }
 
-/** One `{code, message, details?}` body (paperspace.md §7) → the typed error family. */
+/** One `{code, message, details?}` body (docs/reference/paperspace.md §7) → the typed error family. */
 export function translate(f: HttpFailure, opts: TranslateOptions = {}): GpuburstError {
   const body = (typeof f.data === 'object' && f.data !== null ? f.data : {}) as { code?: unknown; message?: unknown };
   const code = typeof body.code === 'string' ? body.code : '';
@@ -114,13 +114,13 @@ export function translate(f: HttpFailure, opts: TranslateOptions = {}): Gpuburst
   if (f.status === 404 || code === 'NOT_FOUND') return new NotFoundError(text, init);
   if (f.status >= 500 || f.status === 408 || f.status === 499 || code === 'TIMEOUT' || code === 'INTERNAL_SERVER_ERROR') return new TransientError(text, init);
   if ((opts.capacityPattern ?? DEFAULT_CAPACITY_PATTERN).test(said)) return new CapacityError(text, init);
-  // "This machine is currently starting." is a state conflict, not bad input (paperspace.md §6).
+  // "This machine is currently starting." is a state conflict, not bad input (docs/reference/paperspace.md §6).
   if (/this machine is currently/i.test(said) || f.status === 409 || f.status === 412) return new ProviderError(text, init);
   if (f.status === 400 || f.status === 413 || f.status === 422 || code === 'BAD_REQUEST' || code === 'PARSE_ERROR') return new BadInputError(text, init);
   return new ProviderError(text, init);
 }
 
-/** The CLI treats a 2xx JSON object holding only `code` + `message` (≤ 3 keys) as an error (paperspace.md §7). */
+/** The CLI treats a 2xx JSON object holding only `code` + `message` (≤ 3 keys) as an error (docs/reference/paperspace.md §7). */
 export function isErrorBody(data: unknown): boolean {
   if (typeof data !== 'object' || data === null || Array.isArray(data)) return false;
   const o = data as Record<string, unknown>;

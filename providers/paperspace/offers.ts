@@ -1,5 +1,5 @@
 /**
- * Offers: v1 has no price or machine-type listing (paperspace.md §2). Each configured machine type × region is an
+ * Offers: v1 has no price or machine-type listing (docs/reference/paperspace.md §2). Each configured machine type × region is an
  * offer priced from the dated table below (GPUBURST_PAPERSPACE_PRICES overrides it), whose availability is asked live
  * via `GET /machine-availability`. Offers are `live: true` because availability is live; prices are configured.
  * This table is the only copy of Paperspace prices: the catalog (src/catalog) reads it too.
@@ -33,12 +33,12 @@ export const DEFAULT_USD_PER_HOUR: Record<string, number> = {
   A4000x4: 3.04,
 };
 
-export const NY2 = 'East Coast (NY2)';
-export const CA1 = 'West Coast (CA1)';
-export const AMS1 = 'Europe (AMS1)';
+const NY2 = 'East Coast (NY2)';
+const CA1 = 'West Coast (CA1)';
+const AMS1 = 'Europe (AMS1)';
 
-/** Where each base type exists (DO docs "GPU availability by data center", paperspace.md §2); multi-GPU types follow their base. */
-export const REGIONS_BY_BASE_TYPE: Record<string, string[]> = {
+/** Where each base type exists (DO docs "GPU availability by data center", docs/reference/paperspace.md §2); multi-GPU types follow their base. */
+const REGIONS_BY_BASE_TYPE: Record<string, string[]> = {
   'GPU+': [NY2, AMS1],
   P4000: [NY2, AMS1, CA1],
   P5000: [NY2, AMS1, CA1],
@@ -55,7 +55,7 @@ export const REGIONS_BY_BASE_TYPE: Record<string, string[]> = {
   H100: [NY2],
 };
 
-export function regionsOf(machineType: string): string[] {
+function regionsOf(machineType: string): string[] {
   return REGIONS_BY_BASE_TYPE[machineType.replace(/x\d+$/, '')] ?? [];
 }
 
@@ -84,7 +84,7 @@ export interface OfferSettings {
 }
 
 /** "A4000@East Coast (NY2)": machine-type labels and region names never contain '@'. */
-export function offerIdOf(machineType: string, region: string): string {
+function offerIdOf(machineType: string, region: string): string {
   return `${machineType}@${region}`;
 }
 

@@ -8,7 +8,7 @@ import { readSettings, settings } from '../settings';
 import { DEFAULT_CAPACITY_PATTERN } from './mapping';
 import { DEFAULT_USD_PER_HOUR } from './offers';
 
-// ML-in-a-Box ships the NVIDIA driver, Docker and the NVIDIA container runtime (paperspace.md §5); a plain
+// ML-in-a-Box ships the NVIDIA driver, Docker and the NVIDIA container runtime (docs/reference/paperspace.md §5); a plain
 // server template would need a driver install before `docker run --gpus all` works.
 const DEFAULT_TEMPLATE_NAME = 'Ubuntu 22.04 MLaiB';
 const DEFAULT_DISK_SIZES_GB = [50, 100, 250, 500, 1000, 2000];
@@ -28,7 +28,7 @@ const SHAPE = {
   /** OS template to boot, by name, or by id (skips the look-up). */
   TEMPLATE_NAME: settings.text(DEFAULT_TEMPLATE_NAME),
   TEMPLATE_ID: settings.text(undefined),
-  /** The OS template list was renamed over time (paperspace.md §2). */
+  /** The OS template list was renamed over time (docs/reference/paperspace.md §2). */
   TEMPLATES_PATH: settings.text('/os-templates'),
   /** Sizes create accepts; the spec's disk is rounded up to one of them. */
   DISK_SIZES_GB: settings.custom('expected comma-separated whole GB such as 50,100,250', DEFAULT_DISK_SIZES_GB, diskSizes),

@@ -1,7 +1,7 @@
 /**
  * RunPod adapter over REST v2 (GraphQL only for spot prices). Quirks, each with its reference section:
  * - No labels: every pod is named `gpuburst-…` and carries GPUBURST_SESSION in its env; listing is client-side,
- *   since v2 has no name filter (runpod.md §9).
+ *   since v2 has no name filter (docs/reference/runpod.md §9).
  * - Status RUNNING comes before the container serves anything: the endpoint is given only once `runtime` is non-null
  *   and lists port 8188, and `ready` only after the caller's probe through the HTTP proxy (§4.4, §5).
  * - Spot pods cannot be created over v2 (§1): their prices are listed, creating one is unsupported.
@@ -40,7 +40,7 @@ export const CAPABILITIES: Capabilities = {
     reason: 'RunPod can stop a pod, which releases the GPU and ends compute billing.',
     billsWhileStopped:
       'RunPod keeps billing the volume disk of a stopped pod ($0.20/GB/month, twice the running rate), and a stopped pod stays tied to its host: resuming can fail or come back with zero GPUs.',
-    // "Container disk data is cleared" on stop (runpod.md §6), and gpuburst's pods have no volume: outputs go with it.
+    // "Container disk data is cleared" on stop (docs/reference/runpod.md §6), and gpuburst's pods have no volume: outputs go with it.
     keepsOutputs: false,
   },
   interruptible: {
@@ -173,7 +173,7 @@ export class RunpodProvider implements Provider {
 
   /**
    * DELETE over v2 with the pod-scoped key RunPod injects as RUNPOD_API_KEY, never the account key: `remoteKey`
-   * is ignored. v2 rather than the preinstalled runpodctl, which calls REST v1 (retiring, runpod.md §8).
+   * is ignored. v2 rather than the preinstalled runpodctl, which calls REST v1 (retiring, docs/reference/runpod.md §8).
    */
   killSwitch(_opts: KillSwitchOptions): KillSwitch {
     return {

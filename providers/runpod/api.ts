@@ -1,6 +1,6 @@
 /**
  * Thin typed client of the RunPod API: REST v2 under `${baseUrl}/v2/...` for everything it offers, and GraphQL
- * (`${baseUrl}/graphql`) only for spot prices, which v2 lacks (runpod.md §1, §2.2). REST v1 is never used.
+ * (`${baseUrl}/graphql`) only for spot prices, which v2 lacks (docs/reference/runpod.md §1, §2.2). REST v1 is never used.
  */
 import { z } from 'zod';
 import { HttpClient, HttpFailure, HttpMethod } from '../http';
@@ -10,9 +10,9 @@ import { shapeCheck } from '../response';
 export type Cloud = 'SECURE' | 'COMMUNITY';
 export type PodStatus = 'PROVISIONING' | 'STARTING' | 'RUNNING' | 'EXITED' | 'ERROR' | 'TERMINATED';
 export type PodAction = 'start' | 'stop' | 'restart' | 'terminate';
-export type Availability = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH';
+type Availability = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH';
 
-/** `GET /v2/catalog/gpus` item (runpod.md §2.1). Prices are per single GPU, USD per hour. */
+/** `GET /v2/catalog/gpus` item (docs/reference/runpod.md §2.1). Prices are per single GPU, USD per hour. */
 export interface GpuType {
   id: string;
   name: string;
@@ -26,14 +26,14 @@ export interface GpuType {
   dataCenters?: { id: string; name?: string; availability: Availability }[];
 }
 
-export interface RuntimePort {
+interface RuntimePort {
   private: number;
   public: number | null;
   type: string;
   ip: string | null;
 }
 
-/** The v2 Pod (runpod.md §4.1). `env` is returned by reads and holds secrets: never log a pod. */
+/** The v2 Pod (docs/reference/runpod.md §4.1). `env` is returned by reads and holds secrets: never log a pod. */
 export interface Pod {
   id: string;
   name: string;
@@ -80,7 +80,7 @@ export interface SpotPrice {
 export const SPOT_PRICES_QUERY =
   'query GpuTypes { gpuTypes { id displayName memoryInGb secureCloud communityCloud secureSpotPrice communitySpotPrice } }';
 
-/** What the adapter reads of each answer; anything else is passed through unchecked (runpod.md §2.1, §4.1). */
+/** What the adapter reads of each answer; anything else is passed through unchecked (docs/reference/runpod.md §2.1, §4.1). */
 const POD = z.looseObject({ id: z.string(), name: z.string(), status: z.string() });
 const GPU_TYPE = z.looseObject({ id: z.string(), memory: z.number(), price: z.looseObject({}), maxCount: z.looseObject({}) });
 const SHAPES = {
@@ -108,7 +108,7 @@ export class RunpodApi {
     this.http = new HttpClient({
       provider: 'runpod',
       baseUrl: opts.baseUrl,
-      // One header on every surface (runpod.md §1); never the legacy `?api_key=` form.
+      // One header on every surface (docs/reference/runpod.md §1); never the legacy `?api_key=` form.
       headers: { Authorization: `Bearer ${opts.apiKey}` },
       timeoutMs: opts.timeoutMs,
       maxRetries: opts.maxRetries,

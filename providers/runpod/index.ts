@@ -1,4 +1,4 @@
-/** RunPod (REST v2; GraphQL only for spot prices). The quirks are listed in ./adapter, with runpod.md sections. */
+/** RunPod (REST v2; GraphQL only for spot prices). The quirks are listed in ./adapter, with docs/reference/runpod.md sections. */
 import type { ProviderConfig } from '../config';
 import type { Provider } from '../types';
 import { RunpodProvider } from './adapter';
@@ -7,5 +7,3 @@ import { runpodSettings } from './settings';
 export function createProvider(config: ProviderConfig): Provider {
   return new RunpodProvider(runpodSettings(config));
 }
-
-export { RunpodProvider };

@@ -1,10 +1,10 @@
 /**
- * gpuburst's machine ↔ RunPod's pod: MachineSpec → v2 `CreatePodRequest` (runpod.md §3.1) and Pod → Machine. The body carries only fields the v2 schema knows:
+ * gpuburst's machine ↔ RunPod's pod: MachineSpec → v2 `CreatePodRequest` (docs/reference/runpod.md §3.1) and Pod → Machine. The body carries only fields the v2 schema knows:
  * it sets `unevaluatedProperties: false`, so anything else is a 422.
  *
  * How the boot script runs before the image's own start: v2 `args` are the "arguments passed to the container
  * entrypoint", i.e. they replace the image's CMD and keep its ENTRYPOINT (the GraphQL `dockerArgs` did the same:
- * an empty value overrides the image's `/start.sh`, runpod.md §10 item 4). So we leave `args` unset when there is
+ * an empty value overrides the image's `/start.sh`, docs/reference/runpod.md §10 item 4). So we leave `args` unset when there is
  * no boot script, and otherwise send `bash -c '<decode and run the boot script>; exec <imageStartCommand>'`. That
  * runs as the image's CMD: directly when the image has no ENTRYPOINT, or through an entrypoint that ends in
  * `exec "$@"` (ai-dock's does). The script travels base64-encoded, so no quote or newline in it can break the
@@ -17,11 +17,11 @@ import type { CreatePodRequest, Pod } from './api';
 import { gpuName, machineStatus } from './mapping';
 import type { OfferRef } from './offers';
 
-export const COMFY_PORT = 8188;
+const COMFY_PORT = 8188;
 
-/** Env marker holding the session id: RunPod has no labels, and `env` is returned by every read (runpod.md §9). */
-export const SESSION_ENV = 'GPUBURST_SESSION';
-/** RunPod's docs limit a pod to 50 environment variables (runpod.md §8). */
+/** Env marker holding the session id: RunPod has no labels, and `env` is returned by every read (docs/reference/runpod.md §9). */
+const SESSION_ENV = 'GPUBURST_SESSION';
+/** RunPod's docs limit a pod to 50 environment variables (docs/reference/runpod.md §8). */
 const MAX_ENV_VARS = 50;
 
 export function createBody(spec: MachineSpec, offer: OfferRef): CreatePodRequest {
@@ -62,7 +62,7 @@ export function containerArgs(spec: Pick<MachineSpec, 'bootScript' | 'imageStart
 }
 
 /** POSIX single-quoting: the one character that needs care inside '…' is ' itself. */
-export function shellQuote(s: string): string {
+function shellQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -88,7 +88,7 @@ export function toMachine(pod: Pod, proxyUrl: string): Machine {
   return machine;
 }
 
-/** What getMachine returns once v2 forgets a deleted pod (404, runpod.md §7.3). */
+/** What getMachine returns once v2 forgets a deleted pod (404, docs/reference/runpod.md §7.3). */
 export function goneMachine(id: string): Machine {
   return { provider: 'runpod', id, name: '', status: 'terminated', providerStatus: 'TERMINATED' };
 }

@@ -1,6 +1,6 @@
 /**
  * RunPod's words → gpuburst's: pod status → MachineStatus, GPU type ids → the GPU name table (../gpus), and error responses
- * (v2 problem+json, GraphQL `errors`, bare text) → the typed error family (runpod.md §4, §7).
+ * (v2 problem+json, GraphQL `errors`, bare text) → the typed error family (docs/reference/runpod.md §4, §7).
  */
 import {
   AuthError,
@@ -44,7 +44,7 @@ export function gpuName(id: string, memoryGb?: number): string {
   return normalizeGpuName(id, memoryGb);
 }
 
-/** Capacity wording in each API generation (runpod.md §7.1, §7.3). Overridable with GPUBURST_RUNPOD_CAPACITY_MATCH. */
+/** Capacity wording in each API generation (docs/reference/runpod.md §7.1, §7.3). Overridable with GPUBURST_RUNPOD_CAPACITY_MATCH. */
 export const DEFAULT_CAPACITY_MATCH =
   /no longer any instances available|no instances available|could not be placed|out of capacity|not have the resources to deploy/i;
 
@@ -107,7 +107,7 @@ export function translate(f: HttpFailure, opts: TranslateOptions = {}): Gpuburst
   }
 }
 
-/** GraphQL answers client errors with HTTP 200 and an `errors` array (runpod.md §7.1). */
+/** GraphQL answers client errors with HTTP 200 and an `errors` array (docs/reference/runpod.md §7.1). */
 export function graphqlError(errors: unknown[], opts: TranslateOptions = {}): GpuburstError {
   const first = (errors[0] ?? {}) as { message?: string; extensions?: { code?: string } };
   const message = String(first.message ?? 'unknown GraphQL error').replace(/\s+/g, ' ').slice(0, 300);

@@ -1,6 +1,6 @@
 /**
  * Offers from the v2 catalog (on-demand, one per GPU type × cloud) and GraphQL spot prices (interruptible; listed
- * for the estimator, never created: v2 has no spot create, runpod.md §1). An offerId is
+ * for the estimator, never created: v2 has no spot create, docs/reference/runpod.md §1). An offerId is
  * `<gpuTypeId>|<SECURE|COMMUNITY>|<count>` with `|spot` appended for interruptible offers.
  */
 import { BadInputError } from '../errors';
@@ -8,7 +8,7 @@ import type { Offer } from '../types';
 import type { Cloud, GpuType, SpotPrice } from './api';
 import { gpuName } from './mapping';
 
-export const CLOUDS: Cloud[] = ['SECURE', 'COMMUNITY'];
+const CLOUDS: Cloud[] = ['SECURE', 'COMMUNITY'];
 
 export interface OfferRef {
   gpuTypeId: string;

@@ -6,7 +6,7 @@ import type { ProviderConfig } from '../config';
 import { readSettings, settings } from '../settings';
 import { DEFAULT_CAPACITY_MATCH } from './mapping';
 
-export const DEFAULT_PROXY_URL = 'https://{podId}-{port}.proxy.runpod.net';
+const DEFAULT_PROXY_URL = 'https://{podId}-{port}.proxy.runpod.net';
 
 const SHAPE = {
   /** Endpoint template with {podId} and {port} (the simulator serves its proxy under its own URL). */
@@ -17,7 +17,7 @@ const SHAPE = {
   MAX_RETRIES: settings.number(5, { min: 0, max: 20, integer: true }),
   /** Wait before looking up a create that failed ambiguously. */
   CREATE_SETTLE_MS: settings.number(1000),
-  /** Capacity wording in 400 details (runpod.md §7.1, §7.3). */
+  /** Capacity wording in 400 details (docs/reference/runpod.md §7.1, §7.3). */
   CAPACITY_MATCH: settings.pattern(DEFAULT_CAPACITY_MATCH),
 };
 

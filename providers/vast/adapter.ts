@@ -1,7 +1,7 @@
 /**
  * The Vast.ai adapter. Offers are asks found with `POST /bundles/`; a machine is an instance rented on an ask with
  * `PUT /asks/{id}/`, labelled with its unique name and carrying the session id in an env marker; ComfyUI is
- * reached on the host's mapped port. Reference: ../../../shared/reference/vast.md.
+ * reached on the host's mapped port. Reference: docs/reference/vast.md.
  */
 import { BILLING } from '../billing';
 import { createOnce } from '../create-once';
@@ -168,7 +168,7 @@ export class VastProvider implements Provider {
 
   /**
    * A refused create can still leave a contract behind (a bid below the minimum leaves a stopped instance whose
-   * id comes back as `new_contract`, vast.md §10.5): destroy it so nothing keeps billing storage.
+   * id comes back as `new_contract`, docs/reference/vast.md §10.5): destroy it so nothing keeps billing storage.
    */
   private async cleanUpFailedCreate(err: unknown, signal?: AbortSignal): Promise<unknown> {
     if (!(err instanceof GpuburstError) || !err.machineId || err.retryable) return err;

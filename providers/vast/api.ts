@@ -1,6 +1,6 @@
 /**
  * Thin typed client of the Vast.ai REST API (v0, plus the v1 paginated instance list). Shapes follow
- * ../../../shared/reference/vast.md; only the fields the adapter reads are typed.
+ * docs/reference/vast.md; only the fields the adapter reads are typed.
  */
 import { z } from 'zod';
 import { HttpClient, HttpFailure, HttpMethod, RateRule } from '../http';
@@ -27,7 +27,7 @@ export interface VastOffer {
   rented?: boolean;
 }
 
-export type PortMap = Record<string, { HostIp: string; HostPort: string }[] | null>;
+type PortMap = Record<string, { HostIp: string; HostPort: string }[] | null>;
 
 export interface VastInstance {
   id: number;
@@ -36,7 +36,7 @@ export interface VastInstance {
   cur_state?: string | null;
   label?: string | null;
   status_msg?: string | null;
-  /** May carry trailing whitespace (vast.md §4). */
+  /** May carry trailing whitespace (docs/reference/vast.md §4). */
   public_ipaddr?: string | null;
   /** Only present while running. */
   ports?: PortMap | null;
@@ -85,7 +85,7 @@ export interface ListPageParams {
   signal?: AbortSignal;
 }
 
-/** What the adapter reads of each answer (vast.md §2, §4); other fields pass unchecked. */
+/** What the adapter reads of each answer (docs/reference/vast.md §2, §4); other fields pass unchecked. */
 const OFFER = z.looseObject({ id: z.number(), gpu_name: z.string(), num_gpus: z.number(), gpu_ram: z.number(), dph_total: z.number() });
 const INSTANCE = z.looseObject({ id: z.number() });
 const SHAPES = {
@@ -128,14 +128,14 @@ export class VastApi {
     return res.data;
   }
 
-  /** `{"instances": {...}}`: one object under a plural key, `null` when the id is unknown (vast.md §4). */
+  /** `{"instances": {...}}`: one object under a plural key, `null` when the id is unknown (docs/reference/vast.md §4). */
   async showInstance(id: number, signal?: AbortSignal): Promise<VastInstance | null> {
     const path = `/instances/${id}/`;
     const res = await this.v0.request<{ instances?: VastInstance | null }>({ method: 'GET', path, query: { owner: 'me' }, signal, check: shape('GET', path, SHAPES.show) });
     return res.data.instances ?? null;
   }
 
-  /** One page (max 25) of `GET /api/v1/instances/`; query values are JSON strings (vast.md §4). */
+  /** One page (max 25) of `GET /api/v1/instances/`; query values are JSON strings (docs/reference/vast.md §4). */
   async listInstancesPage(p: ListPageParams): Promise<InstancePage> {
     const res = await this.v1.request<InstancePage>({
       method: 'GET',

@@ -11,5 +11,3 @@ export function createProvider(config: ProviderConfig): Provider {
   const api = createVastApi(settings, (f) => translate(f, settings.minIntervalSeconds));
   return new VastProvider(api, settings);
 }
-
-export { VastProvider } from './adapter';

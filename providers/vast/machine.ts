@@ -1,11 +1,11 @@
 /**
- * gpuburst's machine ↔ Vast's instance. MachineSpec → the body of `PUT /asks/{id}/` (vast.md §3), checked against Vast's input limits so a spec that
+ * gpuburst's machine ↔ Vast's instance. MachineSpec → the body of `PUT /asks/{id}/` (docs/reference/vast.md §3), checked against Vast's input limits so a spec that
  * cannot fit fails here with a clear message instead of being cut short on the machine.
  *
  * How ComfyUI and the boot script both run: the image's own start is what runs ComfyUI behind its auth proxy.
  * - No boot script: `runtype: "args"` keeps the image's ENTRYPOINT and CMD untouched.
  * - A boot script: Vast runs `onstart` only under its own entrypoint (ssh/jupyter runtypes), which replaces the
- *   image's (vast.md §3 "Runtype semantics", §10.4). So `onstart` runs the boot script, then hands over to the
+ *   image's (docs/reference/vast.md §3 "Runtype semantics", §10.4). So `onstart` runs the boot script, then hands over to the
  *   image's start command, as Vast's own ComfyUI template does (`onstart: entrypoint.sh`). That needs
  *   `spec.imageStartCommand`; without it we refuse rather than start a machine whose ComfyUI never comes up.
  */
@@ -14,10 +14,10 @@ import type { Machine, MachineSpec } from '../types';
 import type { CreateBody, VastInstance } from './api';
 import { gpuName, machineStatus } from './mapping';
 
-/** Env marker holding the session id; Vast echoes it back in `extra_env` (vast.md §9). */
-export const SESSION_ENV = 'GPUBURST_SESSION';
+/** Env marker holding the session id; Vast echoes it back in `extra_env` (docs/reference/vast.md §9). */
+const SESSION_ENV = 'GPUBURST_SESSION';
 
-/** `x-input-validation` of create_instance.yaml (vast.md §3). */
+/** `x-input-validation` of create_instance.yaml (docs/reference/vast.md §3). */
 export const VAST_LIMITS = {
   imageChars: 1024,
   /** args + args_str + onstart together. */
@@ -46,7 +46,7 @@ export function createBody(spec: MachineSpec, opts: CreateBodyOptions): CreateBo
   if (!spec.image || spec.image.length > VAST_LIMITS.imageChars) throw fail(`the image name must be 1–${VAST_LIMITS.imageChars} characters`);
 
   const env: Record<string, string> = {};
-  // Port mappings are keys of the env dict (vast.md §3 "env format").
+  // Port mappings are keys of the env dict (docs/reference/vast.md §3 "env format").
   for (const p of spec.ports) env[`-p ${p.port}:${p.port}`] = '1';
   for (const [k, v] of Object.entries(spec.env)) {
     if (k.startsWith('-')) throw fail(`env name "${k}" looks like a docker flag; only plain variable names are accepted`);
@@ -85,25 +85,25 @@ export function createBody(spec: MachineSpec, opts: CreateBodyOptions): CreateBo
     if (opts.bidUsdPerHour < VAST_LIMITS.minBidUsd || opts.bidUsdPerHour > VAST_LIMITS.maxBidUsd) {
       throw fail(`bid ${opts.bidUsdPerHour} $/h is outside Vast's ${VAST_LIMITS.minBidUsd}–${VAST_LIMITS.maxBidUsd}`);
     }
-    // A price makes the rental interruptible (vast.md §3).
+    // A price makes the rental interruptible (docs/reference/vast.md §3).
     body.price = opts.bidUsdPerHour;
   }
   return body;
 }
 
 /** The boot script in a subshell (its `exit` or `set -e` cannot stop the hand-over), then the image's start. */
-export function onstartScript(bootScript: string, imageStartCommand: string): string {
+function onstartScript(bootScript: string, imageStartCommand: string): string {
   return `(\n${bootScript.trim()}\n)\nexec ${imageStartCommand.trim()}\n`;
 }
 
-/** ComfyUI base URL: `http://{public_ipaddr.trim()}:{ports["8188/tcp"][0].HostPort}` (vast.md §5). */
+/** ComfyUI base URL: `http://{public_ipaddr.trim()}:{ports["8188/tcp"][0].HostPort}` (docs/reference/vast.md §5). */
 function endpointOf8188(inst: VastInstance, comfyPort: number): string | undefined {
   const host = inst.public_ipaddr?.trim();
   const hostPort = inst.ports?.[`${comfyPort}/tcp`]?.[0]?.HostPort;
   return host && hostPort ? `http://${host}:${String(hostPort).trim()}` : undefined;
 }
 
-export function envOf(inst: VastInstance): Record<string, string> {
+function envOf(inst: VastInstance): Record<string, string> {
   const raw = inst.extra_env;
   if (!raw) return {};
   if (Array.isArray(raw)) return Object.fromEntries(raw.filter((p) => Array.isArray(p) && p.length >= 2).map(([k, v]) => [String(k), String(v)]));
@@ -123,7 +123,7 @@ export function toMachine(inst: VastInstance, comfyPort: number): Machine {
     providerStatus: inst.actual_status ?? 'provisioning',
     gpu: inst.gpu_name ? gpuName(inst.gpu_name, inst.gpu_ram) : undefined,
     gpuCount: inst.num_gpus,
-    // Stopped instances still pay for their disk (vast.md §6).
+    // Stopped instances still pay for their disk (docs/reference/vast.md §6).
     usdPerHour: stopped ? storageUsdPerHour : inst.dph_total,
     endpoint: status === 'running' ? endpointOf8188(inst, comfyPort) : undefined,
     region: inst.geolocation?.trim() || undefined,

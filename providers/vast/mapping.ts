@@ -1,6 +1,6 @@
 /**
  * Vast words → gpuburst words: `actual_status` → MachineStatus, `gpu_name` → the GPU name table (../gpus), error
- * responses → the typed error family. Reference: vast.md §2 (names), §4 (lifecycle), §7 (errors, rate limits).
+ * responses → the typed error family. Reference: docs/reference/vast.md §2 (names), §4 (lifecycle), §7 (errors, rate limits).
  */
 import { AuthError, BadInputError, CapacityError, GpuburstError, NotFoundError, ProviderError, RateLimitError, TransientError } from '../errors';
 import type { HttpFailure } from '../http';
@@ -12,7 +12,7 @@ import { DEFAULT_MIN_INTERVAL_SECONDS, VastEndpoint } from './settings';
 
 /**
  * Vast `gpu_name` spellings that differ from the table's names ("A100 SXM4", "RTX 6000Ada", "Tesla V100": spaces, no
- * vendor, sometimes no memory size, vast.md §2). Only used to widen a search; reading a name needs no list.
+ * vendor, sometimes no memory size, docs/reference/vast.md §2). Only used to widen a search; reading a name needs no list.
  */
 const VAST_SPELLINGS = [
   'A100 PCIE', 'A100 SXM4', 'A100 SXM', 'A100X', 'A800 PCIE', 'H100 SXM', 'H100 PCIE', 'H100 NVL', 'H200 NVL',
@@ -56,7 +56,7 @@ const RUNNING_INTENT: Record<string, MachineStatus> = {
 };
 
 /** Text in `status_msg` that turns `created` into a failure ("OCI runtime create failed", docker errors). */
-export const CREATE_ERROR_PATTERN = /error|failed/i;
+const CREATE_ERROR_PATTERN = /error|failed/i;
 
 export function machineStatus(inst: Pick<VastInstance, 'actual_status' | 'intended_status' | 'status_msg'>): MachineStatus {
   const actual = inst.actual_status ?? 'null';
@@ -78,8 +78,8 @@ interface VastErrorBody {
   new_contract?: number;
 }
 
-/** Matchers for Vast's own wording; the `error` field is preferred, `msg` text is the fallback (vast.md §7). */
-export const ERROR_TEXT = {
+/** Matchers for Vast's own wording; the `error` field is preferred, `msg` text is the fallback (docs/reference/vast.md §7). */
+const ERROR_TEXT = {
   noSuchAsk: /no_such_ask/i,
   badKey: /invalid user key|auth_error/i,
   goneInstance: /^(not_found|no_such_instance)$/,

@@ -1,5 +1,5 @@
 /**
- * Offer search: our filters → Vast's query language (`POST /bundles/`, vast.md §2), and Vast offers → `Offer`.
+ * Offer search: our filters → Vast's query language (`POST /bundles/`, docs/reference/vast.md §2), and Vast offers → `Offer`.
  * One ask yields an on-demand offer (`dph_total`) and an interruptible one (`min_bid`): every Vast ask can be
  * rented either way, as gpuhunt reads it. The offer id carries the ask id and, for a bid, the price to bid.
  */
@@ -33,7 +33,7 @@ export function buildOfferQuery(opts: ListOffersOptions, s: VastSettings): Offer
     rentable: { eq: true },
     rented: { eq: false },
     external: { eq: false },
-    // ComfyUI is reached on a directly mapped port (vast.md §5).
+    // ComfyUI is reached on a directly mapped port (docs/reference/vast.md §5).
     direct_port_count: { gte: 1 },
   };
   if (s.minReliability > 0) q.reliability = { gte: s.minReliability };
@@ -41,7 +41,7 @@ export function buildOfferQuery(opts: ListOffersOptions, s: VastSettings): Offer
   // A host driver older than the image's CUDA major version cannot start the container (reference §1.5 item 2).
   q.cuda_max_good = { gte: minHostCuda('vast') };
   if (opts.gpu) q.gpu_name = { in: vastNamesFor(opts.gpu) };
-  // Memory is in MB; the official CLI multiplies GB by 1000 (vast.md §2).
+  // Memory is in MB; the official CLI multiplies GB by 1000 (docs/reference/vast.md §2).
   if (opts.minVramGb !== undefined) q.gpu_ram = { gte: opts.minVramGb * 1000 };
   if (opts.gpuCount !== undefined) q.num_gpus = { eq: opts.gpuCount };
   if (opts.maxUsdPerHour !== undefined && opts.interruptible === false) q.dph_total = { lte: opts.maxUsdPerHour };
@@ -63,7 +63,7 @@ export function toOffers(raw: VastOffer[], opts: ListOffersOptions): Offer[] {
       region: o.geolocation?.trim() || 'unknown',
       available: o.rentable !== false && o.rented !== true,
       live: true,
-      // Vast's spec says MB/s, its own templates treat it as Mbps (vast.md §2); passed on as reported.
+      // Vast's spec says MB/s, its own templates treat it as Mbps (docs/reference/vast.md §2); passed on as reported.
       downloadMbps: o.inet_down,
     };
     if (opts.interruptible !== true && o.dph_total > 0) {

@@ -1,17 +1,17 @@
 /**
  * Everything about Vast that can change without a code change: URLs, per-endpoint pacing, offer filters, retry
- * counts, read once through the shared reader (../settings) from GPUBURST_VAST_<NAME>. Reference: vast.md §1, §2, §7.
+ * counts, read once through the shared reader (../settings) from GPUBURST_VAST_<NAME>. Reference: docs/reference/vast.md §1, §2, §7.
  */
 import { z } from 'zod';
 import type { ProviderConfig } from '../config';
 import { BadInputError } from '../errors';
 import { readSettings, settings } from '../settings';
 
-/** The endpoints Vast rate-limits separately ("per endpoint and per identity", vast.md §7). */
+/** The endpoints Vast rate-limits separately ("per endpoint and per identity", docs/reference/vast.md §7). */
 export type VastEndpoint = 'search' | 'create' | 'show' | 'manage' | 'destroy' | 'list';
 
 /**
- * Minimum seconds between two calls of one endpoint, from the specs' `x-rate-limit` (vast.md §7; search is
+ * Minimum seconds between two calls of one endpoint, from the specs' `x-rate-limit` (docs/reference/vast.md §7; search is
  * "10 per minute", list is `show_instances.yaml` threshold 1.0). Vast sends no Retry-After, so we pace ourselves.
  */
 export const DEFAULT_MIN_INTERVAL_SECONDS: Record<VastEndpoint, number> = {
@@ -52,10 +52,10 @@ const SHAPE = {
   /** Disk (GB) the offer prices include (`allocated_storage`); ComfyUI templates use ~40 GB. */
   OFFER_DISK_GB: settings.number(40, { min: 1 }),
   OFFER_LIMIT: settings.number(64, { min: 1, integer: true }),
-  /** Host download floor (`inet_down`), 0 to leave out: slow hosts can pull an image for hours (vast.md §10.2). */
+  /** Host download floor (`inet_down`), 0 to leave out: slow hosts can pull an image for hours (docs/reference/vast.md §10.2). */
   MIN_INET_DOWN: settings.number(100),
   MIN_RELIABILITY: settings.number(0.95, { min: 0, max: 1 }),
-  /** Runtype when a boot script must run: one whose (Vast) entrypoint runs `onstart` (vast.md §3). */
+  /** Runtype when a boot script must run: one whose (Vast) entrypoint runs `onstart` (docs/reference/vast.md §3). */
   BOOT_RUNTYPE: settings.text('ssh'),
 };
 

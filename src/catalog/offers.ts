@@ -5,7 +5,7 @@ import { canonicalGpu } from './gpu-names';
 import type { Catalog, CatalogProvider } from './schema';
 
 /** A subscription month, for turning usdPerMonth into usdPerHour. */
-export const HOURS_PER_MONTH = 30 * 24;
+const HOURS_PER_MONTH = 30 * 24;
 
 export interface PricedOffer {
   provider: CatalogProvider;

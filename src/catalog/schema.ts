@@ -102,7 +102,4 @@ export const catalogSchema = z.object({
 
 export type Catalog = z.output<typeof catalogSchema>;
 export type ProviderTerms = z.output<typeof providerTerms>;
-export type BillingRule = z.output<typeof billingRule>;
-export type GpuInfo = z.output<typeof gpuInfo>;
-export type CatalogOfferRow = z.output<typeof offerRow>;
 export type ThroughputRow = z.output<typeof throughputRow>;

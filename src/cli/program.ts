@@ -2,7 +2,7 @@
  * The command table. Each command module is loaded only when that command runs (help loads them all), so
  * `gpuburst estimate` never pays for axios, ws or Pulumi.
  */
-import { Command, CommanderError } from 'commander';
+import { Command } from 'commander';
 import type { CliContext, CommandModule } from './context';
 import { report } from './report';
 import { version } from '../../package.json';
@@ -13,7 +13,7 @@ interface Entry {
   load: () => CommandModule;
 }
 
-export const COMMANDS: Entry[] = [
+const COMMANDS: Entry[] = [
   { name: 'estimate', summary: 'time, cost and $/image of a batch on every offer and on your local RTX 3060', load: () => require('./commands/estimate') },
   { name: 'offers', summary: 'GPU offers: live from providers with a key, else the bundled catalog', load: () => require('./commands/offers') },
   { name: 'run', summary: 'run a batch on a rented GPU (or local ComfyUI) and always tear the machine down', load: () => require('./commands/run') },
@@ -61,5 +61,3 @@ export function buildProgram(ctx: CliContext, argv: string[], outcome: { exitCod
   }
   return program;
 }
-
-export { CommanderError };

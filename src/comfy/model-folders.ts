@@ -48,7 +48,7 @@ export const MODEL_FOLDERS = [
   'model_patches', 'audio_encoders',
 ] as const;
 
-export const LEGACY_FOLDERS: Record<string, string> = { clip: 'text_encoders', unet: 'diffusion_models', t2i_adapter: 'controlnet' };
+const LEGACY_FOLDERS: Record<string, string> = { clip: 'text_encoders', unet: 'diffusion_models', t2i_adapter: 'controlnet' };
 
 /** ComfyUI's folder for a user-given name (legacy `clip`/`unet` mapped), or undefined when unknown. */
 export function canonicalFolder(name: string): string | undefined {

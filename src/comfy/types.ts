@@ -1,12 +1,9 @@
 /**
- * Shapes of ComfyUI's API as gpuburst uses them (../shared/reference/comfyui.md §1–§3). Only the fields we read
+ * Shapes of ComfyUI's API as gpuburst uses them (docs/reference/comfyui.md §1–§3). Only the fields we read
  * are typed; everything else passes through untouched.
  */
 
-/** `[source_node_id, output_slot]`: a link between nodes in an API-format prompt (§3.1). */
-export type Link = [string, number];
-
-export interface ApiNode {
+interface ApiNode {
   class_type: string;
   inputs: Record<string, unknown>;
   _meta?: { title?: string };
@@ -41,7 +38,7 @@ export interface OutputFile {
   type: 'output' | 'temp' | 'input' | string;
 }
 
-export interface HistoryStatus {
+interface HistoryStatus {
   status_str: 'success' | 'error';
   completed: boolean;
   messages: [string, Record<string, unknown>][];

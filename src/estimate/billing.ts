@@ -4,7 +4,7 @@
  */
 export const SECONDS_PER_HOUR = 3600;
 /** Storage is priced per GB-month; providers bill a 30-day month. */
-export const SECONDS_PER_MONTH = 30 * 24 * SECONDS_PER_HOUR;
+const SECONDS_PER_MONTH = 30 * 24 * SECONDS_PER_HOUR;
 
 export interface IncrementRule {
   /** Usage is rounded up to a multiple of this. */

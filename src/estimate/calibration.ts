@@ -33,8 +33,8 @@ import { BadInputError } from '../../providers/errors';
 import { gpuKey } from '../catalog/gpu-names';
 import type { Precision } from './throughput';
 
-export const CALIBRATION_FILE = path.join('.gpuburst', 'calibration.json');
-export const CALIBRATION_VERSION = 2;
+const CALIBRATION_FILE = path.join('.gpuburst', 'calibration.json');
+const CALIBRATION_VERSION = 2;
 
 const settingsShape = {
   steps: z.number().int().positive(),
@@ -60,7 +60,7 @@ const entrySchema = z.object({
 const fileSchema = z.object({ version: z.literal(CALIBRATION_VERSION), entries: z.array(entrySchema) });
 
 export type CalibrationEntry = z.output<typeof entrySchema>;
-export type CalibrationKind = CalibrationEntry['kind'];
+type CalibrationKind = CalibrationEntry['kind'];
 
 export interface CalibrationFile {
   path: string;

@@ -10,7 +10,7 @@ import { CalibrationEntry, MeasuredSettings, writeCalibrationEntry } from './cal
 import { getProfile, MODEL_FREE, profileOfModelFile, throughputProfile } from './profiles';
 
 /** Fewer prompts than this are one slow start, not a speed. */
-export const MIN_MEASURED_IMAGES = 3;
+const MIN_MEASURED_IMAGES = 3;
 
 /** A ComfyUI API-format prompt, as much of it as is read here. */
 export type PromptNodes = Record<string, { class_type: string; inputs: Record<string, unknown> }>;
@@ -53,7 +53,7 @@ export function modelFilesOf(prompts: readonly PromptNodes[]): string[] {
 }
 
 /** Why this run is not a measurement, or undefined when it is one. */
-export function refusal(m: Measurement): string | undefined {
+function refusal(m: Measurement): string | undefined {
   if (m.simulated) return 'a simulated run';
   if ((m.provider === 'local') !== (m.kind === 'local')) return `kind ${m.kind} does not match provider ${m.provider}`;
   if (m.kind === 'cloud' && m.endpoint && isLoopback(m.endpoint)) return `a cloud machine answering on this computer (${hostOf(m.endpoint)}) is a simulator`;

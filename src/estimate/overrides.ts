@@ -65,7 +65,7 @@ export function parseSpeedOverride(spec: string, knownGpus: readonly string[]): 
   return { ...target, secondsPerImage: n, spec };
 }
 
-export function selects(selector: RowSelector, row: { provider: string; gpu: string }): boolean {
+function selects(selector: RowSelector, row: { provider: string; gpu: string }): boolean {
   return (selector.provider === undefined || selector.provider === row.provider) && (selector.gpus === undefined || selector.gpus.includes(row.gpu));
 }
 

@@ -4,7 +4,7 @@
  * Time per image = fixed overhead (text encode, VAE decode, save) + steps x seconds per step. The catalog gives
  * end-to-end figures (overhead included) for three throughput models (sd15, sdxl, flux-dev); `overheadShare` says how
  * much of such a figure at `referenceSteps` is overhead, which fixes the split. Few-step profiles reuse their base's
- * rows with a per-step cost factor. [V] / [I] tags follow ../shared/reference/throughput-and-prices.md.
+ * rows with a per-step cost factor. [V] / [I] tags follow docs/reference/throughput-and-prices.md.
  */
 import { BadInputError } from '../../providers/errors';
 

@@ -38,7 +38,7 @@ export function compareRows(a: EstimateRow, b: EstimateRow): number {
 const byCost = compareRows;
 const byTime = (a: EstimateRow, b: EstimateRow) => a.totalSeconds - b.totalSeconds || a.costUsd - b.costUsd;
 
-export function pick(row: EstimateRow): Pick {
+function pick(row: EstimateRow): Pick {
   const { provider, gpu, variant, interruptible, offerId, costUsd, totalSeconds, usdPerImage } = row;
   return { provider, gpu, ...(variant ? { variant } : {}), interruptible, offerId, costUsd, totalSeconds, usdPerImage };
 }

@@ -43,7 +43,7 @@ function modelFreeShape(prompts: ExpandedPrompt[]): Batch {
 }
 
 /** From a checkpoint file name: "sd_xl_base_1.0.safetensors" → sdxl, "flux1-schnell" → flux-schnell, else sd15. */
-export function guessProfile(checkpoint: string): string {
+function guessProfile(checkpoint: string): string {
   const c = checkpoint.toLowerCase();
   if (c.includes('flux')) return c.includes('schnell') ? 'flux-schnell' : 'flux-dev';
   if (c.includes('turbo')) return 'sd-turbo';

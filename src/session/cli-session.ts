@@ -11,6 +11,7 @@ import type { SessionRequest } from './request';
 import { runSession } from './session';
 import type { SessionTimings } from './timings';
 
+/** @public bench/session-common.js loads it from dist/ here. */
 export { SIMULATED_TIMINGS } from './timings';
 
 export interface CliRuntime {

@@ -15,7 +15,7 @@ import { ProviderPool } from './pool';
 import { allSessions } from './state-dir';
 import { templateFor } from './templates';
 
-export interface MachineStatusRow {
+interface MachineStatusRow {
   name: string;
   provider: string;
   id?: string;

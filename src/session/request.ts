@@ -43,7 +43,7 @@ const minutes = z.preprocess(decimal(false), z.number({ error: ACCEPTED.minutes 
 const flag = z.preprocess(boolean, z.boolean({ error: ACCEPTED.bool }));
 const absolute = (what: string) => z.string({ error: what }).trim().min(1, { error: what }).refine((p) => path.isAbsolute(p), { error: what });
 
-export const SessionRequestSchema = z.object({
+const SessionRequestSchema = z.object({
   batchFile: absolute(ACCEPTED.batchFile),
   /** `auto`: the cheapest estimate across the clouds with a key. */
   provider: z.enum(REQUEST_PROVIDERS, { error: ACCEPTED.provider }).default('auto'),
@@ -77,7 +77,7 @@ export type RawRequest = Partial<Record<RequestField, unknown>>;
 /** How the user names a field where the values came from: `--heartbeat-minutes`, `gpuburst:heartbeatMinutes`. */
 export type FieldNames = (field: RequestField) => string;
 
-export const REQUEST_FIELDS = Object.keys(SessionRequestSchema.shape) as RequestField[];
+const REQUEST_FIELDS = Object.keys(SessionRequestSchema.shape) as RequestField[];
 const plainNames: FieldNames = (field) => field;
 
 /** Checks and defaults `raw` (unknown keys are ignored); throws one BadInputError line naming the first bad value. */

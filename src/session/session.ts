@@ -25,7 +25,7 @@ import { registerSession } from './state-dir';
 import { SessionTimings, sessionTimings } from './timings';
 
 /** Everything about a run that is not the request: where state lives, the environment, how it talks back. */
-export interface SessionRuntime {
+interface SessionRuntime {
   stateDir: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -38,7 +38,7 @@ export interface SessionRuntime {
 }
 
 /** A request's fields (checked and defaulted by the one schema, ./request) next to the runtime. */
-export type SessionRequestInput = Pick<SessionRequest, 'batchFile'> & Partial<SessionRequest>;
+type SessionRequestInput = Pick<SessionRequest, 'batchFile'> & Partial<SessionRequest>;
 export type RunSessionOptions = SessionRequestInput & SessionRuntime;
 
 export async function runSession(o: RunSessionOptions): Promise<SessionReport> {

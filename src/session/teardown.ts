@@ -11,7 +11,7 @@ import type { Journal, MachineRecord } from './journal';
 import type { ProviderPool } from './pool';
 import { templateFor } from './templates';
 
-export type TeardownResult = 'terminated' | 'stopped' | 'left-running' | 'released' | 'not-created' | 'unconfirmed';
+type TeardownResult = 'terminated' | 'stopped' | 'left-running' | 'released' | 'not-created' | 'unconfirmed';
 
 export interface TeardownOutcome {
   name: string;

@@ -1,7 +1,7 @@
 /**
  * ComfyUI machine templates: which image each provider runs and how its auth proxy takes the machine's token.
  * Both images put ComfyUI behind a proxy that accepts `Authorization: Bearer <token>` or `?token=<token>`
- * (comfyui.md §4), so ComfyUI is never reachable without the session's token. RunPod's own `runpod/comfyui`
+ * (docs/reference/comfyui.md §4), so ComfyUI is never reachable without the session's token. RunPod's own `runpod/comfyui`
  * has no auth and RunPod's proxy is public, so it is not used.
  */
 import { IMAGE_PINS } from '../../providers/images';
@@ -38,7 +38,7 @@ export const VAST_PORTAL_CONFIG = 'localhost:8188:18188:/:ComfyUI';
 const VAST_COMFY: ComfyTemplate = {
   image: IMAGE_PINS.vast[0].image,
   tokenEnv: 'OPEN_BUTTON_TOKEN',
-  // Vast's own ComfyUI template starts the image this way from onstart (vast.md §3).
+  // Vast's own ComfyUI template starts the image this way from onstart (docs/reference/vast.md §3).
   startCommand: 'entrypoint.sh',
   comfyDir: '/workspace/ComfyUI',
   // The image starts ComfyUI and fronts it with its token proxy only for apps named in PORTAL_CONFIG, and sets no

@@ -29,7 +29,7 @@ export const DEFAULT_TIMINGS: SessionTimings = {
   stallSeconds: 20 * 60,
 };
 
-/** A simulated world answers in milliseconds; waiting like for a real cloud would only slow a simulated run down. */
+/** A simulated world answers in milliseconds; waiting like for a real cloud would only slow a simulated run down. @public (bench/ reads it from dist/). */
 export const SIMULATED_TIMINGS: Partial<SessionTimings> = { readyTimeoutSeconds: 120, modelsTimeoutSeconds: 120, pollSeconds: 0.25, heartbeatMs: 1000, agentPollSeconds: 1, confirmSeconds: 30, stallSeconds: 120 };
 
 /**
@@ -44,7 +44,7 @@ export function sessionTimings(o: { env: NodeJS.ProcessEnv; simulated?: boolean;
  * `GPUBURST_SESSION_TIMINGS` (JSON, e.g. `{"pollSeconds":0.1}`): shorter waits for a CLI pointed at simulators
  * (the fault matrix kills and resumes real `gpuburst` processes). Unknown names or non-positive numbers are refused.
  */
-export function timingsFromEnv(env: NodeJS.ProcessEnv): Partial<SessionTimings> {
+function timingsFromEnv(env: NodeJS.ProcessEnv): Partial<SessionTimings> {
   const raw = env.GPUBURST_SESSION_TIMINGS?.trim();
   if (!raw) return {};
   let parsed: unknown;

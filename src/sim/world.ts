@@ -96,7 +96,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
 
 /**
  * Machines keep their disk across a stop and start, as on Vast and Paperspace. A RunPod pod keeps only its volume
- * ("Container disk data is cleared", runpod.md §6) and gpuburst's pods have none, so a restarted pod starts empty.
+ * ("Container disk data is cleared", docs/reference/runpod.md §6) and gpuburst's pods have none, so a restarted pod starts empty.
  */
 function withDisks(inner: MachineHost, machineDisk: (id: string) => string): MachineHost {
   const booted = new Set<string>();

@@ -1,7 +1,7 @@
 /**
  * What the dynamic providers' methods use when they run in Pulumi's provider host. All of it is serialized into
  * state with each provider, so it holds only plain data and functions that load what they need at run time: no
- * client, no key, no session module is captured (see ../../../shared/reference/pulumi.md §1.2–1.3).
+ * client, no key, no session module is captured (see docs/reference/pulumi.md §1.2–1.3).
  */
 import type * as Steps from '../../src/session/steps';
 import { PROVIDER_ENV } from '../../providers/index';

@@ -19,7 +19,7 @@ export function findCanary(text: string | Buffer | Uint8Array): string | undefin
   return mask(s.slice(Math.max(0, at - 60), at + CANARY_MARKER.length + 60));
 }
 
-export function mask(s: string): string {
+function mask(s: string): string {
   return s.split(CANARY_MARKER).map((part, i) => (i === 0 ? part : part.replace(/^[0-9A-Za-z]*/, '…'))).join(`${CANARY_MARKER}`).replace(/\s+/g, ' ');
 }
 

@@ -1,7 +1,7 @@
 /**
- * Bad input where a real process matters: the CLI runs as its own node process (the TypeScript sources through
- * ./support/ts-require.js, no build needed), with a pipe for stdin (not a terminal), against the simulated world in
- * this process. The process exit status, stdout and stderr are what a shell script would see.
+ * Bad input where a real process matters: the CLI runs as its own node process (the built dist/, rebuilt first when
+ * a source is newer, as npm test does; transpiling the sources in every child cost ~5 s per run), with a pipe for
+ * stdin (not a terminal), against the simulated world in this process. The process exit status, stdout and stderr are what a shell script would see.
  */
 import { spawn } from 'child_process';
 import fs from 'fs';
@@ -11,13 +11,15 @@ import { EXIT } from '../../src/cli/exit-codes';
 import { simKey } from '../../src/sim/common/test-keys';
 import { startWorld, World } from '../../src/sim/world';
 import { findCanary } from '../canary/scan';
+import { ensureBuilt } from '../stacks/support/build';
 import { batch, workspace } from './support/cli';
 
 const ROOT = path.join(__dirname, '..', '..');
 let world: World;
 beforeAll(async () => {
+  await ensureBuilt();
   world = await startWorld({ providers: ['runpod', 'lambda'], timings: { provisionMs: 50, bootMs: 100, comfyStartMs: 50, stopMs: 50 } });
-});
+}, 180_000); // a rebuild (a source newer than dist/) takes a while on 2 cores
 afterAll(async () => {
   await world.close();
 });
@@ -26,7 +28,7 @@ const machines = () => world.sims.reduce((n, s) => n + s.state().machines.length
 
 function gpuburst(args: string[], cwd: string, env: Record<string, string>): Promise<{ status: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['-r', path.join(__dirname, 'support', 'ts-require.js'), path.join(ROOT, 'src', 'cli', 'index.ts'), ...args], {
+    const child = spawn(process.execPath, [path.join(ROOT, 'dist', 'src', 'cli', 'index.js'), ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? '', ...env },
       stdio: ['pipe', 'pipe', 'pipe'],

@@ -1,6 +1,6 @@
 /**
  * Predicted end-to-end it/s (20 steps, fp16, batch 1, base resolution) must sit inside the public benchmark ranges of
- * ../shared/reference/throughput-and-prices.md for every catalog GPU that has a measurement. The ranges are the
+ * docs/reference/throughput-and-prices.md for every catalog GPU that has a measurement. The ranges are the
  * reference's figures, cited per row; a GPU without a public figure for a model is listed as such.
  */
 import { loadCatalog } from '../../src/catalog/load';

@@ -6,7 +6,7 @@ import { barChart } from './chart';
 import { formatDuration, seconds, times, usd, usdPerHour } from './format';
 import { table } from './table';
 
-export interface EstimateView {
+interface EstimateView {
   /** `file` and `prompts` when the batch came from a batch file. */
   batch: Batch & { title: string; file?: string; prompts?: number };
   catalogDate: string;
@@ -42,11 +42,12 @@ function flags(r: EstimateRow): string {
 }
 
 /** The first `top` rows, plus the local row wherever it sits (it is the reference). */
-export function shownRows(rows: EstimateRow[], top: number): EstimateRow[] {
+function shownRows(rows: EstimateRow[], top: number): EstimateRow[] {
   if (!top || rows.length <= top) return rows;
   return rows.filter((r, i) => i < top || r.provider === 'local');
 }
 
+/** @public (loaded lazily by commands/estimate.ts). */
 export function renderEstimate(v: EstimateView): string {
   const b = v.batch;
   const out: string[] = [];

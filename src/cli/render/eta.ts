@@ -5,8 +5,8 @@
 import { formatDuration } from '../../estimate/duration';
 
 /** Finished prompts (done or failed) needed before a rate means anything; the first one also carries model load. */
-export const MIN_FINISHED_FOR_ETA = 3;
-export const ETA_UNKNOWN = 'estimating…';
+const MIN_FINISHED_FOR_ETA = 3;
+const ETA_UNKNOWN = 'estimating…';
 
 export interface EtaInput {
   /** Prompts finished (done + failed) now, and when the clock started. */

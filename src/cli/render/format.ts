@@ -2,7 +2,7 @@
 import { formatUsd, formatUsdPerHour } from '../../estimate/money';
 
 export { formatDuration } from '../../estimate/duration';
-export { formatUsd, formatUsdPair } from '../../estimate/money';
+export { formatUsdPair } from '../../estimate/money';
 
 /** Money in tables, lines and status: the one formatter ("$0.0041", "$0.41", "$1,234.50"). */
 export const usd = (x: number): string => formatUsd(x);

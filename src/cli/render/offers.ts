@@ -3,7 +3,7 @@ import type { PricedOffer } from '../../catalog/offers';
 import { usdPerHour } from './format';
 import { table } from './table';
 
-/** The table; live-read failures are warning lines on stderr (the command's), not part of it. */
+/** The table; live-read failures are warning lines on stderr (the command's), not part of it. @public (loaded lazily by commands/offers.ts). */
 export function renderOffers(offers: PricedOffer[], catalogDate: string): string {
   const out = [
     table(

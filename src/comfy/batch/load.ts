@@ -46,7 +46,7 @@ export interface LoadedWorkflow {
   packs?: Map<string, string>;
 }
 
-export interface LoadedModel extends ModelEntry {
+interface LoadedModel extends ModelEntry {
   folder: string;
   name: string;
   /** The URL names no file (Civitai `/api/download/models/128713`): the machine takes the name the server gives. */
@@ -163,7 +163,7 @@ export function parseBatch(file: string): BatchFile {
 }
 
 /** zod issues → path errors; a union failure reports the branch the value was evidently meant for. */
-export function flattenIssues(issues: readonly core.$ZodIssue[], prefix: PropertyKey[] = []): PathError[] {
+function flattenIssues(issues: readonly core.$ZodIssue[], prefix: PropertyKey[] = []): PathError[] {
   const out: PathError[] = [];
   for (const issue of issues) {
     const at = [...prefix, ...issue.path];

@@ -28,7 +28,7 @@ const safeRelative = text('must be a file name').refine((s) => !s.startsWith('/'
   error: 'must be a plain relative name (no "..", no absolute path, "/" only between folders)',
 });
 
-export const ModelSchema = z
+const ModelSchema = z
   .object({
     /** Where the machine downloads the file from (Hugging Face, Civitai, …). */
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
@@ -51,7 +51,7 @@ export const ModelSchema = z
 const SeedMode = z.enum(['random', 'increment', 'list'], { error: 'must be random, increment or list' });
 
 /** `random` (default), `increment`, a list of seeds, or `{mode, start, values}`. */
-export const SeedsSchema = z.union(
+const SeedsSchema = z.union(
   [
     SeedMode,
     z.array(z.number({ error: 'seeds must be integers' }).int({ error: 'seeds must be integers' }).nonnegative({ error: 'seeds must be ≥ 0' })).min(1, { error: 'needs at least one seed' }),
@@ -67,7 +67,7 @@ export const SeedsSchema = z.union(
   { error: 'must be random, increment, a list of seeds, or {mode, start, values}' },
 );
 
-export const SubstitutionSchema = z.union(
+const SubstitutionSchema = z.union(
   [
     /** Replace this text in every text input of the workflow, one prompt per value. */
     z.object({ find: text('must be the text to replace'), values: z.array(z.string({ error: 'values must be strings' }), { error: 'must be a list of strings' }).min(1, { error: 'needs at least one value' }) }).strict(),
@@ -83,7 +83,7 @@ export const SubstitutionSchema = z.union(
   { error: 'must be {find, values} or {node, input, values}' },
 );
 
-export const WorkflowEntrySchema = z
+const WorkflowEntrySchema = z
   .object({
     /** API- or UI-format JSON, relative to the batch file. */
     path: text('must be the path of a workflow JSON file'),

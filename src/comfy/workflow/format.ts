@@ -17,12 +17,12 @@ export interface UiWorkflow {
   [key: string]: unknown;
 }
 
-export function isUiWorkflow(x: unknown): x is UiWorkflow {
+function isUiWorkflow(x: unknown): x is UiWorkflow {
   return isObject(x) && Array.isArray(x.nodes) && Array.isArray(x.links);
 }
 
 /** Every value a node object with a string `class_type` and an `inputs` object. */
-export function isApiPrompt(x: unknown): x is ApiPrompt {
+function isApiPrompt(x: unknown): x is ApiPrompt {
   if (!isObject(x) || Object.keys(x).length === 0) return false;
   return Object.values(x).every((n) => isObject(n) && typeof n.class_type === 'string' && isObject(n.inputs));
 }

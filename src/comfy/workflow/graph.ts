@@ -16,7 +16,7 @@ export interface GNode {
   widgets_values: unknown;
 }
 
-export interface GLink {
+interface GLink {
   id: string;
   originId: string;
   originSlot: number;

@@ -20,7 +20,7 @@ type Inner = Raw & { index: number; id: string; inputs: Raw[]; outputs: unknown[
 type DefLink = [number | null, number, number, number, unknown, string];
 type OuterLink = { id: unknown; origin: unknown; originSlot: number; target: unknown; targetSlot: number; type: unknown };
 
-export function hasGroupNodes(wf: UiWorkflow): boolean {
+function hasGroupNodes(wf: UiWorkflow): boolean {
   return wf.nodes.some((n) => isObject(n) && GROUP_TYPE.test(String(n.type)));
 }
 

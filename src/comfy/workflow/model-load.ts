@@ -9,7 +9,7 @@ import type { ApiPrompt } from '../types';
 import { modelFolderOf } from '../model-folders';
 import { isObject } from './format';
 
-export type ProfileName = 'sd15' | 'sdxl' | 'sd-turbo' | 'lcm' | 'flux-dev' | 'flux-schnell';
+type ProfileName = 'sd15' | 'sdxl' | 'sd-turbo' | 'lcm' | 'flux-dev' | 'flux-schnell';
 
 export type PromptModel =
   | { loads: 'none' }
@@ -36,7 +36,7 @@ export function promptModel(prompt: ApiPrompt): PromptModel {
 }
 
 /** From file names: positive evidence only, so an unknown family gives undefined rather than a wrong profile. */
-export function guessProfile(file: string, loras: string[] = []): ProfileName | undefined {
+function guessProfile(file: string, loras: string[] = []): ProfileName | undefined {
   const f = file.toLowerCase().replace(/\\/g, '/');
   if (f.includes('flux')) return f.includes('schnell') ? 'flux-schnell' : f.includes('dev') ? 'flux-dev' : undefined;
   if (/turbo/.test(f)) return /xl/.test(f) ? undefined : 'sd-turbo';

@@ -5,7 +5,6 @@
  * commands that convert or validate load it (never `estimate`).
  */
 import { BadInputError } from '../../../providers/errors';
-import type { ComfyClient } from '../client';
 import type { InputSpec, NodeInfo, ObjectInfo } from '../types';
 import { isObject, readJsonFile } from './format';
 
@@ -36,10 +35,6 @@ export function readObjectInfoFile(file: string): ObjectInfo {
     throw new BadInputError(`${file}: not an object_info file (expected the JSON of ComfyUI's GET /object_info)`);
   }
   return json as ObjectInfo;
-}
-
-export async function fetchObjectInfo(client: ComfyClient): Promise<ObjectInfo> {
-  return client.objectInfo();
 }
 
 /** Every input spec of a node, required first, in the server's declared order. */

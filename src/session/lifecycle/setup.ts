@@ -47,7 +47,7 @@ export function agentSettings(r: SessionRequest, plan: MachinePlan, offer: Offer
  * The provider's kill switch where its capabilities allow one: always with a machine-scoped key, with an account key
  * only when the user lets it go to the machine (`remoteKey`). Undefined: the machine cannot end itself.
  */
-export function killSwitchFor(provider: Provider, name: string, remoteKey: boolean, accountKey: () => string | undefined): KillSwitch | undefined {
+function killSwitchFor(provider: Provider, name: string, remoteKey: boolean, accountKey: () => string | undefined): KillSwitch | undefined {
   const via = provider.capabilities().selfTerminate.via;
   if (via === 'machine-scoped-key') return provider.killSwitch({ name });
   if (via === 'account-key' && remoteKey) return provider.killSwitch({ name, remoteKey: accountKey() });

@@ -3,10 +3,19 @@
  * assertions and the faults a client must survive.
  */
 import http from 'http';
-import type { FaultRule } from '../common/faults';
-import type { ComfySim } from './index';
+import type { FaultQueue, FaultRule } from '../common/faults';
+import type { App } from './app';
 
-export async function handleAdmin(sim: ComfySim, method: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** What the admin routes need of a simulator; declared here so admin.ts does not import index.ts (no cycle). */
+export interface AdminTarget {
+  app?: App;
+  readonly faults: FaultQueue;
+  readonly dirs: { input: string; output: string };
+  crash(opts?: { restartAfterMs?: number }): Promise<void>;
+  addModel(folder: string, name: string): void;
+}
+
+export async function handleAdmin(sim: AdminTarget, method: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const chunks: Buffer[] = [];
   for await (const c of req) chunks.push(c as Buffer);
   let body: Record<string, unknown> = {};
@@ -48,7 +57,7 @@ export async function handleAdmin(sim: ComfySim, method: string, url: URL, req: 
   res.writeHead(404, { 'content-type': 'text/plain' }).end('unknown simulator route');
 }
 
-export function simState(sim: ComfySim) {
+function simState(sim: AdminTarget) {
   const app = sim.app;
   return {
     up: Boolean(app),

@@ -9,7 +9,7 @@ import type { IncomingMessage } from 'http';
 import type { Duplex } from 'stream';
 import WebSocket, { WebSocketServer } from 'ws';
 
-export const SERVER_FEATURES = { supports_preview_metadata: true, max_upload_size: 104857600 };
+const SERVER_FEATURES = { supports_preview_metadata: true, max_upload_size: 104857600 };
 
 export class Hub {
   readonly sockets = new Map<string, WebSocket>();

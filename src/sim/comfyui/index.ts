@@ -84,7 +84,14 @@ export class ComfySim {
 
   async start(): Promise<string> {
     this.boot();
-    const server = http.createServer((req, res) => void this.dispatch(req, res));
+    const server = http.createServer((req, res) => {
+      this.dispatch(req, res).catch((err: unknown) => {
+        // A client gone halfway through its body (a killed CLI, a proxy giving up) is dropped, as aiohttp does;
+        // anything else is a simulator bug and stays loud.
+        if (!req.complete) return void req.socket.destroy();
+        throw err;
+      });
+    });
     server.on('connection', (s) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));

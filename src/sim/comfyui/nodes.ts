@@ -41,7 +41,7 @@ export function modelFiles(modelsDir: string, folder: string): string[] {
   return out.sort();
 }
 
-export function inputImages(inputDir: string): string[] {
+function inputImages(inputDir: string): string[] {
   try {
     return fs
       .readdirSync(inputDir, { withFileTypes: true })

@@ -12,7 +12,7 @@ export interface HistoryRecord {
   meta: Record<string, unknown>;
 }
 
-export const MAXIMUM_HISTORY_SIZE = 10000;
+const MAXIMUM_HISTORY_SIZE = 10000;
 
 export class PromptQueue {
   /** Heap order, as `/queue` shows it (not sorted). */

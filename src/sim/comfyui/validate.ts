@@ -12,7 +12,7 @@ export interface NodeDef {
   output_node: boolean;
 }
 
-export interface ValidationError {
+interface ValidationError {
   type: string;
   message: string;
   details: string;

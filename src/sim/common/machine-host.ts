@@ -12,7 +12,7 @@ import type { ComfyFactory, MachineHost, MachineProcess, WatchdogLauncher } from
 export type { ComfyFactory, ComfyStartOptions, MachineBoot, MachineHost, MachineProcess, RunningComfy, WatchdogLauncher } from './machine-types';
 
 /** Env names the auth proxies of ComfyUI images read their token from: ai-dock (WEB_TOKEN), vastai/comfyui. */
-export const IMAGE_TOKEN_VARS = ['WEB_TOKEN', 'OPEN_BUTTON_TOKEN'] as const;
+const IMAGE_TOKEN_VARS = ['WEB_TOKEN', 'OPEN_BUTTON_TOKEN'] as const;
 
 /** ai-dock's workspace sync before ComfyUI starts, shortened to simulator speed ("a few seconds"). */
 export const AI_DOCK_SYNC_MS = 300;

@@ -6,7 +6,7 @@
 import http from 'http';
 import type { AddressInfo, Socket } from 'net';
 import { URL } from 'url';
-import { Fault, FaultQueue, FaultRule } from './faults';
+import { FaultQueue, FaultRule } from './faults';
 
 export interface SimRequest {
   method: string;
@@ -231,7 +231,7 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
-export function sleep(ms: number): Promise<void> {
+function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
@@ -241,5 +241,3 @@ export function bearerToken(headers: http.IncomingHttpHeaders): string | undefin
   const m = typeof h === 'string' ? /^Bearer\s+(.+)$/i.exec(h.trim()) : null;
   return m ? m[1].trim() : undefined;
 }
-
-export type { Fault, FaultRule };

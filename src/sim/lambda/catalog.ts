@@ -1,6 +1,6 @@
 /**
- * The simulated account's catalog: regions (lambda.md §2, BREV's table) and instance types with the shape of
- * `InstanceType`. Prices follow the SkyPilot catalog v7 and 2026 figures in throughput-and-prices.md §3c; they
+ * The simulated account's catalog: regions (docs/reference/lambda.md §2, BREV's table) and instance types with the shape of
+ * `InstanceType`. Prices follow the SkyPilot catalog v7 and 2026 figures in docs/reference/throughput-and-prices.md §3c; they
  * are sample data, not a price source. Each type lists the regions where it starts with free capacity.
  */
 export interface SimRegion {
@@ -28,7 +28,7 @@ export const REGIONS: SimRegion[] = [
   { name: 'asia-northeast-1', description: 'Osaka, Japan' },
 ];
 
-/** Firewall rules "do not apply to the us-south-1 region" (lambda.md §5): every port of a VM there is reachable. */
+/** Firewall rules "do not apply to the us-south-1 region" (docs/reference/lambda.md §5): every port of a VM there is reachable. */
 export const NO_FIREWALL_REGIONS = new Set(['us-south-1']);
 
 type Entry = [name: string, description: string, gpuDescription: string, cents: number, specs: [vcpus: number, memGib: number, diskGib: number, gpus: number], regions: string[]];
@@ -42,7 +42,7 @@ const ENTRIES: Entry[] = [
   ['gpu_1x_gh200', '1x GH200 (96 GB)', 'GH200 (96 GB)', 149, [64, 432, 4096, 1], ['us-east-3']],
   ['gpu_8x_a100_80gb_sxm4', '8x A100 (80 GB SXM4)', 'A100 (80 GB SXM4)', 1432, [240, 1800, 19560, 8], ['us-west-3']],
   ['gpu_1x_h100_pcie', '1x H100 (80 GB PCIe)', 'H100 (80 GB PCIe)', 329, [26, 200, 1000, 1], ['us-west-3', 'europe-central-1']],
-  // The scarcest type: sold out everywhere until a test or user adds capacity (lambda.md §10.1).
+  // The scarcest type: sold out everywhere until a test or user adds capacity (docs/reference/lambda.md §10.1).
   ['gpu_8x_h100_sxm5', '8x H100 (80 GB SXM5)', 'H100 (80 GB SXM5)', 3192, [208, 1800, 24780, 8], []],
 ];
 

@@ -1,6 +1,6 @@
 /**
  * Lambda's error envelope `{"error":{"code","message","suggestion"?}}` with the codes and default texts of the
- * v1.10.0 spec (lambda.md §7). Handlers throw `LambdaApiError`; the router turns it into the response.
+ * v1.10.0 spec (docs/reference/lambda.md §7). Handlers throw `LambdaApiError`; the router turns it into the response.
  */
 import type { SimResponse } from '../common/server';
 
@@ -34,7 +34,7 @@ export const insufficientCapacity = (regionsWithCapacity: string[]) =>
     400,
     'instance-operations/launch/insufficient-capacity',
     'Not enough capacity to fulfill launch request.',
-    // Where the region list really sits (message or suggestion) is unverified (lambda.md §7, open question 3).
+    // Where the region list really sits (message or suggestion) is unverified (docs/reference/lambda.md §7, open question 3).
     regionsWithCapacity.length ? `Regions with capacity available: ${regionsWithCapacity.join(', ')}` : 'Try again later or choose another instance type.',
   );
 
@@ -44,6 +44,6 @@ export const rulesetNotFound = () =>
 export const rulesetInUse = () =>
   new LambdaApiError(400, 'firewall-rulesets/firewall-ruleset-in-use', 'Firewall ruleset is in use by one or more instances.', 'Terminate all instances that are using the ruleset before deleting it.');
 
-/** The 429 body is not documented (lambda.md §7, open question 3); the envelope is kept for consistency. */
+/** The 429 body is not documented (docs/reference/lambda.md §7, open question 3); the envelope is kept for consistency. */
 export const rateLimited = (what: string) =>
   new LambdaApiError(429, 'global/rate-limit-exceeded', `Too many requests: ${what}.`, 'Slow down and try again.');

@@ -1,5 +1,5 @@
 /**
- * Firewall rulesets (lambda.md §5): region-scoped lists of inbound rules, attached to instances at launch, plus the
+ * Firewall rulesets (docs/reference/lambda.md §5): region-scoped lists of inbound rules, attached to instances at launch, plus the
  * account's global rules. The simulated account starts with what the reference takes as Lambda's default
  * (22/tcp and ICMP from anywhere), so ComfyUI's port is closed until a ruleset opens it.
  */
@@ -69,10 +69,10 @@ export class FirewallStore {
 }
 
 /**
- * FirewallRule beyond its schema (lambda.md §5): the network must parse as IPv4 CIDR, and port_range is required
+ * FirewallRule beyond its schema (docs/reference/lambda.md §5): the network must parse as IPv4 CIDR, and port_range is required
  * except for icmp, where it is not allowed. Types, enums and lengths are the schema's (checked on create).
  */
-export function parseRules(value: unknown): SimFirewallRule[] {
+function parseRules(value: unknown): SimFirewallRule[] {
   if (!Array.isArray(value)) throw invalidParameters('rules: must be a list of firewall rules.');
   return value.map((raw, i) => {
     const rule = raw as SimFirewallRule;

@@ -1,5 +1,5 @@
 /**
- * The simulated instances and their lifecycle (lambda.md §4, §6, §11):
+ * The simulated instances and their lifecycle (docs/reference/lambda.md §4, §6, §11):
  *   booting (no ip) → active (ip, billing starts; the bootstrap's ComfyUI comes up a moment later)
  *   → terminating (on the terminate request: billing and the VM stop) → gone from every listing; `GET` → 404.
  * Billing: per started minute from `active` until the terminate request. Terminated instances stay in `/_sim/state`.

@@ -1,5 +1,5 @@
 /**
- * Lambda Cloud API simulator (written from shared/reference/lambda.md §2–§7 and §11). A stateful loopback server
+ * Lambda Cloud API simulator (written from docs/reference/lambda.md §2–§7 and §11). A stateful loopback server
  * under `/api/v1`, with the account rate limits, capacity per (type, region), firewall rulesets that decide whether
  * a VM's ComfyUI port is reachable, and per-minute billing from `active` until terminate.
  *
@@ -28,7 +28,7 @@ export interface LambdaSimOptions extends SimOptions {
   initialSlots?: number;
 }
 
-/** Compute is billed per started minute (lambda.md §6; the rounding is an assumption). */
+/** Compute is billed per started minute (docs/reference/lambda.md §6; the rounding is an assumption). */
 const perStartedMinute = (seconds: number) => Math.ceil(seconds / 60) * 60;
 
 export async function start(opts: LambdaSimOptions = {}): Promise<ProviderSim> {

@@ -1,4 +1,4 @@
-/** The `Instance` object as Lambda returns it (lambda.md §4, the OAS restart example). */
+/** The `Instance` object as Lambda returns it (docs/reference/lambda.md §4, the OAS restart example). */
 import type { SimInstance } from './fleet';
 
 type Action = { available: boolean; reason_code?: string; reason_description?: string };

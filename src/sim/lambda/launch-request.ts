@@ -1,6 +1,6 @@
 /**
  * Checks of `InstanceLaunchRequest` against Lambda's own OpenAPI (v1.10.0, validated by ajv from the snapshot in
- * ../api-schemas), plus the rules the API states outside the schema (lambda.md §3): exactly one SSH key, at most one
+ * ../api-schemas), plus the rules the API states outside the schema (docs/reference/lambda.md §3): exactly one SSH key, at most one
  * instance per request ("Requested too many instances."), `user_data` of at most 1 MB. The schema does not forbid
  * extra fields (the spec's own example still sends `quantity`), so unknown fields pass. Lookups (region, type, key,
  * rulesets, capacity) happen in the route.
@@ -21,7 +21,7 @@ export interface LaunchParams {
 }
 
 /** "cannot exceed 1MB in size" */
-export const USER_DATA_MAX_BYTES = 1024 * 1024;
+const USER_DATA_MAX_BYTES = 1024 * 1024;
 
 /** The first schema problem as Lambda words a `global/invalid-parameters` message; throws it. */
 export function checkLambdaRequest(request: string, body: unknown): void {

@@ -1,7 +1,7 @@
 /**
  * A simulated VM's public network: its own loopback address (a random free 127.a.b.c, standing in for the public
  * IPv4) and, on ComfyUI's port, a gate that plays Lambda's inbound firewall. The gate lets a connection through
- * only when a rule allows that port from the caller's address (lambda.md §5); otherwise it drops it, as a
+ * only when a rule allows that port from the caller's address (docs/reference/lambda.md §5); otherwise it drops it, as a
  * filtered port would. The ComfyUI behind the gate listens on another port of the same address.
  */
 import net from 'net';
@@ -14,7 +14,7 @@ export interface SimFirewallRule {
   description: string;
 }
 
-export function parseIpv4(ip: string): number | undefined {
+function parseIpv4(ip: string): number | undefined {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
   if (!m) return undefined;
   const octets = m.slice(1).map(Number);
@@ -32,7 +32,7 @@ export function parseCidr(cidr: string): { base: number; bits: number } | undefi
   return { base, bits };
 }
 
-export function cidrContains(cidr: string, ip: string): boolean {
+function cidrContains(cidr: string, ip: string): boolean {
   const net4 = parseCidr(cidr);
   const addr = parseIpv4(ip.replace(/^::ffff:/, ''));
   if (!net4 || addr === undefined) return false;

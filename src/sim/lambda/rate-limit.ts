@@ -1,7 +1,7 @@
 /**
  * "Requests to the API are generally limited to one request per second. Requests to the
  * /instance-operations/launch endpoint are limited to one request per 12 seconds, or five requests per minute."
- * (lambda.md §7). Modelled as minimum spacing between accepted requests of the account; refused requests do not
+ * (docs/reference/lambda.md §7). Modelled as minimum spacing between accepted requests of the account; refused requests do not
  * count, so a client that backs off gets through. 0 disables a limit.
  */
 import { rateLimited } from './errors';

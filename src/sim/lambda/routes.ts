@@ -1,5 +1,5 @@
 /**
- * The API surface of the Lambda simulator under `/api/v1` (lambda.md §2–§7): auth (Bearer, or Basic as curl -u
+ * The API surface of the Lambda simulator under `/api/v1` (docs/reference/lambda.md §2–§7): auth (Bearer, or Basic as curl -u
  * sends it), the account rate limit, `{"data": ...}` on success and the error envelope otherwise.
  */
 import type http from 'http';
@@ -97,7 +97,7 @@ async function guarded(ctx: RouteContext, req: SimRequest, run: () => Promise<Si
 function launch(ctx: RouteContext, body: Record<string, unknown>): { instance_ids: string[] } {
   const p = parseLaunch(body);
   const region = regionByName(p.regionName);
-  // BREV sees unknown regions as invalid-parameters "... Region ... does not exist" (lambda.md §7).
+  // BREV sees unknown regions as invalid-parameters "... Region ... does not exist" (docs/reference/lambda.md §7).
   if (!region) throw invalidParameters(`Region ${p.regionName} does not exist.`);
   const type = INSTANCE_TYPES.find((t) => t.name === p.typeName);
   if (!type) throw invalidParameters(`Instance type ${p.typeName} does not exist.`);
@@ -120,7 +120,7 @@ function objectBody(req: SimRequest): Record<string, unknown> {
   return body as Record<string, unknown>;
 }
 
-/** Bearer <key>; Basic base64("<key>:") as curl -u sends it; Basic <key> as the spec also allows (lambda.md §1). */
+/** Bearer <key>; Basic base64("<key>:") as curl -u sends it; Basic <key> as the spec also allows (docs/reference/lambda.md §1). */
 function authorized(headers: http.IncomingHttpHeaders, keys: Set<string>): boolean {
   const m = /^(Bearer|Basic)\s+(\S+)$/i.exec(String(headers.authorization ?? '').trim());
   if (!m) return false;

@@ -1,5 +1,5 @@
 /**
- * Account SSH keys (lambda.md §3 "Prerequisites"): names 1–64 characters and unique; without `public_key` the API
+ * Account SSH keys (docs/reference/lambda.md §3 "Prerequisites"): names 1–64 characters and unique; without `public_key` the API
  * generates a pair and returns the private key once. The generated pair here is random text of the right shape,
  * not a usable key: nothing in the simulator speaks SSH.
  */
@@ -27,7 +27,7 @@ export class SshKeyStore {
   add(body: Record<string, unknown>): SimSshKey & { private_key?: string } {
     checkLambdaRequest('addSshKey', body);
     const { name, public_key: publicKey } = body as { name: string; public_key?: string };
-    // BREV matches this text when a name is taken (lambda.md §3); the code is not documented.
+    // BREV matches this text when a name is taken (docs/reference/lambda.md §3); the code is not documented.
     if (this.hasName(name)) throw invalidParameters('SSH key name must be unique.');
     const key: SimSshKey = { id: crypto.randomBytes(16).toString('hex'), name, public_key: publicKey ?? `ssh-ed25519 ${crypto.randomBytes(51).toString('base64')} ${name}` };
     this.keys.set(key.id, key);

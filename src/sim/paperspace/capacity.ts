@@ -1,6 +1,6 @@
 /**
  * Capacity of the simulated account per machine type and region, and its admin route. Defaults follow the DO
- * availability table (paperspace.md §2): a type is placeable where it exists.
+ * availability table (docs/reference/paperspace.md §2): a type is placeable where it exists.
  *   POST /_sim/capacity  {machineType?, region?, available?, advertised?, failPlacements?} | {rules: [...]} | {reset: true}
  *   `available`: a create/start can be placed; `advertised` (default = available): what GET /machine-availability
  *   answers; `failPlacements`: the next N creates/starts fail although the type is listed as available (capacity gone

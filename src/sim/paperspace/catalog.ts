@@ -1,6 +1,6 @@
 /**
  * What the simulated Paperspace account knows: regions, machine types with their rates, OS templates, disk sizes,
- * and where each type exists. Written from paperspace.md §2–§3 (the simulator's own copy: the real server has its
+ * and where each type exists. Written from docs/reference/paperspace.md §2–§3 (the simulator's own copy: the real server has its
  * own table, it does not share the adapter's).
  */
 
@@ -9,7 +9,7 @@ const [NY2, CA1, AMS1] = REGIONS;
 
 export interface SimMachineType {
   label: string;
-  /** USD per hour (usageRate), SkyPilot catalog v6 (paperspace.md §2). */
+  /** USD per hour (usageRate), SkyPilot catalog v6 (docs/reference/paperspace.md §2). */
   usageRate: number;
   accelerator?: { name: string; count: number; memoryGb: number };
   cpus: number;
@@ -57,14 +57,14 @@ for (const [label, b] of Object.entries(BASES)) {
   }
 }
 
-/** Disk sizes the legacy UI offered (paperspace.md §3, unverified for v1 [I]); configurable in the sim options. */
+/** Disk sizes the legacy UI offered (docs/reference/paperspace.md §3, unverified for v1 [I]); configurable in the sim options. */
 export const DISK_SIZES_GB = [50, 100, 250, 500, 1000, 2000];
 
-/** Storage: "starting at 50GB for $5/month" (paperspace.md §6) → USD per GB-month, billed per hour of a 730 h month. */
+/** Storage: "starting at 50GB for $5/month" (docs/reference/paperspace.md §6) → USD per GB-month, billed per hour of a 730 h month. */
 export const STORAGE_USD_PER_GB_MONTH = 0.1;
 export const HOURS_PER_MONTH = 730;
 
-/** The legacy capacity wording, verbatim (paperspace.md §4). */
+/** The legacy capacity wording, verbatim (docs/reference/paperspace.md §4). */
 export const CAPACITY_ERROR = "Uh oh. This machine type can't start due to insufficient capacity or higher than normal demand. Please try again later.";
 
 export interface SimTemplate {

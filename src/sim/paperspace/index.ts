@@ -2,7 +2,7 @@
  * Simulator of the Paperspace v1 API on loopback, served under `/v1` like https://api.paperspace.com/v1.
  *
  * Admin surface (besides SimServer's /_sim/state and /_sim/faults): GET/POST /_sim/capacity, see ./capacity.
- * A create that cannot be placed still answers 200, then lands in `off` with its create event in `error` (paperspace.md §4).
+ * A create that cannot be placed still answers 200, then lands in `off` with its create event in `error` (docs/reference/paperspace.md §4).
  * Each booted VM gets its own loopback IP (127.a.b.c) as `publicIp`, and its ComfyUI listens there on `comfyPort`.
  */
 import { simKey } from '../common/test-keys';
@@ -20,7 +20,7 @@ export interface PaperspaceSimOptions extends SimOptions {
   comfyPort?: number;
   /** Disk sizes create accepts, GB. */
   diskSizesGb?: number[];
-  /** Billing increment of compute, seconds (default 1: granularity is unclear, paperspace.md §6). */
+  /** Billing increment of compute, seconds (default 1: granularity is unclear, docs/reference/paperspace.md §6). */
   billingIncrementSeconds?: number;
   /** How long one auto-shutdown hour lasts, ms (default a real hour). */
   autoShutdownHourMs?: number;
@@ -61,7 +61,7 @@ export async function start(opts: PaperspaceSimOptions = {}): Promise<ProviderSi
   api('POST', '/startup-scripts', s.create);
   api('GET', '/startup-scripts/:id', s.get);
   api('DELETE', '/startup-scripts/:id', s.remove);
-  // The OS template list moved between paths over time (paperspace.md §2); both answer.
+  // The OS template list moved between paths over time (docs/reference/paperspace.md §2); both answer.
   api('GET', '/os-templates', s.templates);
   api('GET', '/templates', s.templates);
 

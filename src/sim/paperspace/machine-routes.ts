@@ -1,5 +1,5 @@
 /**
- * Machine routes of the simulated v1 API (paperspace.md §3, §4, §6): create/list/get/stop/start/delete, events and
+ * Machine routes of the simulated v1 API (docs/reference/paperspace.md §3, §4, §6): create/list/get/stop/start/delete, events and
  * availability. Create is strict [I]: unknown fields, wrong JSON types, unknown types/regions/templates and disk
  * sizes outside the accepted set are refused with 400 BAD_REQUEST.
  */
@@ -28,7 +28,7 @@ interface CreateBody {
   accessorIds?: string[];
 }
 
-/** Parameterless PATCH calls: the CLI sends "{}", SkyPilot sends nothing (paperspace.md §1). */
+/** Parameterless PATCH calls: the CLI sends "{}", SkyPilot sends nothing (docs/reference/paperspace.md §1). */
 const emptySchema = z.strictObject({});
 
 export interface MachineRouteOptions {
@@ -88,7 +88,7 @@ export function machineRoutes(world: World, opts: MachineRouteOptions) {
       timers: new Set(),
     };
     script?.assignedMachineIds.push(m.id);
-    // New machines start unless told otherwise (paperspace.md §10.4).
+    // New machines start unless told otherwise (docs/reference/paperspace.md §10.4).
     const event = world.create(m, b.startOnCreate ?? true);
     const body = { data: machineJson(m), event: eventJson(event) };
     event.state = 'in progress';
@@ -100,7 +100,7 @@ export function machineRoutes(world: World, opts: MachineRouteOptions) {
     if (!m) return notFound(req.params.id);
     const parsed = parseBody(req, emptySchema, {});
     if ('error' in parsed) return parsed.error;
-    // Stopping an off or stopping machine is a no-op (legacy semantics, paperspace.md §6).
+    // Stopping an off or stopping machine is a no-op (legacy semantics, docs/reference/paperspace.md §6).
     if (m.state === 'off' || m.state === 'stopping') return ok({ data: machineJson(m), event: eventJson(world.addEvent(m.id, 'stop', 'done')) });
     if (m.state !== 'ready' && m.state !== 'serviceready') return fail('BAD_REQUEST', `This machine is currently ${m.state}.`);
     const event = world.stop(m);
@@ -133,7 +133,7 @@ export function machineRoutes(world: World, opts: MachineRouteOptions) {
       ['machineType', (m) => m.machineType],
       ['agentType', () => 'LinuxHeadless'],
     ];
-    // Exact matching on `name` is an assumption (paperspace.md §9).
+    // Exact matching on `name` is an assumption (docs/reference/paperspace.md §9).
     const all = [...world.machines.values()].filter((m) => !m.dtDeleted && filters.every(([k, get]) => q.get(k) === null || get(m) === q.get(k)));
     const key = (m: SimMachine, field: string) => (field === 'name' ? m.name : field === 'state' ? m.state : m.dtCreated);
     return page(req, all, { orderBy: ['dtCreated', 'name', 'state'], defaultLimit: opts.defaultPageLimit }, key, machineJson);

@@ -1,4 +1,4 @@
-/** Records the Paperspace simulator keeps, and their JSON views (field names and types from paperspace.md §3–§4). */
+/** Records the Paperspace simulator keeps, and their JSON views (field names and types from docs/reference/paperspace.md §3–§4). */
 import { STORAGE_USD_PER_GB_MONTH, type SimMachineType } from './catalog';
 
 export interface SimEvent {

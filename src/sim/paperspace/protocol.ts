@@ -1,5 +1,5 @@
 /**
- * The wire conventions of Paperspace v1 (paperspace.md §1, §4, §7): Bearer auth, `{code, message, details?}` error
+ * The wire conventions of Paperspace v1 (docs/reference/paperspace.md §1, §4, §7): Bearer auth, `{code, message, details?}` error
  * bodies with TRPC-style codes, and `{hasMore, items, nextPage}` pages walked with `limit` and `after`.
  */
 import type { z } from 'zod';

@@ -1,5 +1,5 @@
 /**
- * Startup scripts and OS templates of the simulated v1 API (paperspace.md §2, §3). Scripts are stored with their
+ * Startup scripts and OS templates of the simulated v1 API (docs/reference/paperspace.md §2, §3). Scripts are stored with their
  * text; a machine reads its script when it first boots, so deleting it before then leaves the VM without ComfyUI.
  */
 import type { SimRequest, SimResponse } from '../common/server';

@@ -1,5 +1,5 @@
 /**
- * The simulated account: machines, their events, startup scripts and capacity, with the lifecycle of paperspace.md
+ * The simulated account: machines, their events, startup scripts and capacity, with the lifecycle of docs/reference/paperspace.md
  * §4 and the billing rule of §6 (compute in every state but `off`, storage until delete).
  *   create: provisioning → serviceready → ready (public IP assigned at ready); no capacity: → off + create event `error`
  *   stop:   stopping → off (dynamic IP released)        start: starting → ready (or → off + start event `error`)

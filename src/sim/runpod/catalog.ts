@@ -1,8 +1,8 @@
 /**
  * The simulated RunPod GPU catalog and its capacity. Prices are per GPU, USD per hour, illustrative defaults taken
- * from throughput-and-prices.md §3a (SkyPilot catalogs, RunPod's own examples); pass `gpuTypes` to change them.
+ * from docs/reference/throughput-and-prices.md §3a (SkyPilot catalogs, RunPod's own examples); pass `gpuTypes` to change them.
  * Capacity is a count of free GPUs per (GPU type, cloud): creates take GPUs, stop/terminate give them back
- * ("Stopping a Pod releases the GPU", runpod.md §6).
+ * ("Stopping a Pod releases the GPU", docs/reference/runpod.md §6).
  */
 export type SimCloud = 'SECURE' | 'COMMUNITY';
 export type Availability = 'NONE' | 'LOW' | 'MEDIUM' | 'HIGH';
@@ -38,7 +38,7 @@ export const DEFAULT_GPU_TYPES: SimGpuType[] = [
   gpu('NVIDIA H100 PCIe', 'H100 PCIe', 80, 2.39, 1.99, [null, null]),
 ];
 
-/** Where the scheduler places pods of each cloud (ids from runpod.md §2.3). */
+/** Where the scheduler places pods of each cloud (ids from docs/reference/runpod.md §2.3). */
 export const DATA_CENTERS: Record<SimCloud, { id: string; name: string }> = {
   SECURE: { id: 'US-KS-2', name: 'US Kansas 2' },
   COMMUNITY: { id: 'EU-RO-1', name: 'EU Romania 1' },

@@ -1,13 +1,13 @@
 /**
  * The GraphQL subset of the RunPod simulator: the `gpuTypes` query with prices (including spot) and stock
- * (runpod.md §2.2), parsed, validated and executed by graphql-js against the schema below. Errors follow RunPod's
+ * (docs/reference/runpod.md §2.2), parsed, validated and executed by graphql-js against the schema below. Errors follow RunPod's
  * habit of HTTP 200 with an `errors` array (§7.1). Other RunPod queries and mutations exist on the real API but are
  * not simulated here, and say so.
  */
 import { buildSchema, execute, GraphQLError, Kind, OperationDefinitionNode, parse, validate, type DocumentNode } from 'graphql';
 import type { Capacity, SimCloud, SimGpuType } from './catalog';
 
-/** The types and fields the reference shows in use (runpod-python, the docs, gpuhunt; runpod.md §2.2). */
+/** The types and fields the reference shows in use (runpod-python, the docs, gpuhunt; docs/reference/runpod.md §2.2). */
 const SCHEMA = buildSchema(`
   type Query {
     gpuTypes(input: GpuTypeFilter): [GpuType]

@@ -1,6 +1,6 @@
 /**
  * RunPod API simulator: REST v2 (catalog, pods, actions), the GraphQL `gpuTypes` query (spot prices) and the HTTP
- * proxy in front of each pod's ComfyUI. Written from runpod.md §4, §6, §7 and §11.
+ * proxy in front of each pod's ComfyUI. Written from docs/reference/runpod.md §4, §6, §7 and §11.
  *
  * Admin surface (besides SimServer's /_sim/state and /_sim/faults):
  * - `POST /_sim/capacity {"gpuTypeId": "NVIDIA GeForce RTX 4090", "cloud": "SECURE", "free": 0, "restoreAfterRefusals": 1}`
@@ -25,7 +25,7 @@ import { registerV2 } from './v2';
 const COMFY_PORT = 8188;
 
 export interface RunpodSimOptions extends SimOptions {
-  /** v2 requests allowed per minute (runpod.md §7.4 example quota: 60). */
+  /** v2 requests allowed per minute (docs/reference/runpod.md §7.4 example quota: 60). */
   rateLimitPerMinute?: number;
   balanceUsd?: number;
   gpuTypes?: SimGpuType[];
@@ -60,7 +60,7 @@ export async function start(opts: RunpodSimOptions = {}): Promise<ProviderSim> {
   const target = (podId: string, port: number) => (port === COMFY_PORT && store.get(podId)?.ports.includes(`${COMFY_PORT}/http`) ? store.comfyUrl(podId) : undefined);
   attachProxy(server, target, { timeoutMs: opts.proxyTimeoutMs ?? 100_000 });
 
-  /** Bearer or the legacy `?api_key=` (runpod.md §1). Anonymous reads of the catalog work on the real API (§2.2). */
+  /** Bearer or the legacy `?api_key=` (docs/reference/runpod.md §1). Anonymous reads of the catalog work on the real API (§2.2). */
   function graphql(key: string | undefined, body: unknown, bodyError?: string): SimResponse {
     if (key !== undefined && !auth.accountKeys.has(key) && !auth.podKeys.has(key)) return { status: 401, body: { errors: [{ message: 'Unauthorized' }] } };
     if (key !== undefined && auth.podKeys.has(key)) return { status: 200, body: { errors: [{ message: 'Unauthorized' }], data: null } };

@@ -1,6 +1,6 @@
 /**
  * What the v2 API shows of a simulated pod: the `Pod` object with its allowed `actions` and a `runtime` that stays
- * null until a moment after RUNNING (runpod.md §4.1, §4.4).
+ * null until a moment after RUNNING (docs/reference/runpod.md §4.1, §4.4).
  */
 import type { MeterReading } from '../common/billing';
 import type { MachineProcess } from '../common/machine-host';
@@ -9,7 +9,7 @@ import { DATA_CENTERS, SimCloud } from './catalog';
 
 export type PodStatus = 'PROVISIONING' | 'STARTING' | 'RUNNING' | 'EXITED' | 'ERROR' | 'TERMINATED';
 
-/** Allowed actions per status, from the v2 prose (the 201 example contradicts it; runpod.md §3.1). */
+/** Allowed actions per status, from the v2 prose (the 201 example contradicts it; docs/reference/runpod.md §3.1). */
 export const ACTIONS: Record<PodStatus, string[]> = {
   PROVISIONING: ['stop', 'terminate'],
   STARTING: ['stop', 'terminate'],
@@ -35,7 +35,7 @@ export interface PodInput {
   globalNetworking: boolean;
 }
 
-export const CUDA_VERSION = '12.8';
+const CUDA_VERSION = '12.8';
 
 export interface SimPod extends PodInput {
   id: string;
@@ -83,12 +83,12 @@ export function podJson(pod: SimPod, cost: number, comfyStartMs: number): Record
   };
 }
 
-/** Port mappings appear a while after RUNNING (runpod.md §4.4): here after half the ComfyUI start time. */
+/** Port mappings appear a while after RUNNING (docs/reference/runpod.md §4.4): here after half the ComfyUI start time. */
 function runtime(pod: SimPod, comfyStartMs: number): Record<string, unknown> | null {
   if (pod.status !== 'RUNNING' || !pod.runningAt || Date.now() < pod.runningAt + comfyStartMs / 2) return null;
   const ports = pod.ports.map((spec, i) => {
     const [port, type] = spec.split('/');
-    // http ports go through the proxy (private address); tcp ports get a public ip:port (runpod.md §4.2, §5).
+    // http ports go through the proxy (private address); tcp ports get a public ip:port (docs/reference/runpod.md §4.2, §5).
     return type === 'http'
       ? { private: Number(port), public: 60100 + i, type: 'http', ip: `100.65.${i}.101` }
       : { private: Number(port), public: 34400 + i, type: 'tcp', ip: '195.26.233.3' };
@@ -96,7 +96,7 @@ function runtime(pod: SimPod, comfyStartMs: number): Record<string, unknown> | n
   return { uptime: Math.floor((Date.now() - pod.runningAt) / 1000), gpus: [{ id: `GPU-${pod.hostSuffix}`, gpuUtilPercent: 0, memoryUtilPercent: 0 }], ports };
 }
 
-/** What RunPod puts into every pod's environment besides the user's (runpod.md §8). */
+/** What RunPod puts into every pod's environment besides the user's (docs/reference/runpod.md §8). */
 export function injectedEnv(pod: SimPod): Record<string, string> {
   return {
     RUNPOD_POD_ID: pod.id,

@@ -1,7 +1,7 @@
 /**
  * Simulated RunPod pods: the v2 lifecycle PROVISIONING → STARTING → RUNNING (runtime null until a moment after
  * RUNNING), stop → EXITED, start/restart, terminate; GPU capacity; per-second billing of compute and storage
- * (runpod.md §4.1, §6); and the machine host booted with what RunPod injects (RUNPOD_POD_ID, a pod-scoped
+ * (docs/reference/runpod.md §4.1, §6); and the machine host booted with what RunPod injects (RUNPOD_POD_ID, a pod-scoped
  * RUNPOD_API_KEY, §8).
  */
 import crypto from 'crypto';
@@ -13,7 +13,7 @@ import { Capacity, priceOf } from './catalog';
 import { PodInput, SimPod, injectedEnv, machineState, podJson } from './pod-view';
 
 export interface StorageRates {
-  /** Container and volume disk while running (runpod.md §6: $0.10/GB/month). */
+  /** Container and volume disk while running (docs/reference/runpod.md §6: $0.10/GB/month). */
   runningUsdPerGbMonth: number;
   /** Volume disk while stopped ($0.20/GB/month); the container disk is not charged then. */
   stoppedVolumeUsdPerGbMonth: number;
@@ -59,7 +59,7 @@ export class PodStore {
     };
     this.pods.set(id, pod);
     this.podKeys.set(pod.scopedKey, id);
-    // Compute bills from allocation on: the 201 answer already quotes `cost` (runpod.md §3.1).
+    // Compute bills from allocation on: the 201 answer already quotes `cost` (docs/reference/runpod.md §3.1).
     this.meter.open(id, { computeUsdPerHour: pod.usdPerHour, storageUsdPerHour: this.storageRate(pod, true) });
     this.meter.set(id, { compute: true, storage: true });
     this.after(pod, this.deps.timings.provisionMs, () => this.starting(pod));
@@ -84,7 +84,7 @@ export class PodStore {
     this.meter.set(pod.id, { compute: false, storage: pod.volumeGb > 0 });
   }
 
-  /** Resume a stopped pod; false when its GPUs were taken meanwhile (runpod.md §6: resume can fail). */
+  /** Resume a stopped pod; false when its GPUs were taken meanwhile (docs/reference/runpod.md §6: resume can fail). */
   start(pod: SimPod): boolean {
     if (!this.deps.capacity.take(pod.gpuId, pod.cloud, pod.count)) return false;
     pod.holdsGpus = true;
@@ -129,7 +129,7 @@ export class PodStore {
     return [...this.pods.keys()].reduce((sum, id) => sum + this.meter.read(id).costUsd, 0);
   }
 
-  /** The v2 `Pod` object (runpod.md §4.1). */
+  /** The v2 `Pod` object (docs/reference/runpod.md §4.1). */
   toJson(pod: SimPod): Record<string, unknown> {
     return podJson(pod, this.cost(pod), this.deps.timings.comfyStartMs);
   }

@@ -1,6 +1,6 @@
 /**
  * REST v2 plumbing of the RunPod simulator: RFC 9457 problem+json errors, bearer auth (account keys and the
- * pod-scoped keys injected into pods), and the per-minute rate limit with its `RateLimit` headers (runpod.md §7.3, §7.4).
+ * pod-scoped keys injected into pods), and the per-minute rate limit with its `RateLimit` headers (docs/reference/runpod.md §7.3, §7.4).
  */
 import type { SimRequest, SimResponse } from '../common/server';
 import { bearerToken } from '../common/server';

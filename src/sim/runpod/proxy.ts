@@ -1,5 +1,5 @@
 /**
- * The RunPod HTTP proxy (`https://{podId}-{port}.proxy.runpod.net`, runpod.md §5) served on the simulator under
+ * The RunPod HTTP proxy (`https://{podId}-{port}.proxy.runpod.net`, docs/reference/runpod.md §5) served on the simulator under
  * `/proxy/{podId}-{port}/…`: 502 until the service listens (and for unknown pods or ports not declared `/http`),
  * HTTP forwarded as a stream, websocket upgrades (ComfyUI's `/ws`) piped through, 524 when the upstream takes
  * longer than the proxy limit (100 s by default). The proxy adds no auth: the image's token is the gate.
@@ -9,7 +9,7 @@ import net from 'net';
 import type { Duplex } from 'stream';
 import type { SimServer } from '../common/server';
 
-export const PROXY_PREFIX = '/proxy/';
+const PROXY_PREFIX = '/proxy/';
 
 /** Loopback base URL of the service behind `{podId}-{port}`, or undefined while nothing listens there. */
 export type ProxyTarget = (podId: string, port: number) => string | undefined;
@@ -48,6 +48,10 @@ export function attachProxy(server: SimServer, target: ProxyTarget, opts: { time
       upstream.destroy();
     });
     upstream.on('error', () => (res.headersSent ? res.destroy() : badGateway(res)));
+    // A client gone before the exchange ended: the proxy drops its upstream request too, never leaves it half-sent.
+    res.on('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
   });
 

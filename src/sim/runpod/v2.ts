@@ -1,5 +1,5 @@
 /**
- * REST v2 routes of the RunPod simulator (runpod.md §2.1, §3.1, §4.1, §6, §7.3): catalog, pods, actions. Every
+ * REST v2 routes of the RunPod simulator (docs/reference/runpod.md §2.1, §3.1, §4.1, §6, §7.3): catalog, pods, actions. Every
  * route checks the bearer key, counts against the per-minute quota and answers errors as problem+json.
  * A pod-scoped key (injected into the pod) may read, act on and delete its own pod only.
  */
@@ -14,7 +14,7 @@ export interface V2Deps {
   capacity: Capacity;
   auth: AuthDeps;
   limiter: RateLimiter;
-  /** Account balance in USD; a deploy needs at least one hour of the pod's price (runpod.md §6). */
+  /** Account balance in USD; a deploy needs at least one hour of the pod's price (docs/reference/runpod.md §6). */
   account: { balanceUsd: number };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Schema checks of the v2 request bodies, as the real API runs them before any handler logic: a violation is a 422
- * whose `errors` list each one ("$: additional properties 'bogus' not allowed", runpod.md §7.3). The schemas are
+ * whose `errors` list each one ("$: additional properties 'bogus' not allowed", docs/reference/runpod.md §7.3). The schemas are
  * RunPod's own v2 OpenAPI (`CreatePodRequest` with `unevaluatedProperties: false`, `PodActionRequest`), validated by
  * ajv from the snapshot in ../api-schemas.
  */

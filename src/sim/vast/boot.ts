@@ -1,4 +1,4 @@
-/** What a booting Vast container gets: its environment (vast.md §8) and a host port for ComfyUI's mapping. */
+/** What a booting Vast container gets: its environment (docs/reference/vast.md §8) and a host port for ComfyUI's mapping. */
 import net from 'net';
 import type { SimInstance } from './render';
 

@@ -2,13 +2,13 @@
  * Validation of `PUT /api/v0/asks/{id}/` bodies against Vast's own create_instance description (fields, types,
  * enums and its `x-input-validation` limits, checked by ajv from the snapshot in ../api-schemas). Unknown fields are
  * accepted, as the description does not forbid them: the official CLI and dstack send `client_id`, `extra`,
- * `create_from` and Vast takes them (vast.md §3). Two things Vast accepts that the description leaves out are let
- * through on purpose: `null` for unset fields and `env` as a dict, both what Vast's own CLI sends (vast.md §3).
+ * `create_from` and Vast takes them (docs/reference/vast.md §3). Two things Vast accepts that the description leaves out are let
+ * through on purpose: `null` for unset fields and `env` as a dict, both what Vast's own CLI sends (docs/reference/vast.md §3).
  * The limits the schema cannot say (args + onstart together, each env entry) are checked here.
  */
 import { checkRequest } from '../api-schemas';
 
-export const CREATE_LIMITS = {
+const CREATE_LIMITS = {
   argsOnstartChars: 4096,
   envEntryChars: 256,
   envTotalChars: 32768,
@@ -62,7 +62,7 @@ export function parseCreate(raw: unknown): CreateRequest | string {
   };
 }
 
-/** The dict form (port mappings as keys) or the docker-flag string form `-e K=V -p 8188:8188` (vast.md §3). */
+/** The dict form (port mappings as keys) or the docker-flag string form `-e K=V -p 8188:8188` (docs/reference/vast.md §3). */
 function parseEnv(raw: unknown): Record<string, string> | string {
   let env: Record<string, string> = {};
   if (raw == null) env = {};

@@ -1,7 +1,7 @@
 /**
- * Who may call and how often. Keys: account keys (Bearer header or `?api_key=`, vast.md §1) and per-instance
- * keys (`CONTAINER_API_KEY`: "can only start, stop, or destroy that specific instance", vast.md §8). Rate limits:
- * a minimum interval per endpoint and identity, no Retry-After, a plain-text or `{"detail"}` body (vast.md §7).
+ * Who may call and how often. Keys: account keys (Bearer header or `?api_key=`, docs/reference/vast.md §1) and per-instance
+ * keys (`CONTAINER_API_KEY`: "can only start, stop, or destroy that specific instance", docs/reference/vast.md §8). Rate limits:
+ * a minimum interval per endpoint and identity, no Retry-After, a plain-text or `{"detail"}` body (docs/reference/vast.md §7).
  */
 import type { SimRequest, SimResponse } from '../common/server';
 import { bearerToken } from '../common/server';

@@ -1,5 +1,5 @@
 /**
- * A stateful simulator of the Vast.ai REST API, written from ../../../../shared/reference/vast.md §4, §6, §7, §11.
+ * A stateful simulator of the Vast.ai REST API, written from docs/reference/vast.md §4, §6, §7, §11.
  * Serves `/api/v0/...` and `/api/v1/instances/` on loopback; `env` points gpuburst at it.
  *
  * Admin routes (besides SimServer's `/_sim/state` and `/_sim/faults`):
@@ -8,7 +8,7 @@
  *   holds at once (0 or all taken: the ask is rented, create → 404 no_such_ask); `rentable: false` unlists it (404);
  *   `startable: false` keeps it listed but unable to start (410 with cancel_unavail, else the instance waits in
  *   `scheduling`); `outraced_creates: N` = the next N creates lose the race to another renter between search and
- *   create (404 no_such_ask, vast.md §2 "Offers are volatile"), after which the ask is free again.
+ *   create (404 no_such_ask, docs/reference/vast.md §2 "Offers are volatile"), after which the ask is free again.
  *   Answers `{"hosts": [...]}`.
  * - `POST /_sim/instance-status {"id": N, "actual_status": "exited"|"unknown"|"offline"|"created", "status_msg"?: "..."}`
  *   makes a running instance crash, lose its host, or fail to create (offline bills nothing).

@@ -1,9 +1,9 @@
 /**
- * Simulated instances and their lifecycle (vast.md §4, §6): `actual_status` null → loading → running; a stop
+ * Simulated instances and their lifecycle (docs/reference/vast.md §4, §6): `actual_status` null → loading → running; a stop
  * gives the GPU back (a restart waits in `scheduling` until one is free); destroy ends everything. Billing
- * (vast.md §6): compute per second while running; storage every second the instance exists, stopped included,
+ * (docs/reference/vast.md §6): compute per second while running; storage every second the instance exists, stopped included,
  * nothing while offline. On running, the machine host boots with the env the container would see, including
- * `CONTAINER_ID` and the per-instance `CONTAINER_API_KEY` (vast.md §8).
+ * `CONTAINER_ID` and the per-instance `CONTAINER_API_KEY` (docs/reference/vast.md §8).
  */
 import crypto from 'crypto';
 import { BillingMeter } from '../common/billing';
@@ -154,7 +154,7 @@ export class InstanceStore {
 
   /**
    * ComfyUI comes up when the image's own start runs: always with `runtype: args`; under Vast's entrypoint
-   * (ssh/jupyter) only if `onstart` hands over to it (vast.md §10.4). The sim cannot run the script, so a
+   * (ssh/jupyter) only if `onstart` hands over to it (docs/reference/vast.md §10.4). The sim cannot run the script, so a
    * non-empty onstart counts as handing over.
    */
   private async bootHost(inst: SimInstance, gen: number): Promise<void> {

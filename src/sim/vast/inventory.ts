@@ -1,7 +1,7 @@
 /**
  * The simulated marketplace: hosts offering asks, rendered as Vast offers (field names and units of
  * search_offers.yaml: gpu_ram in MB, storage_cost in $/GB/month, dph_total including storage at
- * `allocated_storage`), and searched with Vast's query language (vast.md §2).
+ * `allocated_storage`), and searched with Vast's query language (docs/reference/vast.md §2).
  */
 import { matches, parseFilters, parseOrder, Row, sortRows } from './query';
 
@@ -30,7 +30,7 @@ export interface VastHost {
   slots: number;
   /** Listed by the host. */
   rentable: boolean;
-  /** False: listed, but an instance cannot start now (410 with cancel_unavail, vast.md §3). */
+  /** False: listed, but an instance cannot start now (410 with cancel_unavail, docs/reference/vast.md §3). */
   startable: boolean;
   /** The next this-many creates lose the race to another renter (404 no_such_ask), then the ask is free again. */
   outracedCreates: number;
@@ -56,7 +56,7 @@ function host(seed: HostSeed): VastHost {
   };
 }
 
-/** Prices in the range of throughput-and-prices.md (2026); an unverified and a full host show the filters work. */
+/** Prices in the range of docs/reference/throughput-and-prices.md (2026); an unverified and a full host show the filters work. */
 export function defaultInventory(): VastHost[] {
   return [
     host({ id: 31001, gpu_name: 'RTX 4090', num_gpus: 1, gpu_ram: 24564, dph_base: 0.29, min_bid: 0.14, geolocation: 'Washington, US' }),
@@ -77,7 +77,7 @@ export function storageUsdPerHour(h: VastHost, diskGb: number): number {
 }
 
 /** One host as search returns it (a representative subset of the spec's offer fields). */
-export function renderOffer(h: VastHost, inUse: number, allocatedStorageGb: number): Row {
+function renderOffer(h: VastHost, inUse: number, allocatedStorageGb: number): Row {
   const storageHour = storageUsdPerHour(h, allocatedStorageGb);
   const dphTotal = h.dph_base + storageHour;
   return {

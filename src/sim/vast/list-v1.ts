@@ -1,5 +1,5 @@
 /**
- * `GET /api/v1/instances/` (show_instances.yaml, vast.md §4): JSON-string query args, keyset pagination with at
+ * `GET /api/v1/instances/` (show_instances.yaml, docs/reference/vast.md §4): JSON-string query args, keyset pagination with at
  * most 25 rows a page (default 5), filters only on stored columns (computed ones such as dph_total are a 400).
  */
 import type { SimResponse } from '../common/server';

@@ -1,11 +1,11 @@
 /**
- * Vast's search query language (vast.md §2, search_offers.yaml): `"field": {"op": value}` with the operators
+ * Vast's search query language (docs/reference/vast.md §2, search_offers.yaml): `"field": {"op": value}` with the operators
  * eq/neq/gt/lt/gte/lte/in/notin, plus `order`, `limit`, `type` and `allocated_storage`. Also used for the v1
  * instance list's `select_filters`. A bad query is an error message, which the routes turn into a 400.
  */
 export type Row = Record<string, unknown>;
 
-export const OPERATORS = ['eq', 'neq', 'gt', 'lt', 'gte', 'lte', 'in', 'notin'] as const;
+const OPERATORS = ['eq', 'neq', 'gt', 'lt', 'gte', 'lte', 'in', 'notin'] as const;
 type Operator = (typeof OPERATORS)[number];
 
 export interface Filter {

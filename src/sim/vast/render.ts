@@ -1,5 +1,5 @@
 /**
- * A simulated instance as Vast shows it (show_instance(s).yaml, vast.md §4): `extra_env` as `[k, v]` pairs,
+ * A simulated instance as Vast shows it (show_instance(s).yaml, docs/reference/vast.md §4): `extra_env` as `[k, v]` pairs,
  * `ports` only while running with string HostPorts, `public_ipaddr` possibly with trailing whitespace.
  */
 import type { SimMachineState } from '../common/types';

@@ -1,5 +1,5 @@
 /**
- * The Vast API surface the adapter uses, with Vast's paths, envelopes and errors (vast.md §2–§4, §6, §7).
+ * The Vast API surface the adapter uses, with Vast's paths, envelopes and errors (docs/reference/vast.md §2–§4, §6, §7).
  * Every handler: auth (account key, or a per-instance key for its own start/stop/destroy), then the
  * per-endpoint rate limit, then the request itself.
  */
@@ -71,7 +71,7 @@ export function registerRoutes(server: SimServer, ctx: RouteContext): void {
       return { status: 410, body: { success: false, error: 'no_such_ask', msg, ask_id: Number(askId) } };
     }
     if (parsed.price !== undefined && parsed.price < host.min_bid) {
-      // Vast leaves a stopped contract behind a refused bid and names it (vast.md §3, dstack).
+      // Vast leaves a stopped contract behind a refused bid and names it (docs/reference/vast.md §3, dstack).
       const inst = ctx.store.create(host, { ...parsed, targetState: 'stopped' });
       const msg = `error 400/3468: bid ${parsed.price} is below the minimum ${host.min_bid} for ask ${askId}`;
       return { status: 400, body: { success: false, error: 'invalid_price', msg, ask_id: Number(askId), new_contract: inst.id } };
@@ -83,7 +83,7 @@ export function registerRoutes(server: SimServer, ctx: RouteContext): void {
   server.route('GET', '/api/v0/instances/:id/', guard('show', 'account', (req) => {
     if (!/^\d+$/.test(req.params.id)) return bad('invalid instance_id');
     const inst = ctx.store.get(Number(req.params.id));
-    // One object under a plural key; null for an id the account does not have (vast.md §4).
+    // One object under a plural key; null for an id the account does not have (docs/reference/vast.md §4).
     return { status: 200, body: { instances: inst ? render(inst) : null } };
   }));
 

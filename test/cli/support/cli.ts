@@ -64,7 +64,7 @@ export function workspace(files: Record<string, string> = {}): string {
   return dir;
 }
 
-export const SD15_MODEL = ['models:', '  - url: https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/v1-5-pruned-emaonly-fp16.safetensors', '    folder: checkpoints'].join('\n');
+const SD15_MODEL = ['models:', '  - url: https://huggingface.co/Comfy-Org/stable-diffusion-v1-5-archive/resolve/main/v1-5-pruned-emaonly-fp16.safetensors', '    folder: checkpoints'].join('\n');
 
 /** A batch file: output `out`, the SD 1.5 checkpoint, one workflow entry (`path:` plus `extra` lines). */
 export function batch(workflowPath = 'wf.json', extra: string[] = [], opts: { models?: boolean; tail?: string[] } = {}): string {

@@ -6,9 +6,9 @@ import { ChildProcess, spawn } from 'child_process';
 import path from 'path';
 import { ROOT } from '../../stacks/support/build';
 
-export const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'index.js');
+const CLI = path.join(ROOT, 'dist', 'src', 'cli', 'index.js');
 
-export type CliEvent = Record<string, unknown> & { type: string };
+type CliEvent = Record<string, unknown> & { type: string };
 
 export interface CliRun {
   child: ChildProcess;

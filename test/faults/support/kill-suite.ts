@@ -10,7 +10,7 @@ import { KillCase, Phase, PHASES, Recovery, runKillCase } from './kill';
 import { row, saveRows } from './results';
 import { faultWorld } from './world';
 
-export const RECOVERIES: [KillCase['signal'], Recovery][] = [
+const RECOVERIES: [KillCase['signal'], Recovery][] = [
   ['SIGINT', 'cli'],
   ['SIGTERM', 'cli'],
   ['SIGKILL', 'resume'],

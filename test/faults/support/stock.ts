@@ -17,13 +17,13 @@ async function post(sim: ProviderSim, body: unknown): Promise<unknown> {
 export async function takeCapacity(provider: CloudProviderName, sim: ProviderSim, offerId: string): Promise<() => Promise<void>> {
   switch (provider) {
     case 'vast': {
-      // The host's GPU was rented by someone else while the instance was stopped (vast.md §6: `scheduling`).
+      // The host's GPU was rented by someone else while the instance was stopped (docs/reference/vast.md §6: `scheduling`).
       const ask_id = vastOffer(offerId).askId;
       await post(sim, { ask_id, startable: false });
       return async () => void (await post(sim, { ask_id, startable: true }));
     }
     case 'paperspace': {
-      // The next start cannot be placed although the type is listed (paperspace.md §4).
+      // The next start cannot be placed although the type is listed (docs/reference/paperspace.md §4).
       const { machineType, region } = paperspaceOffer(offerId);
       await post(sim, { machineType, region, failPlacements: 1 });
       return async () => void (await post(sim, { machineType, region, failPlacements: 0 }));

@@ -1,7 +1,7 @@
 /**
  * Lambda glue for the contract suite. The simulator keeps Lambda's rate-limit rules but with short intervals, and
  * the adapter spaces its requests a little wider than the simulator demands, so the suite stays fast without
- * tripping 429s. Capacity "runs out" as the race the reference describes (lambda.md §10.1): the listing still
+ * tripping 429s. Capacity "runs out" as the race the reference describes (docs/reference/lambda.md §10.1): the listing still
  * shows the region, the next launch there fails with insufficient-capacity; later cases can launch again.
  */
 import type { ContractHarness } from './types';

@@ -1,6 +1,6 @@
 /**
  * Contract-suite glue for Paperspace: its simulator, and capacity taken away through `POST /_sim/capacity`.
- * The stock-out is the asynchronous kind the reference describes (paperspace.md §4): availability still says yes,
+ * The stock-out is the asynchronous kind the reference describes (docs/reference/paperspace.md §4): availability still says yes,
  * the next create answers 200 and then lands in `off` with an errored create event; later cases place again.
  */
 import { parseOfferId } from '../../../providers/paperspace/offers';

@@ -8,7 +8,7 @@ export const harness: ContractHarness = {
   provider: 'vast',
   start: (opts) => start({ ...opts, rateLimits: false }),
   async exhaustCapacity(sim, offer: Offer) {
-    // Another renter takes the ask between our search and our create (vast.md §2); it frees up afterwards, so
+    // Another renter takes the ask between our search and our create (docs/reference/vast.md §2); it frees up afterwards, so
     // later cases can still use this offer.
     const res = await fetch(`${sim.url}/_sim/capacity`, {
       method: 'POST',

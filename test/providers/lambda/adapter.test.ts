@@ -1,5 +1,5 @@
 /**
- * Exact request shapes against lambda.md samples (nock), and the adapter's handling of the answers.
+ * Exact request shapes against docs/reference/lambda.md samples (nock), and the adapter's handling of the answers.
  */
 import nock from 'nock';
 import { vmBootstrapScript } from '../../../providers/bootstrap';
@@ -14,7 +14,7 @@ const BASE = `${ORIGIN}/api/v1`;
 const KEY = 'secret_lambda_key_0123456789abcdef';
 const PRIVATE_KEY = '-----BEGIN RSA PRIVATE KEY-----\\nMIIEsecretprivatekeymaterial\\n-----END RSA PRIVATE KEY-----\\n';
 
-// The verbatim `Instance` of the OAS restart example (lambda.md §4), renamed and tagged as ours.
+// The verbatim `Instance` of the OAS restart example (docs/reference/lambda.md §4), renamed and tagged as ours.
 const INSTANCE = {
   id: '0920582c7ff041399e34823a0be62549',
   name: 'gpuburst-abc123',

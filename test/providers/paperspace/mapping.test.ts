@@ -1,4 +1,4 @@
-/** Paperspace words → gpuburst words: states, machine types, stored names, error bodies (paperspace.md §2, §4, §7, §9). */
+/** Paperspace words → gpuburst words: states, machine types, stored names, error bodies (docs/reference/paperspace.md §2, §4, §7, §9). */
 import type { HttpFailure } from '../../../providers/http';
 import { judgeOff, toMachine } from '../../../providers/paperspace/machine';
 import {

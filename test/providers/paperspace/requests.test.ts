@@ -1,6 +1,6 @@
 /**
  * Exact request shapes of the Paperspace adapter (method, path, query, headers, body), answered with the samples of
- * paperspace.md (§2 availability and templates, §3 create body and `{data, event}` response, §4 envelopes, §7 errors).
+ * docs/reference/paperspace.md (§2 availability and templates, §3 create body and `{data, event}` response, §4 envelopes, §7 errors).
  */
 import nock from 'nock';
 import { readBootstrapEnv } from '../../../src/sim/common/bootstrap-env';
@@ -13,7 +13,7 @@ const BASE = 'https://api.paperspace.test/v1';
 const KEY = 'ps_TESTKEY0123456789abcdef';
 const NY2 = 'East Coast (NY2)';
 
-// paperspace.md §3, composed example (shape).
+// docs/reference/paperspace.md §3, composed example (shape).
 const MACHINE = {
   id: 'psabc1234',
   name: 'gpuburst-s1-abc',
@@ -41,7 +41,7 @@ const MACHINE = {
   dtDeleted: null,
 };
 const EVENT = { id: 'evt_example', name: 'create', state: 'new', machineId: 'psabc1234', error: null, dtCreated: '2026-01-01T00:00:00.000Z', dtStarted: null, dtFinished: null };
-// paperspace.md §2, template list item shape.
+// docs/reference/paperspace.md §2, template list item shape.
 const TEMPLATES = {
   hasMore: false,
   items: [
@@ -96,7 +96,7 @@ test('offers: filters apply before asking; PRICES overrides; no spot at all', as
   expect(await provider().listOffers({ interruptible: true })).toEqual([]);
 });
 
-test('create: availability, template look-up, run-once startup script, then the machine body of paperspace.md §3', async () => {
+test('create: availability, template look-up, run-once startup script, then the machine body of docs/reference/paperspace.md §3', async () => {
   api().get('/machine-availability').query({ machineType: 'A4000', region: NY2 }).reply(200, { available: true });
   api().get('/os-templates').query({ limit: '100' }).reply(200, TEMPLATES);
   let script = '';

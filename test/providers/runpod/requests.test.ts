@@ -1,6 +1,6 @@
 /**
  * Exact request shapes of the RunPod adapter (method, path, query, headers, body), answered with the verbatim
- * samples of runpod.md (§2.1 catalog, §3.1 create 201, §7.3 errors).
+ * samples of docs/reference/runpod.md (§2.1 catalog, §3.1 create 201, §7.3 errors).
  */
 import nock from 'nock';
 import { createProvider } from '../../../providers/runpod';
@@ -12,9 +12,9 @@ const BASE = 'https://api.runpod.test';
 const KEY = 'rpa_TESTKEY0123456789ABCDEF';
 const PROBLEM = { 'content-type': 'application/problem+json' };
 
-// runpod.md §2.1, verbatim.
+// docs/reference/runpod.md §2.1, verbatim.
 const CATALOG = { gpus: [{ id: 'NVIDIA GeForce RTX 4090', name: 'RTX 4090', pool: 'ADA_24', manufacturer: 'NVIDIA', memory: 24, secure: true, community: true, price: { secure: 0.44, community: 0.31, serverless: 1.1 }, maxCount: { secure: 8, community: 4 }, availability: 'HIGH', dataCenters: [{ id: 'US-KS-2', name: 'US Kansas 2', availability: 'HIGH' }] }] };
-// runpod.md §3.1, verbatim 201.
+// docs/reference/runpod.md §3.1, verbatim 201.
 const CREATED = { id: '7h9k2m4n6p', name: 'pytorch-training', image: 'runpod/pytorch:1.0.2-cu1281-torch280-ubuntu2404', args: '', disk: 50, ports: ['8888/http', '22/tcp'], env: { MODEL_NAME: 'llama-3' }, registry: null, status: 'PROVISIONING', actions: ['start', 'terminate'], mounts: { persistent: { size: 20, path: '/workspace' } }, gpu: { id: 'NVIDIA GeForce RTX 4090', count: 1 }, cloud: 'SECURE', dataCenterId: 'US-KS-2', cudaVersion: '12.8', ssh: { proxy: { host: 'ssh.runpod.io', port: 22, username: '7h9k2m4n6p-64411eb2', command: 'ssh 7h9k2m4n6p-64411eb2@ssh.runpod.io' }, direct: null }, template: '9x4m2p7v', cost: 0.44, locked: false, globalNetworking: { enabled: false }, runtime: {}, createdAt: '2026-06-01T12:00:00Z', startedAt: null };
 
 const provider = (extra: Record<string, string> = {}) => createProvider({ baseUrl: BASE, apiKey: KEY, extra: { MAX_RETRIES: '0', CREATE_SETTLE_MS: '1', ...extra }, timeoutMs: 2000 });

@@ -1,5 +1,5 @@
 /**
- * Exact request shapes (method, path, headers, body, query) against the samples in shared/reference/vast.md,
+ * Exact request shapes (method, path, headers, body, query) against the samples in docs/reference/vast.md,
  * with nock standing in for console.vast.ai.
  */
 import nock from 'nock';
@@ -26,7 +26,7 @@ function spec(over: Partial<MachineSpec> = {}): MachineSpec {
   };
 }
 
-/** Verbatim fields of the search_offers.yaml example that the adapter reads (vast.md §2). */
+/** Verbatim fields of the search_offers.yaml example that the adapter reads (docs/reference/vast.md §2). */
 const SPEC_OFFER = {
   id: 12345678, ask_contract_id: 12345678, gpu_name: 'RTX 4090', gpu_ram: 24576, num_gpus: 4, dph_base: 0.123456, dph_total: 0.234567,
   min_bid: 0.111111, storage_cost: 0.987654, inet_down: 9876.5, geolocation: 'Atlantis, AT', rentable: true, rented: false, verification: 'verified',

@@ -1,6 +1,6 @@
 /**
  * The Lambda simulator's API surface: auth, envelopes, validation that mirrors the real API, capacity, keys,
- * rulesets and rate limits (lambda.md §1–§7).
+ * rulesets and rate limits (docs/reference/lambda.md §1–§7).
  */
 import { call, launchBody, prepare, startSim } from './helpers';
 

@@ -2,7 +2,7 @@ import { createMachineHost, MachineBoot, MachineHost } from '../../../src/sim/co
 import type { ProviderSim } from '../../../src/sim/common/types';
 import { LambdaSimOptions, start } from '../../../src/sim/lambda';
 
-export const FAST = { provisionMs: 20, bootMs: 30, comfyStartMs: 20, stopMs: 40 };
+const FAST = { provisionMs: 20, bootMs: 30, comfyStartMs: 20, stopMs: 40 };
 
 export async function startSim(opts: LambdaSimOptions = {}): Promise<ProviderSim & { key: string; api: string }> {
   const sim = await start({ timings: FAST, rateLimits: { minIntervalMs: 0, launchIntervalMs: 0 }, ...opts });

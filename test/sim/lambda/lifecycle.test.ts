@@ -1,5 +1,5 @@
 /**
- * Lifecycle, network exposure and billing of simulated Lambda instances (lambda.md §4–§6, §11).
+ * Lifecycle, network exposure and billing of simulated Lambda instances (docs/reference/lambda.md §4–§6, §11).
  */
 import { vmBootstrapScript } from '../../../providers/bootstrap';
 import type { MachineSpec } from '../../../providers/types';

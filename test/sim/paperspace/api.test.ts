@@ -1,6 +1,6 @@
 /**
  * The simulated Paperspace v1 API on the wire: auth, envelopes (bare get, `{data, event}` mutations, paged lists),
- * `{code, message, details?}` errors, and refusal of what the real API refuses (paperspace.md §1, §3, §4, §7).
+ * `{code, message, details?}` errors, and refusal of what the real API refuses (docs/reference/paperspace.md §1, §3, §4, §7).
  */
 import { call, createBody, createMachine, NY2, Sim, startSim, TEMPLATE } from './helpers';
 

@@ -47,7 +47,7 @@ export async function until<T>(fn: () => Promise<T | undefined | false> | T | un
   }
 }
 
-export function bootstrap(token: string): string {
+function bootstrap(token: string): string {
   const spec: MachineSpec = {
     name: 'gpuburst-s1-a',
     sessionId: 's1',

@@ -1,5 +1,5 @@
 /**
- * Lifecycle, capacity, startup scripts and billing of the simulated Paperspace account (paperspace.md §4, §6, §8):
+ * Lifecycle, capacity, startup scripts and billing of the simulated Paperspace account (docs/reference/paperspace.md §4, §6, §8):
  * provisioning → ready (IP only when ready) ⇄ stopping → off; capacity failures land in `off` with an errored event;
  * compute bills in every state but `off`, storage until delete; ComfyUI answers at http://{publicIp}:{port}.
  */
@@ -31,7 +31,8 @@ test('provisioning → serviceready → ready; the public IP appears only at rea
   expect(sim.env.GPUBURST_PAPERSPACE_COMFY_PORT).toBe('18188');
   const scriptId = await createScript(sim, TOKEN);
   const m = await createMachine(sim, { startupScriptId: scriptId });
-  const states = new Set<string>();
+  // The create reply is the first state seen: with 20 ms of provisioning a loaded machine may not poll in time.
+  const states = new Set<string>([m.data.state]);
   const ready = await until(async () => {
     const got = (await call(sim, 'GET', `/machines/${m.data.id}`)).body;
     states.add(got.state);

@@ -146,7 +146,7 @@ describe('rate limit', () => {
       expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
       expect(refused.headers.get('ratelimit')).toMatch(/^"minute";r=0;t=\d+$/);
       expect(refused.body.detail).toBe('rate limit exceeded for the minute window');
-      // GraphQL has no documented limit (runpod.md §7.4).
+      // GraphQL has no documented limit (docs/reference/runpod.md §7.4).
       expect((await call(limited, 'POST', '/graphql', { key: k, body: { query: '{ gpuTypes { id } }' } })).status).toBe(200);
     } finally {
       await limited.close();

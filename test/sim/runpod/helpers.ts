@@ -6,7 +6,7 @@ import { createMachineHost } from '../../../src/sim/common/machine-host';
 import type { ProviderSim } from '../../../src/sim/common/types';
 import { RunpodSimOptions, start } from '../../../src/sim/runpod';
 
-export const TIMINGS = { provisionMs: 40, bootMs: 60, comfyStartMs: 80, stopMs: 20 };
+const TIMINGS = { provisionMs: 40, bootMs: 60, comfyStartMs: 80, stopMs: 20 };
 export const TOKEN = crypto.randomBytes(12).toString('hex');
 
 export interface Booted {

@@ -9,10 +9,10 @@ const secretSig = '1b47061264138c4ac30d75fd1eb44270';
 const resourceSig = '5cf8f73096256a8f31e491e813e4eb8e';
 
 const isObject = (v: unknown): v is Props => typeof v === 'object' && v !== null && !Array.isArray(v);
-export const isSecret = (v: unknown): boolean => isObject(v) && v[sigKey] === secretSig;
-export const makeSecret = (v: unknown): Props => (isSecret(v) ? (v as Props) : { [sigKey]: secretSig, value: v });
+const isSecret = (v: unknown): boolean => isObject(v) && v[sigKey] === secretSig;
+const makeSecret = (v: unknown): Props => (isSecret(v) ? (v as Props) : { [sigKey]: secretSig, value: v });
 
-export function containsSecrets(v: unknown): boolean {
+function containsSecrets(v: unknown): boolean {
   if (isSecret(v)) return true;
   if (Array.isArray(v)) return v.some(containsSecrets);
   return isObject(v) && Object.values(v).some(containsSecrets);

@@ -14,7 +14,7 @@ import { writeSd15Batch } from '../../session/support/batch';
 /** Session waits for a simulator that answers in milliseconds (as in test/session/session.test.ts). */
 export const FAST_TIMINGS = { readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
 
-export async function startStackWorld(o: WorldOptions = {}): Promise<World> {
+async function startStackWorld(o: WorldOptions = {}): Promise<World> {
   return startWorld({ providers: ['vast'], timings: { provisionMs: 100, bootMs: 200, comfyStartMs: 100, stopMs: 100 }, comfy: { msPerStep: 2 }, ...o });
 }
 
@@ -76,7 +76,7 @@ export function smallBatch(repeat = 4): { dir: string; batchFile: string } {
   return { dir, batchFile: writeSd15Batch(dir, repeat) };
 }
 
-export function removeFolders(): void {
+function removeFolders(): void {
   for (const dir of folders.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
 }
 
