@@ -33,7 +33,7 @@ export interface MachineRecord {
   note?: string;
 }
 
-export interface PulledFile {
+interface PulledFile {
   /** Relative to the session's output folder. */
   path: string;
   bytes: number;

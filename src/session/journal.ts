@@ -13,7 +13,7 @@ import { damagedSession, type DamagedSession } from './journal-scan';
 import type { SessionLocation } from './state-dir';
 
 export type { DamagedSession } from './journal-scan';
-export type { MachineRecord, MachineState, PromptRecord, PromptState, PulledFile, SessionJournal, SessionStatus } from './journal-format';
+export type { MachineRecord, MachineState, PromptRecord, PromptState, SessionJournal, SessionStatus } from './journal-format';
 
 export function sessionsDir(stateDir: string): string {
   return path.join(stateDir, 'sessions');

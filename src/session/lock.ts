@@ -106,7 +106,7 @@ function alive(o: LockOwner): boolean {
 export const STOPPED_BY_DOWN = 'gpuburst down asked this session to stop: ending its machines';
 
 /** `down` asks the process that owns a session to stop: a file it watches (./lock `watchStop`). */
-export function stopFile(stateDir: string, id: string): string {
+function stopFile(stateDir: string, id: string): string {
   return path.join(stateDir, 'sessions', `${id}.stop`);
 }
 

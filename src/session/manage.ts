@@ -137,7 +137,7 @@ function spent(m: MachineRecord, pool: ProviderPool): number {
   return machineCostUsd({ name: m.name, usdPerHour: m.usdPerHour, startMs: Date.parse(m.createdAt), endMs: end, ...billing }, end);
 }
 
-export interface SweepRow {
+interface SweepRow {
   provider: string;
   id: string;
   name: string;

@@ -39,7 +39,7 @@ export interface RenderOptions {
 export type StopReason = 'budget' | 'signal' | 'rejections' | 'local-write' | 'stall';
 
 /** The first prompts to end all failed, none done: stop queueing the rest (issue 12: queueing went on after rejections). */
-export const REJECTION_STOP = 3;
+const REJECTION_STOP = 3;
 
 /** Errors of this computer's disk, not of the machine: rendering more only makes more outputs that cannot land. */
 const LOCAL_WRITE_CODES = new Set(['ENOSPC', 'EACCES', 'EPERM', 'EROFS', 'EDQUOT', 'ENOTDIR', 'EISDIR', 'EMFILE']);

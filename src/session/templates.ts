@@ -33,7 +33,7 @@ const AI_DOCK: ComfyTemplate = {
 };
 
 /** `host:external port:internal port:path:name`, the form Vast's own template uses (reference §1.2). */
-export const VAST_PORTAL_CONFIG = 'localhost:8188:18188:/:ComfyUI';
+const VAST_PORTAL_CONFIG = 'localhost:8188:18188:/:ComfyUI';
 
 const VAST_COMFY: ComfyTemplate = {
   image: IMAGE_PINS.vast[0].image,

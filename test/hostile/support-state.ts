@@ -19,7 +19,7 @@ import type { World } from '../../src/sim/world';
 
 const ROOT = path.join(__dirname, '..', '..');
 /** GPUBURST_HOSTILE_CLI runs the cases against another build (e.g. main's, to see them fail there). */
-export const CLI = process.env.GPUBURST_HOSTILE_CLI ?? path.join(ROOT, 'dist', 'src', 'cli', 'index.js');
+const CLI = process.env.GPUBURST_HOSTILE_CLI ?? path.join(ROOT, 'dist', 'src', 'cli', 'index.js');
 const EXAMPLES = path.join(ROOT, 'examples');
 
 /** A pid that is not running (stale locks, dead owners). */

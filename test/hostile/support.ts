@@ -11,7 +11,7 @@ import os from 'os';
 import path from 'path';
 import { findCanary } from '../canary/scan';
 
-export const CLI = path.join(__dirname, '..', '..', 'dist', 'src', 'cli', 'index.js');
+const CLI = path.join(__dirname, '..', '..', 'dist', 'src', 'cli', 'index.js');
 export const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
 
 export interface CaseResult {

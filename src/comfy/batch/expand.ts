@@ -187,4 +187,3 @@ function* cartesian(axes: Variation[][]): Generator<Variation[]> {
 
 // Validation of the expanded prompts lives in ./check (kept importable from here).
 export { checkBatch, validateBatch } from './check';
-export type { BatchProblem } from './check';

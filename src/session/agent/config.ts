@@ -68,7 +68,7 @@ const sources = new Map<boolean, string>();
  * functions), then the agent, whose main() runs them. Comment and blank lines are dropped: the code travels in env
  * entries and RunPod accepts at most 50 of them.
  */
-export function agentSource(withNodes = false): string {
+function agentSource(withNodes = false): string {
   let source = sources.get(withNodes);
   if (source === undefined) {
     source = [...(withNodes ? ['nodes.py'] : []), 'downloads.py', 'agent.py']

@@ -15,7 +15,7 @@ export type { ComfyFactory, ComfyStartOptions, MachineBoot, MachineHost, Machine
 const IMAGE_TOKEN_VARS = ['WEB_TOKEN', 'OPEN_BUTTON_TOKEN'] as const;
 
 /** ai-dock's workspace sync before ComfyUI starts, shortened to simulator speed ("a few seconds"). */
-export const AI_DOCK_SYNC_MS = 300;
+const AI_DOCK_SYNC_MS = 300;
 
 export function createMachineHost(opts: { comfy?: ComfyFactory; watchdog?: WatchdogLauncher; aiDockSyncMs?: number } = {}): MachineHost {
   const comfy = opts.comfy ?? startComfySimMachine;
