@@ -135,7 +135,16 @@ export class PromptRunner {
         while (!this.stopped && !this.unreachable && this.inFlight.size < slots) {
           const item = retry.shift() ?? this.next(source, () => (exhausted = true));
           if (!item) break;
-          const promptId = await this.submit(item, seen, uploaded, attempts);
+          let promptId: string | undefined;
+          try {
+            promptId = await this.submit(item, seen, uploaded, attempts);
+          } catch (err) {
+            // A server unreachable while sending: the prompts already in flight still settle (their own deadline)
+            // before the run ends, so none is left without an outcome. A refused token ends the run at once.
+            if ((err as GpuburstError).code === 'ERR_AUTH' || this.inFlight.size === 0) throw err;
+            this.unreachable ??= err as TransientError;
+            break;
+          }
           if (!promptId) continue;
           const done = tracker
             .watch(promptId, {

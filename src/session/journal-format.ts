@@ -11,7 +11,9 @@ import { MAX_WATCHDOG_MINUTES, parseSessionRequest, RawRequest, RequestField, Se
 
 export type MachineState = 'intended' | 'created' | 'ready' | 'stopped' | 'terminated' | 'not-created';
 export type PromptState = 'pending' | 'queued' | 'running' | 'done' | 'failed';
-export type SessionStatus = 'planning' | 'provisioning' | 'rendering' | 'tearing-down' | 'done' | 'partial' | 'failed' | 'interrupted' | 'stopped';
+// One list: the type and the schema that checks journals on read can never disagree.
+const STATUSES = ['planning', 'provisioning', 'rendering', 'tearing-down', 'done', 'partial', 'failed', 'interrupted', 'stopped'] as const;
+export type SessionStatus = (typeof STATUSES)[number];
 
 export interface MachineRecord {
   provider: ProviderName;
@@ -78,7 +80,6 @@ export interface SessionJournal {
 
 const MACHINE_STATES = ['intended', 'created', 'ready', 'stopped', 'terminated', 'not-created'] as const;
 const PROMPT_STATES = ['pending', 'queued', 'running', 'done', 'failed'] as const;
-const STATUSES = ['planning', 'provisioning', 'rendering', 'tearing-down', 'done', 'failed', 'interrupted', 'stopped'] as const;
 const PROVIDERS = ['runpod', 'vast', 'lambda', 'paperspace', 'local'] as const;
 
 // What the code reads from a journal. Loose objects: fields a newer gpuburst adds are kept, not refused.

@@ -35,7 +35,11 @@ afterAll(async () => {
 
 function batch(nodes: string): { dir: string; batchFile: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-nodes-session-'));
-  fs.copyFileSync(path.join(EXAMPLES, 'sd15-txt2img.api.json'), path.join(dir, 'wf.json'));
+  // The pack's own class sits between decode and save: the batch renders only if the machine installed the pack.
+  const prompt = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'sd15-txt2img.api.json'), 'utf8'));
+  prompt['100'] = { class_type: 'GoodNode', inputs: { image: ['8', 0] } };
+  prompt['9'].inputs.images = ['100', 0];
+  fs.writeFileSync(path.join(dir, 'wf.json'), JSON.stringify(prompt));
   const batchFile = path.join(dir, 'b.yaml');
   fs.writeFileSync(batchFile, `output: out\nmodelTokens: true\nnodes:\n  - ${nodes}\nmodels:\n  - url: ${GATED}\n    folder: checkpoints\nworkflows:\n  - path: wf.json\n    repeat: 2\n`);
   return { dir, batchFile };

@@ -77,7 +77,8 @@ describe('a full output disk', () => {
     expect(loadJournal(path.join(dir, '.gpuburst'), id).machines[0].state).toBe(provider === 'runpod' ? 'ready' : 'stopped');
     expect(String((run.events.find((e) => e.type === 'report') as { message?: string }).message)).toContain(`gpuburst resume ${id}`);
     const resume = startCli(['resume', id, '--yes', '--json'], { cwd: dir, env: cliEnv(world) });
-    expect((await exitWithin(resume, 90_000, 'resume')).code).toBe(0);
+    const resumed = await exitWithin(resume, 90_000, 'resume');
+    expect({ code: resumed.code, stderr: resumed.code === 0 ? '' : resume.stderr().slice(-600) }).toEqual({ code: 0, stderr: '' });
     await until(() => !sessionMachines(world, id).some((m) => m.billing) || undefined, 10_000, 'nothing billing').catch(() => undefined);
     const f = inspect({ world, stateDir: path.join(dir, '.gpuburst'), sessionId: id, since: snapshot(world, undefined, started), allPulled: true });
     expect(f.failed).toEqual([]);

@@ -47,13 +47,19 @@ def expand(text):
     return re.sub(r"\$\{(\w+)\}", lambda m: ENV.get(m.group(1), ""), text)
 
 
+status_lock = threading.Lock()
+
+
 def write_status():
-    with lock:
-        data = json.dumps(state)
-    tmp = os.path.join(IO_DIR, ".status.json.tmp")
-    with open(tmp, "w") as f:
-        f.write(data)
-    os.replace(tmp, os.path.join(IO_DIR, "status.json"))
+    # Several threads write the status (watchdog, installs, downloads): one at a time, or one thread's rename takes
+    # the temporary file from under another's and that thread dies with FileNotFoundError.
+    with status_lock:
+        with lock:
+            data = json.dumps(state)
+        tmp = os.path.join(IO_DIR, ".status.json.tmp")
+        with open(tmp, "w") as f:
+            f.write(data)
+        os.replace(tmp, os.path.join(IO_DIR, "status.json"))
 
 
 def http(method, url, headers=None, body=None, timeout=30):

@@ -11,6 +11,7 @@ import type { SessionReport } from '../../../src/session/report';
 import { runSession, RunSessionOptions } from '../../../src/session/session';
 import { Journal } from '../../../src/session/journal';
 import { startWorld, World } from '../../../src/sim/world';
+import { bareNodeRepo } from '../support/git-pack';
 
 const EXAMPLES = path.join(__dirname, '..', '..', '..', 'examples');
 const FAST = { readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
@@ -63,7 +64,9 @@ test('a custom node the machine lacks: nothing queued, the machine ended at once
   const prompt = JSON.parse(fs.readFileSync(path.join(EXAMPLES, 'invert.api.json'), 'utf8'));
   prompt['2'].class_type = 'KJInvertFancy';
   fs.writeFileSync(path.join(dir, 'wf.json'), JSON.stringify(prompt));
-  fs.writeFileSync(path.join(dir, 'batch.yaml'), 'output: out\nnodes:\n  - comfyui-kjnodes@1.1.0\nworkflows:\n  - path: wf.json\n    name: inv\n    substitutions:\n      - node: "1"\n        input: color\n        values: [1, 2, 3]\n');
+  // A pack that installs (it defines GoodNode), but not the class the prompt uses.
+  const bare = bareNodeRepo(dir);
+  fs.writeFileSync(path.join(dir, 'batch.yaml'), `output: out\nnodes:\n  - file://${bare}@v1.0\nworkflows:\n  - path: wf.json\n    name: inv\n    substitutions:\n      - node: "1"\n        input: color\n        values: [1, 2, 3]\n`);
   const err = (await runSession(options(dir, path.join(dir, 'batch.yaml'), 'vast')).catch((e: unknown) => e)) as GpuburstError & { report: SessionReport };
   expect(err.code).toBe('ERR_BAD_INPUT');
   expect(err.message).toMatch(/^the ComfyUI on vast gpuburst-\S+ refuses 1 problem\(s\) of the batch; nothing was queued and the session ends:\n {2}prompt inv-[0-9a-f]{12} node 2 \(KJInvertFancy\): node class KJInvertFancy does not exist on the server/);
