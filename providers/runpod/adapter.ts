@@ -86,9 +86,11 @@ export class RunpodProvider implements Provider {
       this.api.listGpuTypes({ count, cloud: 'COMMUNITY' }, opts.signal),
       opts.interruptible === false ? undefined : this.spotPrices(opts),
     ]);
+    // Said only once the on-demand reads worked: with a refused key, their error is the one line the user needs.
+    if (spot?.error) this.settings.log?.(`runpod: spot prices unavailable (${spot.error.code}): ${spot.error.message}`);
     const catalog: CatalogByCloud = { SECURE: secure, COMMUNITY: community };
     const offers = opts.interruptible === true ? [] : onDemandOffers(catalog, count);
-    if (spot) offers.push(...spotOffers(catalog, spot, count));
+    if (spot) offers.push(...spotOffers(catalog, spot.prices, count));
     return filterOffers(offers, opts);
   }
 
@@ -96,13 +98,12 @@ export class RunpodProvider implements Provider {
    * GraphQL retires in early 2027 and a restricted key may lack it: without spot prices we still list on-demand
    * offers (a bad key fails the v2 reads anyway), unless only spot offers were asked for.
    */
-  private async spotPrices(opts: ListOffersOptions): Promise<SpotPrice[]> {
+  private async spotPrices(opts: ListOffersOptions): Promise<{ prices: SpotPrice[]; error?: GpuburstError }> {
     try {
-      return await this.api.spotPrices(opts.signal);
+      return { prices: await this.api.spotPrices(opts.signal) };
     } catch (err) {
       if (opts.interruptible === true || !(err instanceof GpuburstError)) throw err;
-      this.settings.log?.(`runpod: spot prices unavailable (${err.code}): ${err.message}`);
-      return [];
+      return { prices: [], error: err };
     }
   }
 

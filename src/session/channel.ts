@@ -46,6 +46,12 @@ export class MachineChannel {
     await this.beating;
   }
 
+  /** A beat built from the payload as it is now: one already in flight may carry an older payload. */
+  async freshBeat(): Promise<void> {
+    await this.beating;
+    return this.beat();
+  }
+
   /** One heartbeat now. Failures are swallowed: a missed beat is what the agent's window is for. */
   beat(extra: HeartbeatPayload = {}): Promise<void> {
     if (this.beating) return this.beating;

@@ -83,7 +83,8 @@ export function buildReport(r: ReportInput): SessionReport {
     secondsPerImage,
     localSecondsPerImage: r.plan.localSecondsPerImage,
     // A simulator renders at whatever speed it is told: no speed-up against a real GPU.
-    speedupVsLocal: secondsPerImage && r.plan.localSecondsPerImage && !r.journal.data.request.simulated ? r.plan.localSecondsPerImage / secondsPerImage : undefined,
+    // Nor for a model-free batch: the local figure is a nominal 1 s per prompt, not a measurement to compare with.
+    speedupVsLocal: secondsPerImage && r.plan.localSecondsPerImage && !r.journal.data.request.simulated && r.plan.shape.model !== MODEL_FREE.name ? r.plan.localSecondsPerImage / secondsPerImage : undefined,
     stoppedBy: r.render?.stoppedBy,
     failures: distinctFailures(d.prompts),
     remoteOutputs: d.prompts.filter((p) => p.state === 'failed' && p.pullFailed).map((p) => ({ prompt: p.id, machine: p.machine, files: (p.remote ?? []).map((f) => [f.subfolder, f.filename].filter(Boolean).join('/')) })),

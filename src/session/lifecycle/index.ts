@@ -132,7 +132,8 @@ export class MachineLifecycle {
   /** The client has everything it wanted: every agent hears it now (they end their machine once ComfyUI idles). */
   async finishBatch(machines: LiveMachine[]): Promise<void> {
     this.batchDone = true;
-    await Promise.all(machines.map((m) => m.channel?.beat()));
+    // A beat in flight was built before batchDone: wait for it, then send one that says so.
+    await Promise.all(machines.map((m) => m.channel?.freshBeat()));
   }
 
   /** Ends the session's machines as far as is safe (./teardown), and stops counting what they bill. */

@@ -63,6 +63,8 @@ test('a model-free local run: reported model-free, calibration.json untouched', 
   const report = await runSession(options(dir, [s.url]));
   expect(report).toMatchObject({ status: 'done', model: 'model-free', prompts: { done: 3 } });
   expect(report.calibrated).toBeUndefined();
+  // No "N× your local RTX 3060" from a nominal model-free figure.
+  expect(report.speedupVsLocal).toBeUndefined();
   expect(fs.readFileSync(path.join(dir, '.gpuburst', 'calibration.json'), 'utf8')).toBe(calibration);
 }, 30_000);
 
