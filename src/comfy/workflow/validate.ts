@@ -35,7 +35,8 @@ export function validateApiPrompt(prompt: ApiPrompt, opts: PreflightOptions): No
   const roots: string[] = [];
   let unknown = 0;
   for (const [id, node] of Object.entries(prompt)) {
-    if (id.trim() === '') problems.push({ nodeId: id, classType: '', type: 'invalid_prompt', message: 'a node has an empty id; give every node a non-empty id string' });
+    const cls = isObject(node) && typeof node.class_type === 'string' ? node.class_type : '';
+    if (id.trim() === '') problems.push({ nodeId: id, classType: cls, type: 'invalid_prompt', message: 'a node has an empty id; give every node a non-empty id string' });
     if (!isObject(node) || typeof node.class_type !== 'string') {
       problems.push({ nodeId: id, classType: '', type: 'invalid_prompt', message: 'the node has no class_type (a UI-format file, or a broken export)' });
       continue;
