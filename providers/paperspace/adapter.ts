@@ -9,21 +9,7 @@ import { BadInputError, CapacityError, GpuburstError, NotFoundError, Unsupported
 import { HttpClient } from '../http';
 import { filterOffers } from '../offer-filter';
 import { registerSecret } from '../redact';
-import type {
-  Capabilities,
-  CreateMachineOptions,
-  KillSwitch,
-  KillSwitchOptions,
-  Leftover,
-  ListMachinesOptions,
-  ListOffersOptions,
-  Machine,
-  MachineRef,
-  Offer,
-  Provider,
-  SweepLeftoversOptions,
-  WaitUntilReadyOptions,
-} from '../types';
+import type { Capabilities, CreateMachineOptions, KillSwitch, KillSwitchOptions, Leftover, ListMachinesOptions, ListOffersOptions, Machine, MachineRef, ModelCache, Offer, Provider, SweepLeftoversOptions, WaitUntilReadyOptions } from '../types';
 import { waitUntilReady } from '../wait';
 import { PaperspaceApi, PsMachine } from './api';
 import { createBody, goneMachine, judgeOff, LIFECYCLE_EVENTS, MachineView, NAME_VAR, startupScript, toMachine } from './machine';
@@ -45,6 +31,12 @@ export const CAPABILITIES: Capabilities = {
     needsRemoteKey: true,
     withoutRemoteKey:
       "Paperspace's own auto-shutdown (from maxLifetimeHours) only powers the machine off — it does not delete it, so the disk keeps billing — plus client-side teardown.",
+  },
+  modelCache: {
+    supported: false,
+    reason: "Paperspace's shared drives are not in the v1 API gpuburst uses (its description has machines and startup scripts only; shared drives appear only in a third-party collection), so a drive cannot be created or attached at create",
+    usdPerGbMonth: 0,
+    billedOn: 'allocated',
   },
   billing: BILLING.paperspace,
 };
@@ -177,6 +169,23 @@ export class PaperspaceProvider implements Provider {
       lookup: { url: '${GPUBURST_API_URL}/machines?name=${GPUBURST_MACHINE_NAME}', headers, listPath: 'items', nameField: 'name', idField: 'id' },
       terminate: { method: 'DELETE', url: '${GPUBURST_API_URL}/machines/${MACHINE_ID}', headers },
     };
+  }
+
+  /** No model cache here: see capabilities().modelCache.reason (docs/models.md "Model cache"). */
+  async listCaches(): Promise<ModelCache[]> {
+    throw this.noCache();
+  }
+
+  async createCache(): Promise<ModelCache> {
+    throw this.noCache();
+  }
+
+  async deleteCache(): Promise<void> {
+    throw this.noCache();
+  }
+
+  private noCache(): UnsupportedError {
+    return new UnsupportedError(`paperspace: no model cache: ${CAPABILITIES.modelCache.reason}`, { provider: 'paperspace' });
   }
 
   /**
