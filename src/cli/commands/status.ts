@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import type { SessionStatusRow } from '../../session/manage';
 import type { CliContext, CommandResult } from '../context';
+import { keptCacheLines } from '../render/caches';
 import { usd } from '../render/format';
 
 export function define(cmd: Command): void {
@@ -10,8 +11,9 @@ export function define(cmd: Command): void {
 
 export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
   const { sessionStatus } = await import('../../session/manage');
-  const sessions = await sessionStatus({ cwd: ctx.cwd, env: ctx.env, only: args[0] as string | undefined });
-  return { data: { sessions }, text: () => render(sessions) };
+  const { listAllCaches } = await import('../../session/cache-admin');
+  const [sessions, kept] = await Promise.all([sessionStatus({ cwd: ctx.cwd, env: ctx.env, only: args[0] as string | undefined }), listAllCaches({ env: ctx.env })]);
+  return { data: { sessions, caches: kept.caches }, text: () => [render(sessions), ...keptCacheLines(kept.caches)].join('\n') };
 }
 
 function render(rows: SessionStatusRow[]): string {
