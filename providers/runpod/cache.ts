@@ -9,10 +9,10 @@ import { BadInputError } from '../errors';
 import type { Capabilities, ModelCache } from '../types';
 import type { NetworkVolume } from './api';
 
-export const CACHE_MOUNT_PATH = '/gpuburst-cache';
+const CACHE_MOUNT_PATH = '/gpuburst-cache';
 /** `CreateNetworkVolumeRequest.size`: 10 to 4096 GB. */
-export const VOLUME_MIN_GB = 10;
-export const VOLUME_MAX_GB = 4096;
+const VOLUME_MIN_GB = 10;
+const VOLUME_MAX_GB = 4096;
 
 export const CACHE_CAPABILITY: Capabilities['modelCache'] = {
   supported: true,

@@ -26,7 +26,7 @@ export interface PlannedCache {
 }
 
 /** Room for the batch's models: 25% and 5 GB above their stated sizes, at least RunPod's 10 GB floor. */
-export function cacheSizeGb(modelBytes: number): number {
+function cacheSizeGb(modelBytes: number): number {
   return Math.max(10, Math.ceil((modelBytes * 1.25) / 1e9 + 5));
 }
 

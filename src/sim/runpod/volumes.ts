@@ -12,10 +12,10 @@ import { checkRequest } from '../api-schemas';
 import { problem } from './problem';
 
 /** Data center ids RunPod lists (docs/reference/runpod.md §2.3); a volume elsewhere is refused. */
-export const KNOWN_DATA_CENTERS = new Set('EU-RO-1 CA-MTL-1 EU-SE-1 US-IL-1 EUR-IS-1 EU-CZ-1 US-TX-3 EUR-IS-2 US-KS-2 US-GA-2 US-WA-1 US-TX-1 CA-MTL-3 EU-NL-1 US-TX-4 US-CA-2 US-NC-1 OC-AU-1 US-DE-1 EUR-IS-3 CA-MTL-2 AP-JP-1 EUR-NO-1 EU-FR-1 US-KS-3 US-GA-1'.split(' '));
+const KNOWN_DATA_CENTERS = new Set('EU-RO-1 CA-MTL-1 EU-SE-1 US-IL-1 EUR-IS-1 EU-CZ-1 US-TX-3 EUR-IS-2 US-KS-2 US-GA-2 US-WA-1 US-TX-1 CA-MTL-3 EU-NL-1 US-TX-4 US-CA-2 US-NC-1 OC-AU-1 US-DE-1 EUR-IS-3 CA-MTL-2 AP-JP-1 EUR-NO-1 EU-FR-1 US-KS-3 US-GA-1'.split(' '));
 
 /** $0.07/GB/month below 1 TB, $0.05 above (docs/reference/runpod.md §6). */
-export function volumeUsdPerMonth(sizeGb: number): number {
+function volumeUsdPerMonth(sizeGb: number): number {
   return sizeGb * (sizeGb > 1000 ? 0.05 : 0.07);
 }
 
