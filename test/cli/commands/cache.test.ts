@@ -31,6 +31,10 @@ test('list shows size and $/month; delete is refused while a pod mounts it, then
   expect(list.code).toBe(0);
   expect(list.out).toContain(`runpod models-cli (${cache.id}) US-KS-2 100 GB $7.00/month`);
 
+  // Kept on purpose, but billing: status and sweep say so (and sweep leaves it).
+  for (const cmd of ['status', 'sweep']) expect((await runCli([cmd], { env, cwd })).out).toContain(`model caches (kept on purpose; about $7.00/month until gpuburst cache delete):\n  runpod models-cli`);
+  expect(world.sims.find((s) => s.provider === 'runpod')!.state().volumes![0].deleted).toBe(false);
+
   expectRefusal(await runCli(['cache', 'delete', 'models-cli', '--provider', 'runpod'], { env, cwd }), 2, [/pass --yes/]);
   expectRefusal(await runCli(['cache', 'delete', 'models-cli', '--provider', 'runpod', '--yes'], { env, cwd }), 8, [/attached to pod/]);
   expect(world.sims.find((s) => s.provider === 'runpod')!.state().volumes![0].deleted).toBe(false);
@@ -49,4 +53,15 @@ test('Vast has no cache: exit 7 with the reason; bad input: exit 2', async () =>
   expectRefusal(await runCli(['cache', 'frob'], { env, cwd }), 2, [/"frob" is not accepted; accepted: list, delete/]);
   expectRefusal(await runCli(['cache', 'delete', 'x'], { env, cwd }), 2, [/--provider is missing/]);
   expectRefusal(await runCli(['cache', 'delete', 'nope', '--provider', 'runpod', '--yes'], { env, cwd }), 6, [/no cache named nope/]);
+});
+
+test('estimate --cache-gb puts each cache provider\'s monthly price and the storage of this batch beside its cost', async () => {
+  const r = await runCli(['estimate', '--model', 'sdxl', '--images', '100', '--cache-gb', '30', '--providers', 'runpod,lambda,vast'], { env: {}, cwd });
+  expect(r.code).toBe(0);
+  expect(r.out).toMatch(/model cache of 30 GB at runpod: \$2\.10\/month until deleted; ≈ \$\d\.\d+ during this batch beside its \$\d\.\d+ on .+; a later session with the models on it skips ~\S+ of download/);
+  expect(r.out).toMatch(/model cache of 30 GB at lambda: \$6\.00\/month until deleted/);
+  expect(r.out).not.toMatch(/model cache of 30 GB at vast/);
+  const json = JSON.parse((await runCli(['estimate', '--model', 'sdxl', '--cache-gb', '30', '--providers', 'runpod', '--json'], { env: {}, cwd })).out);
+  expect(json.cache).toEqual([expect.objectContaining({ provider: 'runpod', gb: 30, usdPerMonth: 2.1 })]);
+  expectRefusal(await runCli(['estimate', '--cache-gb', '0'], { env: {}, cwd }), 2, [/--cache-gb/]);
 });
