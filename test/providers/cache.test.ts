@@ -8,6 +8,10 @@ import crypto from 'crypto';
 import { configFromEnv, createProvider } from '../../providers';
 import { GpuburstError } from '../../providers/errors';
 import type { MachineSpec, ModelCache, Offer, Provider } from '../../providers/types';
+import { createBody as lambdaBody } from '../../providers/lambda/machine';
+import { createBody as runpodBody } from '../../providers/runpod/machine';
+import { parseOfferId } from '../../providers/runpod/offers';
+import { checkRequest } from '../../src/sim/api-schemas';
 import type { ProviderSim } from '../../src/sim/common/types';
 import { harness as lambda } from './harness/lambda';
 import { harness as paperspace } from './harness/paperspace';
@@ -100,6 +104,16 @@ describe.each([['runpod', runpod], ['lambda', lambda]] as const)('model cache on
     await provider.deleteCache({ id: cache.id });
   });
 
+  test('a cache create whose response is lost yields exactly one cache (looked up by name, never sent twice blindly)', async () => {
+    const path = h.provider === 'runpod' ? '^/v2/network-volumes$' : '^/api/v1/filesystems$';
+    sim.server.faults.add({ fault: { kind: 'lose-response' }, method: 'POST', path, times: 1 });
+    const region = await REGIONS[h.provider](provider);
+    const made = await provider.createCache({ name: 'models-lost', region, sizeGb: 10 });
+    const named = sim.state().volumes!.filter((v) => v.name === 'models-lost' && !v.deleted);
+    expect(named.map((v) => v.id)).toEqual([made.id]);
+    await provider.deleteCache({ id: made.id });
+  });
+
   test('the simulator refuses what the API refuses: bad sizes and names, unknown places', async () => {
     const before = sim.state().volumes?.length ?? 0;
     if (h.provider === 'runpod') {
@@ -126,5 +140,23 @@ describe.each([['vast', vast], ['paperspace', paperspace]] as const)('no model c
     } finally {
       await sim.close();
     }
+  });
+});
+
+describe('create bodies with a cache, checked against the published API descriptions', () => {
+  const cache = { id: 'vol123', name: 'models', region: 'EU-RO-1', mountPath: '/gpuburst-cache' };
+  const base = { name: 'gpuburst-x', sessionId: 's', offerId: '', image: 'img', env: {}, ports: [], diskGb: 10, cache };
+
+  test('RunPod: pinned to the volume\'s data center, the volume mounted at its path', () => {
+    const body = runpodBody(base, parseOfferId('NVIDIA L40S|SECURE|1'));
+    expect(body).toMatchObject({ dataCenterIds: ['EU-RO-1'], mounts: { network: [{ volumeId: 'vol123', path: '/gpuburst-cache' }] } });
+    expect(checkRequest('runpod', 'createPod', body)).toEqual([]);
+    expect(runpodBody({ ...base, cache: undefined }, parseOfferId('NVIDIA L40S|SECURE|1'))).not.toHaveProperty('mounts');
+  });
+
+  test('Lambda: the filesystem by name at launch', () => {
+    const body = lambdaBody({ ...base, cache: { ...cache, region: 'us-east-1', mountPath: '/lambda/nfs/models' } }, { type: 'gpu_1x_a10', region: 'us-east-1', sshKeyName: 'k' });
+    expect(body.file_system_names).toEqual(['models']);
+    expect(checkRequest('lambda', 'launch', body)).toEqual([]);
   });
 });
