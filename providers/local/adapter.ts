@@ -23,7 +23,7 @@ export const CAPABILITIES: Capabilities = {
   },
   modelCache: {
     supported: false,
-    reason: "local servers keep their own model folders; nothing to cache",
+    reason: 'local servers keep their own model folders; nothing to cache',
     usdPerGbMonth: 0,
     billedOn: 'allocated',
   },

@@ -9,7 +9,22 @@ import { BadInputError, CapacityError, GpuburstError, NotFoundError, Unsupported
 import { HttpClient } from '../http';
 import { filterOffers } from '../offer-filter';
 import { registerSecret } from '../redact';
-import type { Capabilities, CreateMachineOptions, KillSwitch, KillSwitchOptions, Leftover, ListMachinesOptions, ListOffersOptions, Machine, MachineRef, ModelCache, Offer, Provider, SweepLeftoversOptions, WaitUntilReadyOptions } from '../types';
+import type {
+  Capabilities,
+  CreateMachineOptions,
+  KillSwitch,
+  KillSwitchOptions,
+  Leftover,
+  ListMachinesOptions,
+  ListOffersOptions,
+  Machine,
+  MachineRef,
+  ModelCache,
+  Offer,
+  Provider,
+  SweepLeftoversOptions,
+  WaitUntilReadyOptions,
+} from '../types';
 import { waitUntilReady } from '../wait';
 import { PaperspaceApi, PsMachine } from './api';
 import { createBody, goneMachine, judgeOff, LIFECYCLE_EVENTS, MachineView, NAME_VAR, startupScript, toMachine } from './machine';

@@ -8,7 +8,21 @@ import { createOnce } from '../create-once';
 import { BadInputError, GpuburstError, NotFoundError, UnsupportedError } from '../errors';
 import { filterOffers } from '../offer-filter';
 import { registerSecret } from '../redact';
-import type { Capabilities, CreateMachineOptions, KillSwitch, KillSwitchOptions, Leftover, ListMachinesOptions, ListOffersOptions, Machine, MachineRef, ModelCache, Offer, Provider, WaitUntilReadyOptions } from '../types';
+import type {
+  Capabilities,
+  CreateMachineOptions,
+  KillSwitch,
+  KillSwitchOptions,
+  Leftover,
+  ListMachinesOptions,
+  ListOffersOptions,
+  Machine,
+  MachineRef,
+  ModelCache,
+  Offer,
+  Provider,
+  WaitUntilReadyOptions,
+} from '../types';
 import { MACHINE_NAME_PREFIX } from '../types';
 import { waitUntilReady } from '../wait';
 import type { VastApi, VastInstance } from './api';
