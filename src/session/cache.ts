@@ -21,8 +21,6 @@ export interface PlannedCache {
   sizeGb: number;
   /** What it bills a month once the batch's models are on it. */
   usdPerMonth: number;
-  /** What the user must know (a volume smaller than the models). */
-  notes: string[];
 }
 
 /** Room for the batch's models: 25% and 5 GB above their stated sizes, at least RunPod's 10 GB floor. */
@@ -43,15 +41,18 @@ export async function planCache(o: { provider: CloudProviderName; adapter: Provi
     if (o.region !== undefined && o.region !== existing.region) {
       throw new BadInputError(`--cache-region ${o.region}: cache ${o.name} exists at ${o.provider} in ${existing.region}; leave the region out or name that one`);
     }
-    const notes = existing.sizeGb !== undefined && existing.sizeGb < modelsGb ? [`cache ${o.name} holds ${existing.sizeGb} GB; the batch's models take ${modelsGb.toFixed(1)} GB: models that do not fit are downloaded onto the machine instead.`] : [];
+    // Every model goes onto the cache: a volume too small would fail the downloads after the machines are paid for.
+    if (existing.sizeGb !== undefined && existing.sizeGb < modelsGb) {
+      throw new BadInputError(`--cache ${o.name}: it holds ${existing.sizeGb} GB at ${o.provider}; the batch's models take ${modelsGb.toFixed(1)} GB. Grow it in the provider's console or name another cache (nothing was rented)`);
+    }
     const usdPerMonth = rule.billedOn === 'allocated' ? existing.usdPerMonth : Math.max(existing.usdPerMonth, cacheUsdPerMonth(o.provider, modelsGb));
-    return { provider: o.provider, name: o.name, region: existing.region, existing, sizeGb: existing.sizeGb ?? sizeGb, usdPerMonth, notes };
+    return { provider: o.provider, name: o.name, region: existing.region, existing, sizeGb: existing.sizeGb ?? sizeGb, usdPerMonth };
   }
   if (o.region === undefined) {
     throw new BadInputError(`--cache ${o.name}: no cache of that name at ${o.provider} yet; say where to create it with --cache-region (${o.provider === 'runpod' ? 'a data center such as EU-RO-1' : 'a region such as us-east-1'})`);
   }
   const usdPerMonth = cacheUsdPerMonth(o.provider, rule.billedOn === 'allocated' ? sizeGb : modelsGb);
-  return { provider: o.provider, name: o.name, region: o.region, sizeGb, usdPerMonth, notes: [] };
+  return { provider: o.provider, name: o.name, region: o.region, sizeGb, usdPerMonth };
 }
 
 /** The cache the machines mount: the existing one, or one created now (journaled first). */
@@ -78,6 +79,5 @@ export function cacheNotes(c: PlannedCache, row: { overhead: { modelDownloadSeco
     `${what}: offers limited to ${c.region}; the machines keep their models on it.`,
     `${what}: storage ≈ $${cost.sessionUsd.toFixed(4)} during this session, $${cost.usdPerMonth.toFixed(2)}/month until you delete it (gpuburst cache delete ${c.name} --provider ${c.provider}).`,
     `${what}: a session whose models are already on it skips ~${Math.round(cost.savedDownloadSeconds)} s of model download per machine (≈ $${cost.savedUsd.toFixed(4)} here).`,
-    ...c.notes,
   ];
 }
