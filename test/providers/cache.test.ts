@@ -19,6 +19,9 @@ import { harness as runpod } from './harness/runpod';
 import { harness as vast } from './harness/vast';
 import type { ContractHarness } from './harness/types';
 
+// Real processes and servers on a shared machine: jest's 5 s default is too short under load.
+jest.setTimeout(30_000);
+
 const TIMINGS = { provisionMs: 100, bootMs: 150, comfyStartMs: 100, stopMs: 100 };
 
 async function code(p: Promise<unknown>): Promise<string> {

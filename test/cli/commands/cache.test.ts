@@ -10,6 +10,9 @@ import { configFromEnv, createProvider } from '../../../providers';
 import { startWorld, World } from '../../../src/sim/world';
 import { expectRefusal, runCli } from '../support/cli';
 
+// Real processes and servers on a shared machine: jest's 5 s default is too short under load.
+jest.setTimeout(30_000);
+
 let world: World;
 let cwd: string;
 beforeAll(async () => {

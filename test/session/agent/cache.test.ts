@@ -10,6 +10,9 @@ import { agentEnv, AgentModel, AgentSettings } from '../../../src/session/agent/
 import { agentLauncher } from '../../../src/sim/common/agent-launcher';
 import { Cdn, standInFile, startCdn } from '../../../src/sim/cdn';
 
+// Real processes and servers on a shared machine: jest's 5 s default is too short under load.
+jest.setTimeout(30_000);
+
 const BYTES = 512 * 1024;
 const SD = 'https://example.com/models/sd15.safetensors';
 const CIVITAI = 'https://civitai.com/api/download/models/4242';
