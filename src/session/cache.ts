@@ -10,6 +10,8 @@ import type { Emit } from './events';
 import type { Journal } from './journal';
 import type { CacheRecord } from './journal-format';
 import { cacheCost } from '../estimate/cache';
+import { formatDuration } from '../estimate/duration';
+import { formatUsd } from '../estimate/money';
 
 export interface PlannedCache {
   provider: CloudProviderName;
@@ -56,14 +58,15 @@ export async function planCache(o: { provider: CloudProviderName; adapter: Provi
 }
 
 /** The cache the machines mount: the existing one, or one created now (journaled first). */
-export async function ensureCache(c: PlannedCache, adapter: Provider, journal: Journal, emit: Emit, signal?: AbortSignal): Promise<CacheMount> {
+export async function ensureCache(c: PlannedCache, adapter: Provider, journal: Journal, emit: Emit): Promise<CacheMount> {
   if (c.existing) return mountOf(c.existing);
   const record: CacheRecord = { provider: c.provider, name: c.name, region: c.region, state: 'intended', at: new Date().toISOString() };
   journal.now((d) => (d.cache = record));
-  const made = await adapter.createCache({ name: c.name, region: c.region, sizeGb: c.sizeGb, signal });
+  // No abort signal, as for machines: a create that was sent must finish, or a billing volume could go unnoticed.
+  const made = await adapter.createCache({ name: c.name, region: c.region, sizeGb: c.sizeGb });
   journal.now(() => Object.assign(record, { id: made.id, state: 'created' }));
   c.existing = made;
-  emit({ type: 'log', level: 'info', message: `created cache ${c.name} at ${c.provider} in ${c.region}; it bills about $${c.usdPerMonth.toFixed(2)}/month until you run: gpuburst cache delete ${c.name} --provider ${c.provider}` });
+  emit({ type: 'log', level: 'info', message: `created cache ${c.name} at ${c.provider} in ${c.region}; it bills about ${formatUsd(c.usdPerMonth)}/month until you run: gpuburst cache delete ${c.name} --provider ${c.provider}` });
   return mountOf(made);
 }
 
@@ -77,7 +80,7 @@ export function cacheNotes(c: PlannedCache, row: { overhead: { modelDownloadSeco
   const what = c.existing ? `cache ${c.name} (${c.provider} ${c.region})` : `cache ${c.name} (new: created at ${c.provider} in ${c.region}${c.provider === 'runpod' ? `, ${c.sizeGb} GB` : ''})`;
   return [
     `${what}: offers limited to ${c.region}; the machines keep their models on it.`,
-    `${what}: storage ≈ $${cost.sessionUsd.toFixed(4)} during this session, $${cost.usdPerMonth.toFixed(2)}/month until you delete it (gpuburst cache delete ${c.name} --provider ${c.provider}).`,
-    `${what}: a session whose models are already on it skips ~${Math.round(cost.savedDownloadSeconds)} s of model download per machine (≈ $${cost.savedUsd.toFixed(4)} here).`,
+    `${what}: storage ≈ ${formatUsd(cost.sessionUsd)} during this session, ${formatUsd(cost.usdPerMonth)}/month until you delete it (gpuburst cache delete ${c.name} --provider ${c.provider}).`,
+    `${what}: a session whose models are already on it skips ~${formatDuration(cost.savedDownloadSeconds)} of model download per machine (≈ ${formatUsd(cost.savedUsd)} here).`,
   ];
 }

@@ -165,7 +165,7 @@ export class MachineLifecycle {
     const plan = this.o.plan;
     if (!plan?.cache || plan.cacheMount) return Promise.resolve();
     const cache = plan.cache;
-    this.cacheReady ??= ensureCache(cache, this.o.pool.get(cache.provider), this.o.journal, this.emit, this.o.signal).then((mount) => void (plan.cacheMount = mount));
+    this.cacheReady ??= ensureCache(cache, this.o.pool.get(cache.provider), this.o.journal, this.emit).then((mount) => void (plan.cacheMount = mount));
     return this.cacheReady;
   }
 
