@@ -49,7 +49,7 @@ export const CAPABILITIES: Capabilities = {
   },
   modelCache: {
     supported: false,
-    reason: "Paperspace's shared drives are not in the v1 API gpuburst uses (its description has machines and startup scripts only; shared drives appear only in a third-party collection), so a drive cannot be created or attached at create",
+    reason: "Paperspace's shared drives are not in the v1 API gpuburst uses (its published description has machines, machine events, startup scripts and templates, no storage; shared drives appear only in a third-party collection), so a drive cannot be created or attached at create",
     usdPerGbMonth: 0,
     billedOn: 'allocated',
   },
