@@ -5,6 +5,9 @@ import type { CliContext, CommandResult } from '../context';
 import { keptCacheLines } from '../render/caches';
 import { usd } from '../render/format';
 
+/** Caches are a side note of status: a slow provider must not hold the sessions back longer than this. */
+const CACHE_LIST_MS = 10_000;
+
 export function define(cmd: Command): void {
   cmd.argument('[session]', 'one session id (default: all)').option('--json', 'print the sessions as JSON');
 }
@@ -12,7 +15,7 @@ export function define(cmd: Command): void {
 export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
   const { sessionStatus } = await import('../../session/manage');
   const { listAllCaches } = await import('../../session/cache-admin');
-  const [sessions, kept] = await Promise.all([sessionStatus({ cwd: ctx.cwd, env: ctx.env, only: args[0] as string | undefined }), listAllCaches({ env: ctx.env })]);
+  const [sessions, kept] = await Promise.all([sessionStatus({ cwd: ctx.cwd, env: ctx.env, only: args[0] as string | undefined }), listAllCaches({ env: ctx.env, signal: AbortSignal.timeout(CACHE_LIST_MS) })]);
   return { data: { sessions, caches: kept.caches }, text: () => [render(sessions), ...keptCacheLines(kept.caches)].join('\n') };
 }
 
