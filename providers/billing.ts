@@ -48,3 +48,44 @@ export const BILLING: Record<ProviderName, BillingRule> = {
     source: 'your own GPU',
   },
 };
+
+/** Storage price of a model cache, where the provider has one (docs/billing.md "Model cache"). */
+export interface CacheStorageRule {
+  usdPerGbMonth: number;
+  /** Above this size (GB) the whole volume bills at `largeUsdPerGbMonth`. */
+  largeFromGb?: number;
+  largeUsdPerGbMonth?: number;
+  /** Allocated size (RunPod) or bytes stored (Lambda). */
+  billedOn: 'allocated' | 'used';
+  /** Bytes per billed GB: RunPod quotes GB, Lambda GiB. */
+  bytesPerGb: number;
+  source: string;
+}
+
+export const CACHE_STORAGE: Partial<Record<ProviderName, CacheStorageRule>> = {
+  runpod: {
+    usdPerGbMonth: 0.07,
+    largeFromGb: 1000,
+    largeUsdPerGbMonth: 0.05,
+    billedOn: 'allocated',
+    bytesPerGb: 1e9,
+    source: '[V] docs.runpod.io/pods/pricing, 2026-11: network volume $0.07/GB/month under 1 TB, $0.05 over, billed hourly; [I] the lower rate applied to the whole volume',
+  },
+  lambda: {
+    usdPerGbMonth: 0.2,
+    billedOn: 'used',
+    bytesPerGb: 2 ** 30,
+    source: "[V] docs.lambda.ai/public-cloud/billing, 2026-11: filesystems 'billed per GiB used per month in one-hour increments', example $0.20/GiB/month, while the filesystem exists",
+  },
+};
+
+/** Hours in a billing month, as the providers pro-rate (365 × 24 / 12). */
+export const HOURS_PER_MONTH = 730;
+
+/** USD per month for `gb` of cache storage at `provider` (0 where there is no cache). */
+export function cacheUsdPerMonth(provider: ProviderName, gb: number): number {
+  const rule = CACHE_STORAGE[provider];
+  if (!rule) return 0;
+  const rate = rule.largeFromGb !== undefined && gb > rule.largeFromGb ? (rule.largeUsdPerGbMonth ?? rule.usdPerGbMonth) : rule.usdPerGbMonth;
+  return Math.round(gb * rate * 100) / 100;
+}

@@ -13,6 +13,7 @@ export function offerMatches(offer: Offer, opts: ListOffersOptions): boolean {
   if (opts.maxUsdPerHour !== undefined && offer.usdPerHour > opts.maxUsdPerHour) return false;
   if (opts.interruptible !== undefined && offer.interruptible !== opts.interruptible) return false;
   if (opts.gpuCount !== undefined && offer.gpuCount !== opts.gpuCount) return false;
+  if (opts.region !== undefined && offer.region !== opts.region) return false;
   return true;
 }
 

@@ -54,6 +54,8 @@ export interface ListOffersOptions {
   /** true: only interruptible offers; false: only on-demand; undefined: both. */
   interruptible?: boolean;
   gpuCount?: number;
+  /** Only offers that can be placed in this region / data center (a model cache's); their `region` is then it. */
+  region?: string;
   signal?: AbortSignal;
 }
 
@@ -95,6 +97,20 @@ export interface MachineSpec {
    * does not delete). Ignored elsewhere: RunPod accepts terminateAfter but never acts on it (docs/reference/runpod.md §3.2).
    */
   maxLifetimeHours?: number;
+  /** A model cache to attach (from createCache / listCaches of this same provider). */
+  cache?: CacheMount;
+}
+
+/**
+ * A persistent model cache attached to a machine at create. Machines with one are placed in its region only; the
+ * agent keeps models on it, so a later session in the same region downloads nothing.
+ */
+export interface CacheMount {
+  id: string;
+  name: string;
+  region: string;
+  /** Where the cache appears on the machine (inside the container on RunPod, on the VM on Lambda). */
+  mountPath: string;
 }
 
 /** One lifecycle for every provider. `ready` is set only when ComfyUI answered at the endpoint. */
@@ -212,6 +228,16 @@ export interface Capabilities {
     /** What remains when the user refuses to hand over a key (`--no-remote-key`). */
     withoutRemoteKey: string;
   };
+  /**
+   * A model cache that outlives machines (RunPod network volume, Lambda filesystem): created once, attached at create,
+   * pinning machines to its region. Unsupported where storage is tied to one host or absent from the API.
+   */
+  modelCache: Capability & {
+    /** Storage price from providers/billing.ts (CACHE_STORAGE); 0 where unsupported. */
+    usdPerGbMonth: number;
+    /** What is billed: the size asked for at create (RunPod) or the bytes stored (Lambda). */
+    billedOn: 'allocated' | 'used';
+  };
   /** The provider's row of the one billing table (providers/billing.ts); the estimator reads the same row. */
   billing: {
     /** Compute is billed in increments of this many seconds. */
@@ -236,6 +262,32 @@ export interface Leftover {
   /** True when it was deleted (false on a dry run, or when the delete failed: `message` says why). */
   deleted: boolean;
   message?: string;
+}
+
+/** A model cache as the provider lists it. It is the user's: nothing in a session or sweep ever deletes one. */
+export interface ModelCache extends CacheMount {
+  provider: ProviderName;
+  /** Allocated size (RunPod); undefined where the provider bills what is stored (Lambda). */
+  sizeGb?: number;
+  /** Bytes stored, where the provider reports it (Lambda: an estimate updated every few hours). */
+  usedBytes?: number;
+  /** Mounted by a machine now, where the provider says so (Lambda `is_in_use`). */
+  inUse?: boolean;
+  /** What it bills per month as it stands: allocated or stored GB × the provider's rate. */
+  usdPerMonth: number;
+}
+
+export interface ListCachesOptions {
+  signal?: AbortSignal;
+}
+
+export interface CreateCacheOptions {
+  /** The user's name for it; created exactly once (looked up by name before any retry). */
+  name: string;
+  region: string;
+  /** Size to allocate where the provider needs one (RunPod: 10–4096 GB); ignored where it bills what is stored. */
+  sizeGb: number;
+  signal?: AbortSignal;
 }
 
 export interface Provider {
@@ -265,4 +317,10 @@ export interface Provider {
    * nothing besides machines resolve to []. A failed delete is reported in the result, not thrown.
    */
   sweepLeftovers(opts: SweepLeftoversOptions): Promise<Leftover[]>;
+  /** The account's model caches (every one, whatever created it). UnsupportedError where there are none. */
+  listCaches(opts: ListCachesOptions): Promise<ModelCache[]>;
+  /** Creates a model cache. UnsupportedError where the provider has none (reason from capabilities().modelCache). */
+  createCache(opts: CreateCacheOptions): Promise<ModelCache>;
+  /** Deletes a model cache and its files; refused by the provider while a machine has it mounted. */
+  deleteCache(opts: MachineRef): Promise<void>;
 }

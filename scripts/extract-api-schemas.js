@@ -18,7 +18,7 @@ const outDir = path.join(__dirname, '..', 'src', 'sim', 'api-schemas');
 const PROVIDERS = {
   runpod: {
     file: 'runpod/openapi-v2.json',
-    requests: { createPod: ['post', '/v2/pods'], podAction: ['post', '/v2/pods/{id}/action'] },
+    requests: { createPod: ['post', '/v2/pods'], podAction: ['post', '/v2/pods/{id}/action'], createNetworkVolume: ['post', '/v2/network-volumes'] },
   },
   vast: {
     file: 'vast/openapi.yaml',
@@ -32,6 +32,7 @@ const PROVIDERS = {
       terminate: ['post', '/api/v1/instance-operations/terminate'],
       addSshKey: ['post', '/api/v1/ssh-keys'],
       createFirewallRuleset: ['post', '/api/v1/firewall-rulesets'],
+      createFilesystem: ['post', '/api/v1/filesystems'],
     },
   },
   paperspace: {

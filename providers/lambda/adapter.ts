@@ -11,19 +11,23 @@ import { registerSecret } from '../redact';
 import { waitUntilReady } from '../wait';
 import type {
   Capabilities,
+  CreateCacheOptions,
   CreateMachineOptions,
   KillSwitch,
   KillSwitchOptions,
   Leftover,
+  ListCachesOptions,
   ListMachinesOptions,
   ListOffersOptions,
   Machine,
   MachineRef,
+  ModelCache,
   Offer,
   Provider,
   WaitUntilReadyOptions,
 } from '../types';
 import type { LambdaApi, LaunchRequest } from './api';
+import { CACHE_CAPABILITY, filesystemBody, toCache } from './cache';
 import { goneMachine, isOurs, lambdaName, createBody, toMachine } from './machine';
 import { gpuInfo } from './mapping';
 import { offersOf, parseOfferId } from './offers';
@@ -45,6 +49,7 @@ export const CAPABILITIES: Capabilities = {
       'Lambda has no machine-scoped key or metadata service, so the watchdog needs an account API key; Lambda keys have full access to every API operation of the account (launch, terminate, list)',
     withoutRemoteKey: 'client-side teardown only: if gpuburst dies, the instance bills until `gpuburst sweep` or a manual terminate',
   },
+  modelCache: CACHE_CAPABILITY,
   billing: BILLING.lambda,
 };
 
@@ -65,6 +70,10 @@ export class LambdaProvider implements Provider {
 
   async createMachine({ spec, signal }: CreateMachineOptions): Promise<Machine> {
     const { type, region } = await this.placement(spec.offerId, signal);
+    // Lambda refuses a filesystem from another region (file-system-in-wrong-region); say so before launching.
+    if (spec.cache && spec.cache.region !== region) {
+      throw new BadInputError(`lambda: cache ${spec.cache.name} is in ${spec.cache.region}; offer ${spec.offerId} launches in ${region}`, { provider: 'lambda' });
+    }
     const body = createBody(spec, {
       type,
       region,
@@ -143,9 +152,37 @@ export class LambdaProvider implements Provider {
     };
   }
 
-  /** An instance is all gpuburst launches; the SSH key and firewall rulesets are shared and kept for the next launch. */
+  /**
+   * An instance is all gpuburst launches; the SSH key and firewall rulesets are shared and kept for the next launch,
+   * and filesystems are the user's model caches (never swept).
+   */
   async sweepLeftovers(): Promise<Leftover[]> {
     return [];
+  }
+
+  async listCaches({ signal }: ListCachesOptions): Promise<ModelCache[]> {
+    return (await this.api.listFilesystems(signal)).map(toCache);
+  }
+
+  async createCache({ name, region, signal }: CreateCacheOptions): Promise<ModelCache> {
+    const body = filesystemBody(name, region);
+    const fs = await createOnce({
+      send: () => this.api.createFilesystem(body, signal),
+      lookup: async () => (await this.api.listFilesystems(signal)).find((f) => f.name === name),
+      settleMs: this.settings.createSettleMs,
+      signal,
+      log: this.settings.log,
+    });
+    return toCache(fs);
+  }
+
+  /** Lambda refuses while an instance has it mounted (filesystems/filesystem-in-use, a ProviderError). */
+  async deleteCache({ id, signal }: MachineRef): Promise<void> {
+    try {
+      await this.api.deleteFilesystem(id, signal);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
   }
 
   /** Instance type and region of an offer; an offer listed without capacity takes the first region that has some. */

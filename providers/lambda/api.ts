@@ -17,6 +17,9 @@ const DATA = {
   launch: z.looseObject({ instance_ids: z.array(z.string()) }),
   terminate: z.looseObject({}),
   named: NAMED,
+  filesystem: z.looseObject({ id: z.string(), name: z.string(), mount_point: z.string(), region: z.looseObject({ name: z.string() }) }),
+  filesystems: z.array(z.looseObject({ id: z.string(), name: z.string(), mount_point: z.string(), region: z.looseObject({ name: z.string() }) })),
+  deleted: z.looseObject({ deleted_ids: z.array(z.string()) }),
   namedList: z.array(NAMED),
 };
 
@@ -88,6 +91,18 @@ export interface LaunchRequest {
   user_data: string;
   firewall_rulesets?: { id: string }[];
   image?: { family: string };
+  /** Filesystems to mount, by name: same region as the launch, mounted at /lambda/nfs/<name> (§3). */
+  file_system_names?: string[];
+}
+
+/** `Filesystem` (Lambda OpenAPI): region-locked, mounted at `mount_point`, `bytes_used` an estimate. */
+export interface LambdaFilesystem {
+  id: string;
+  name: string;
+  mount_point: string;
+  is_in_use: boolean;
+  region: LambdaRegion;
+  bytes_used?: number;
 }
 
 export interface LambdaApiOptions {
@@ -172,6 +187,20 @@ export class LambdaApi {
   createFirewallRuleset(body: { name: string; region: string; rules: LambdaFirewallRule[] }, signal?: AbortSignal): Promise<LambdaFirewallRuleset> {
     // Retried: at worst a repeat leaves a second, unused ruleset of the same name (no cost; sweep removes it).
     return this.data({ method: 'POST', path: '/firewall-rulesets', body, retry: true, signal }, DATA.named);
+  }
+
+  /** Lambda lists filesystems at `/file-systems` and creates and deletes them at `/filesystems` (its OpenAPI). */
+  listFilesystems(signal?: AbortSignal): Promise<LambdaFilesystem[]> {
+    return this.data({ method: 'GET', path: '/file-systems', signal }, DATA.filesystems);
+  }
+
+  /** Sent once; names are unique per account, so a repeat could only fail as a duplicate: the caller looks it up. */
+  createFilesystem(body: { name: string; region: string }, signal?: AbortSignal): Promise<LambdaFilesystem> {
+    return this.data({ method: 'POST', path: '/filesystems', body, retry: false, signal }, DATA.filesystem, true);
+  }
+
+  deleteFilesystem(id: string, signal?: AbortSignal): Promise<{ deleted_ids: string[] }> {
+    return this.data({ method: 'DELETE', path: `/filesystems/${encodeURIComponent(id)}`, signal }, DATA.deleted);
   }
 
   /**

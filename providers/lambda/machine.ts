@@ -37,6 +37,7 @@ export function createBody(spec: MachineSpec, p: LaunchPlacement): LaunchRequest
   };
   if (p.firewallRulesets) body.firewall_rulesets = p.firewallRulesets;
   if (p.imageFamily) body.image = { family: p.imageFamily };
+  if (spec.cache) body.file_system_names = [spec.cache.name];
   return body;
 }
 

@@ -8,7 +8,7 @@ import { HttpClient } from '../http';
 import { BadInputError, TransientError, UnsupportedError } from '../errors';
 import { waitUntilReady } from '../wait';
 import { filterOffers } from '../offer-filter';
-import type { Capabilities, CreateMachineOptions, KillSwitch, Leftover, ListOffersOptions, Machine, MachineRef, Offer, Provider, WaitUntilReadyOptions } from '../types';
+import type { Capabilities, CreateMachineOptions, KillSwitch, Leftover, ListOffersOptions, Machine, MachineRef, ModelCache, Offer, Provider, WaitUntilReadyOptions } from '../types';
 import { gpuFromDevice, SystemStats, vramGbFromStats } from './mapping';
 
 export const CAPABILITIES: Capabilities = {
@@ -20,6 +20,12 @@ export const CAPABILITIES: Capabilities = {
     needsRemoteKey: false,
     reason: 'nothing to terminate: the server is yours',
     withoutRemoteKey: 'nothing to terminate: the server is yours',
+  },
+  modelCache: {
+    supported: false,
+    reason: 'local servers keep their own model folders; nothing to cache',
+    usdPerGbMonth: 0,
+    billedOn: 'allocated',
   },
   billing: BILLING.local,
 };
@@ -102,6 +108,23 @@ export class LocalProvider implements Provider {
 
   async listMachines(): Promise<Machine[]> {
     return [];
+  }
+
+  /** No model cache here: see capabilities().modelCache.reason (docs/models.md "Model cache"). */
+  async listCaches(): Promise<ModelCache[]> {
+    throw this.noCache();
+  }
+
+  async createCache(): Promise<ModelCache> {
+    throw this.noCache();
+  }
+
+  async deleteCache(): Promise<void> {
+    throw this.noCache();
+  }
+
+  private noCache(): UnsupportedError {
+    return new UnsupportedError(`local: no model cache: ${CAPABILITIES.modelCache.reason}`, { provider: 'local' });
   }
 
   /** gpuburst creates nothing on your servers. */

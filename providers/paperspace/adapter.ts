@@ -19,6 +19,7 @@ import type {
   ListOffersOptions,
   Machine,
   MachineRef,
+  ModelCache,
   Offer,
   Provider,
   SweepLeftoversOptions,
@@ -45,6 +46,12 @@ export const CAPABILITIES: Capabilities = {
     needsRemoteKey: true,
     withoutRemoteKey:
       "Paperspace's own auto-shutdown (from maxLifetimeHours) only powers the machine off — it does not delete it, so the disk keeps billing — plus client-side teardown.",
+  },
+  modelCache: {
+    supported: false,
+    reason: "Paperspace's shared drives are not in the v1 API gpuburst uses (its published description has machines, machine events, startup scripts and templates, no storage; shared drives appear only in a third-party collection), so a drive cannot be created or attached at create",
+    usdPerGbMonth: 0,
+    billedOn: 'allocated',
   },
   billing: BILLING.paperspace,
 };
@@ -177,6 +184,23 @@ export class PaperspaceProvider implements Provider {
       lookup: { url: '${GPUBURST_API_URL}/machines?name=${GPUBURST_MACHINE_NAME}', headers, listPath: 'items', nameField: 'name', idField: 'id' },
       terminate: { method: 'DELETE', url: '${GPUBURST_API_URL}/machines/${MACHINE_ID}', headers },
     };
+  }
+
+  /** No model cache here: see capabilities().modelCache.reason (docs/models.md "Model cache"). */
+  async listCaches(): Promise<ModelCache[]> {
+    throw this.noCache();
+  }
+
+  async createCache(): Promise<ModelCache> {
+    throw this.noCache();
+  }
+
+  async deleteCache(): Promise<void> {
+    throw this.noCache();
+  }
+
+  private noCache(): UnsupportedError {
+    return new UnsupportedError(`paperspace: no model cache: ${CAPABILITIES.modelCache.reason}`, { provider: 'paperspace' });
   }
 
   /**

@@ -14,14 +14,17 @@ import { GpuburstError, NotFoundError, ProviderError, UnsupportedError } from '.
 import { filterOffers } from '../offer-filter';
 import type {
   Capabilities,
+  CreateCacheOptions,
   CreateMachineOptions,
   KillSwitch,
   KillSwitchOptions,
   Leftover,
+  ListCachesOptions,
   ListMachinesOptions,
   ListOffersOptions,
   Machine,
   MachineRef,
+  ModelCache,
   Offer,
   Provider,
   WaitUntilReadyOptions,
@@ -29,6 +32,7 @@ import type {
 import { MACHINE_NAME_PREFIX } from '../types';
 import { waitUntilReady } from '../wait';
 import { RunpodApi, SpotPrice } from './api';
+import { CACHE_CAPABILITY, toCache, volumeBody } from './cache';
 import { createBody, goneMachine, toMachine } from './machine';
 import { graphqlError, translate } from './mapping';
 import { CatalogByCloud, onDemandOffers, parseOfferId, spotOffers } from './offers';
@@ -54,6 +58,7 @@ export const CAPABILITIES: Capabilities = {
     needsRemoteKey: false,
     withoutRemoteKey: 'Nothing is lost: the watchdog uses the pod-scoped key RunPod injects, never your account key.',
   },
+  modelCache: CACHE_CAPABILITY,
   billing: BILLING.runpod,
 };
 
@@ -89,8 +94,8 @@ export class RunpodProvider implements Provider {
     // Said only once the on-demand reads worked: with a refused key, their error is the one line the user needs.
     if (spot?.error) this.settings.log?.(`runpod: spot prices unavailable (${spot.error.code}): ${spot.error.message}`);
     const catalog: CatalogByCloud = { SECURE: secure, COMMUNITY: community };
-    const offers = opts.interruptible === true ? [] : onDemandOffers(catalog, count);
-    if (spot) offers.push(...spotOffers(catalog, spot.prices, count));
+    const offers = opts.interruptible === true ? [] : onDemandOffers(catalog, count, opts.region);
+    if (spot && opts.region === undefined) offers.push(...spotOffers(catalog, spot.prices, count));
     return filterOffers(offers, opts);
   }
 
@@ -187,8 +192,32 @@ export class RunpodProvider implements Provider {
     };
   }
 
-  /** A pod is all gpuburst creates on RunPod. */
+  /** A pod is all a session creates on RunPod; network volumes are the user's caches and are never swept. */
   async sweepLeftovers(): Promise<Leftover[]> {
     return [];
+  }
+
+  async listCaches(opts: ListCachesOptions): Promise<ModelCache[]> {
+    return (await this.api.listNetworkVolumes(opts.signal)).map(toCache);
+  }
+
+  async createCache(opts: CreateCacheOptions): Promise<ModelCache> {
+    const body = volumeBody(opts.name, opts.region, opts.sizeGb);
+    const volume = await createOnce({
+      send: () => this.api.createNetworkVolume(body, opts.signal),
+      lookup: async () => (await this.api.listNetworkVolumes(opts.signal)).find((v) => v.name === body.name && v.dataCenter === body.dataCenter),
+      settleMs: this.settings.createSettleMs,
+      signal: opts.signal,
+      log: this.settings.log,
+    });
+    return toCache(volume);
+  }
+
+  async deleteCache(opts: MachineRef): Promise<void> {
+    try {
+      await this.api.deleteNetworkVolume(opts.id, opts.signal);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+    }
   }
 }

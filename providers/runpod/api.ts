@@ -64,6 +64,19 @@ export interface CreatePodRequest {
   env: Record<string, string>;
   ports: string[];
   args?: string;
+  /** Pins the pod to these data centers (a network volume's, which it must share). */
+  dataCenterIds?: string[];
+  /** A network volume, mounted at `path` (v2 `NetworkMount`, at most one). */
+  mounts?: { network: { volumeId: string; path: string }[] };
+}
+
+/** v2 `NetworkVolume` (docs v2 openapi): size in GB, data center immutable. */
+export interface NetworkVolume {
+  id: string;
+  name: string;
+  size: number;
+  dataCenter: string;
+  type?: string;
 }
 
 /** GraphQL `gpuTypes` fields we read (runpod-python `queries/gpus.py`). Spot prices are per GPU; null = none. */
@@ -87,6 +100,8 @@ const SHAPES = {
   pod: POD,
   pods: z.looseObject({ pods: z.array(POD) }),
   gpus: z.looseObject({ gpus: z.array(GPU_TYPE) }),
+  volume: z.looseObject({ id: z.string(), name: z.string(), size: z.number(), dataCenter: z.string() }),
+  volumes: z.looseObject({ networkVolumes: z.array(z.looseObject({ id: z.string(), name: z.string(), size: z.number(), dataCenter: z.string() })) }),
   spot: z.looseObject({ data: z.looseObject({ gpuTypes: z.array(z.looseObject({ id: z.string() })) }).nullish() }),
 };
 
@@ -168,6 +183,22 @@ export class RunpodApi {
   /** 204 on success; 404 once the pod is gone. */
   async deletePod(id: string, signal?: AbortSignal): Promise<void> {
     await this.http.request({ method: 'DELETE', path: `/v2/pods/${encodeURIComponent(id)}`, signal });
+  }
+
+  async listNetworkVolumes(signal?: AbortSignal): Promise<NetworkVolume[]> {
+    const path = '/v2/network-volumes';
+    return (await this.http.request<{ networkVolumes: NetworkVolume[] }>({ method: 'GET', path, signal, check: this.shape('GET', path, SHAPES.volumes) })).data.networkVolumes;
+  }
+
+  /** Sent once: a volume bills until deleted, so a lost answer is looked up by name, never sent again blindly. */
+  async createNetworkVolume(body: { name: string; size: number; dataCenter: string }, signal?: AbortSignal): Promise<NetworkVolume> {
+    const path = '/v2/network-volumes';
+    return (await this.http.request<NetworkVolume>({ method: 'POST', path, body, retry: false, signal, check: this.shape('POST', path, SHAPES.volume, true) })).data;
+  }
+
+  /** 204 on success; 404 once it is gone. */
+  async deleteNetworkVolume(id: string, signal?: AbortSignal): Promise<void> {
+    await this.http.request({ method: 'DELETE', path: `/v2/network-volumes/${encodeURIComponent(id)}`, signal });
   }
 
   private shape(method: HttpMethod, path: string, schema: z.ZodType, create = false) {

@@ -49,6 +49,11 @@ export function createBody(spec: MachineSpec, offer: OfferRef): CreatePodRequest
   };
   const args = containerArgs(spec);
   if (args !== undefined) body.args = args;
+  // A network volume is usable only from its own data center: the pod is placed there or not at all.
+  if (spec.cache) {
+    body.dataCenterIds = [spec.cache.region];
+    body.mounts = { network: [{ volumeId: spec.cache.id, path: spec.cache.mountPath }] };
+  }
   return body;
 }
 

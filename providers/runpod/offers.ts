@@ -57,13 +57,24 @@ function base(t: GpuType, cloud: Cloud, count: number): Omit<Offer, 'offerId' | 
   };
 }
 
-export function onDemandOffers(catalog: CatalogByCloud, count: number): Offer[] {
+/**
+ * With `dataCenter` (a network volume's), only types listed in that data center, available as it reports them; the
+ * create then pins the pod there (machine.ts).
+ */
+export function onDemandOffers(catalog: CatalogByCloud, count: number, dataCenter?: string): Offer[] {
   const offers: Offer[] = [];
   for (const cloud of CLOUDS) {
     for (const t of catalog[cloud]) {
       const perGpu = t.price[cloudKey(cloud)];
       if (!t[cloudKey(cloud)] || !(perGpu > 0)) continue;
-      offers.push({ ...base(t, cloud, count), offerId: encodeOfferId({ gpuTypeId: t.id, cloud, count, spot: false }), usdPerHour: round(perGpu * count), interruptible: false });
+      const offer: Offer = { ...base(t, cloud, count), offerId: encodeOfferId({ gpuTypeId: t.id, cloud, count, spot: false }), usdPerHour: round(perGpu * count), interruptible: false };
+      if (dataCenter !== undefined) {
+        const here = t.dataCenters?.find((d) => d.id === dataCenter);
+        if (!here) continue;
+        offer.region = dataCenter;
+        offer.available = offer.available && here.availability !== 'NONE';
+      }
+      offers.push(offer);
     }
   }
   return offers;

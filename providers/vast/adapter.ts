@@ -5,7 +5,7 @@
  */
 import { BILLING } from '../billing';
 import { createOnce } from '../create-once';
-import { BadInputError, GpuburstError, NotFoundError } from '../errors';
+import { BadInputError, GpuburstError, NotFoundError, UnsupportedError } from '../errors';
 import { filterOffers } from '../offer-filter';
 import { registerSecret } from '../redact';
 import type {
@@ -18,6 +18,7 @@ import type {
   ListOffersOptions,
   Machine,
   MachineRef,
+  ModelCache,
   Offer,
   Provider,
   WaitUntilReadyOptions,
@@ -46,6 +47,12 @@ export const CAPABILITIES: Capabilities = {
     needsRemoteKey: false,
     withoutRemoteKey: 'Nothing is lost: Vast injects CONTAINER_API_KEY, a key that can only start, stop or destroy its own instance.',
     reason: 'The watchdog destroys its own instance with the per-instance key Vast injects (CONTAINER_ID, CONTAINER_API_KEY).',
+  },
+  modelCache: {
+    supported: false,
+    reason: "Vast volumes are host-local: a volume is rented from one machine's volume slot and persists only on that host (machines-and-user-needs.md §2.4), so a cache would help only on the same host, which a new rental rarely is",
+    usdPerGbMonth: 0,
+    billedOn: 'allocated',
   },
   billing: BILLING.vast,
 };
@@ -159,6 +166,23 @@ export class VastProvider implements Provider {
         headers: { Authorization: 'Bearer ${CONTAINER_API_KEY}' },
       },
     };
+  }
+
+  /** No model cache here: see capabilities().modelCache.reason (docs/models.md "Model cache"). */
+  async listCaches(): Promise<ModelCache[]> {
+    throw this.noCache();
+  }
+
+  async createCache(): Promise<ModelCache> {
+    throw this.noCache();
+  }
+
+  async deleteCache(): Promise<void> {
+    throw this.noCache();
+  }
+
+  private noCache(): UnsupportedError {
+    return new UnsupportedError(`vast: no model cache: ${CAPABILITIES.modelCache.reason}`, { provider: 'vast' });
   }
 
   /** An instance is all gpuburst creates on Vast. */

@@ -21,6 +21,7 @@ const COMMANDS: Entry[] = [
   { name: 'resume', summary: 'finish what a session left: pull outputs, run remaining prompts', load: () => require('./commands/resume') },
   { name: 'down', summary: "tear down a session's machines", load: () => require('./commands/down') },
   { name: 'sweep', summary: 'find gpuburst machines no live session owns and terminate them', load: () => require('./commands/sweep') },
+  { name: 'cache', summary: 'list or delete the model caches sessions keep models on (RunPod volumes, Lambda filesystems)', load: () => require('./commands/cache') },
   { name: 'workflow', summary: 'convert UI-format workflows to API format and validate them offline', load: () => require('./commands/workflow') },
   { name: 'sim', summary: 'start local simulators of the four cloud APIs and ComfyUI', load: () => require('./commands/sim') },
 ];

@@ -73,9 +73,21 @@ export interface SessionJournal {
   outDir: string;
   estimate?: { costUsd: number; totalSeconds: number; secondsPerImage: number; gpu: string; provider: string };
   machines: MachineRecord[];
+  /** A model cache this session created (./cache.ts): the user's to keep, never ended by teardown or sweep. */
+  cache?: CacheRecord;
   prompts: PromptRecord[];
   report?: Record<string, unknown>;
   message?: string;
+}
+
+/** A model cache this session created (./cache.ts); it outlives the session on purpose. */
+export interface CacheRecord {
+  provider: ProviderName;
+  name: string;
+  region: string;
+  id?: string;
+  state: 'intended' | 'created';
+  at: string;
 }
 
 const MACHINE_STATES = ['intended', 'created', 'ready', 'stopped', 'terminated', 'not-created'] as const;

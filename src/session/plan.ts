@@ -7,7 +7,7 @@ import fs from 'fs';
 import path from 'path';
 import { AuthError, BadInputError } from '../../providers/errors';
 import { hasKey } from '../../providers/index';
-import { CLOUD_PROVIDERS, CloudProviderName, Offer, ProviderName } from '../../providers/types';
+import { CacheMount, CLOUD_PROVIDERS, CloudProviderName, Offer, ProviderName } from '../../providers/types';
 import { loadCatalog } from '../catalog/load';
 import { fromLiveOffer } from '../catalog/offers';
 import { imageRuns, resolveImage } from '../../providers/images';
@@ -26,6 +26,7 @@ import { machineModels } from './agent/models';
 import { diskFloorGb, modelSizes } from './agent/disk';
 import type { NodePack } from '../comfy/batch/nodes';
 import { batchShape } from './batch-shape';
+import { cacheNotes, planCache, PlannedCache } from './cache';
 import type { ProviderPool } from './pool';
 import { templateFor } from './templates';
 
@@ -41,6 +42,9 @@ export interface PlanOptions {
   model?: string;
   /** With provider `local`: the servers, whose /object_info validates the batch. */
   comfyUrls?: string[];
+  /** A model cache by name (./cache.ts) and where a new one goes. */
+  cache?: string;
+  cacheRegion?: string;
   /** Ctrl-C while planning: a slow server's answer is not waited for. */
   signal?: AbortSignal;
 }
@@ -71,6 +75,10 @@ export interface Plan {
   /** The batch's `comfyui:` version (undefined: each provider's default pin). */
   comfyuiVersion?: string;
   offerErrors: { provider: string; code: string; message: string }[];
+  /** The model cache the machines mount, found or still to create (./cache.ts). */
+  cache?: PlannedCache;
+  /** Set once the cache exists: what every machine's spec attaches. */
+  cacheMount?: CacheMount;
 }
 
 export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.ProcessEnv, cwd: string): Promise<Plan> {
@@ -98,7 +106,9 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const comfyuiVersion = batch.spec.comfyui;
 
   const clouds = ownServers ? [o.provider as ProviderName] : cloudsFor(o.provider as CloudProviderName | 'auto', env);
-  const listed = await Promise.allSettled(clouds.map((c) => pool.get(c).listOffers({ interruptible: o.interruptible ? true : false })));
+  // A cache pins the machines to its region (found or planned before any offer is read).
+  const cache = o.cache ? await planCache({ provider: o.provider as CloudProviderName, adapter: pool.get(o.provider as CloudProviderName), name: o.cache, region: o.cacheRegion, modelBytes: (await sizes).reduce<number>((a, b) => a + (b ?? 0), 0), signal: o.signal }) : undefined;
+  const listed = await Promise.allSettled(clouds.map((c) => pool.get(c).listOffers({ interruptible: o.interruptible ? true : false, region: cache?.region })));
   const offerErrors: Plan['offerErrors'] = [];
   const offers: Offer[] = [];
   listed.forEach((r, i) => {
@@ -136,7 +146,8 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     .sort((a, b) => a.row.costUsd - b.row.costUsd || a.row.totalSeconds - b.row.totalSeconds);
   if (ranked.length === 0) throw new BadInputError(`no offer could be estimated for ${shape.model}; check --model`);
   const first = ranked[0].row;
-  const plan: Plan = { batch, prompts, ...placed, nodes: batch.nodes, modelBytes: await sizes, diskFloorGb: floorGb, shape, ranked, estimateUsd: first.costUsd * pods, pods, notes, estimateSeconds: first.totalSeconds, comfyuiVersion, localSecondsPerImage: local?.secondsPerImage, offerErrors };
+  if (cache) notes.push(...cacheNotes(cache, first, pods));
+  const plan: Plan = { batch, prompts, ...placed, nodes: batch.nodes, modelBytes: await sizes, diskFloorGb: floorGb, shape, ranked, estimateUsd: first.costUsd * pods, pods, notes, estimateSeconds: first.totalSeconds, comfyuiVersion, localSecondsPerImage: local?.secondsPerImage, offerErrors, cache };
   if (o.maxCostUsd !== undefined && plan.estimateUsd > o.maxCostUsd) {
     const [budget, estimateUsd] = formatUsdPair(o.maxCostUsd, plan.estimateUsd);
     throw new BadInputError(

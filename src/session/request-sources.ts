@@ -15,7 +15,7 @@ import { FieldNames, parseSessionRequest, RawRequest, RequestField, SessionReque
 /** Where the values come from: the command line, the stack config, or a program's RenderSession args. */
 export type RequestOrigin = 'cli' | 'stack' | 'args';
 
-export type BatchDefaults = Pick<BatchFile, 'provider' | 'gpu' | 'budgetUsd' | 'maxUsdPerHour' | 'interruptible'>;
+export type BatchDefaults = Pick<BatchFile, 'provider' | 'gpu' | 'budgetUsd' | 'maxUsdPerHour' | 'interruptible' | 'cache' | 'cacheRegion'>;
 
 export interface RequestSources {
   origin: RequestOrigin;
@@ -45,12 +45,14 @@ const CLI_FLAGS: Record<RequestField, string> = {
   heartbeatMinutes: '--heartbeat-minutes',
   remoteKey: '--no-remote-key',
   comfyUrls: '--comfy-url',
+  cache: '--cache',
+  cacheRegion: '--cache-region',
   simulated: '--simulate',
 };
 /** Stack config keys and RenderSession args that are spelled differently from the request's field. */
 const STACK_KEYS: Partial<Record<RequestField, string>> = { teardownOnSuccess: 'autoTeardown' };
 /** The batch file's names for the session defaults it may set. */
-const BATCH_KEYS: Partial<Record<RequestField, keyof BatchDefaults>> = { provider: 'provider', gpu: 'gpu', maxCostUsd: 'budgetUsd', maxUsdPerHour: 'maxUsdPerHour', interruptible: 'interruptible' };
+const BATCH_KEYS: Partial<Record<RequestField, keyof BatchDefaults>> = { provider: 'provider', gpu: 'gpu', maxCostUsd: 'budgetUsd', maxUsdPerHour: 'maxUsdPerHour', interruptible: 'interruptible', cache: 'cache', cacheRegion: 'cacheRegion' };
 
 export function fieldName(origin: RequestOrigin, field: RequestField): string {
   if (origin === 'cli') return CLI_FLAGS[field];

@@ -27,6 +27,8 @@ const ACCEPTED = {
   teardown: 'terminate, stop',
   folder: 'an absolute folder path',
   url: 'a ComfyUI URL such as http://127.0.0.1:8188',
+  cache: '1–60 characters, a letter first, then letters, digits and dashes (e.g. models-sdxl)',
+  region: 'a RunPod data center such as EU-RO-1 or a Lambda region such as us-east-1',
 };
 
 // Command lines and stack config give strings; numbers and booleans are read from them here, nowhere else.
@@ -66,6 +68,12 @@ const SessionRequestSchema = z.object({
   remoteKey: flag.default(true),
   /** Provider `local` only: the ComfyUI servers the user runs. */
   comfyUrls: z.array(z.string({ error: ACCEPTED.url }).regex(/^https?:\/\/[^/\s]+/, { error: ACCEPTED.url }), { error: ACCEPTED.url }).default([]),
+  /**
+   * A model cache by name (RunPod network volume, Lambda filesystem): machines are placed in its region and keep
+   * models on it; created if missing (in `cacheRegion`), never deleted by a session or sweep.
+   */
+  cache: z.string({ error: ACCEPTED.cache }).trim().regex(/^[a-zA-Z][0-9a-zA-Z-]{0,59}$/, { error: ACCEPTED.cache }).optional(),
+  cacheRegion: z.string({ error: ACCEPTED.region }).trim().regex(/^[A-Za-z0-9-]{2,40}$/, { error: ACCEPTED.region }).optional(),
   /** Against simulators (`--simulate`, `gpuburst sim`): nothing is billed, nothing is measured for calibration. */
   simulated: flag.default(false),
 });
@@ -100,6 +108,10 @@ function checkTogether(r: SessionRequest, names: FieldNames): void {
   if (local && r.comfyUrls.length === 0) throw new BadInputError(`${names('provider')} local needs ${names('comfyUrls')} http://127.0.0.1:8188 (once per server)`);
   if (!local && r.comfyUrls.length > 0) {
     throw new BadInputError(`${names('comfyUrls')} drives ComfyUI servers you already run, which needs ${names('provider')} local (the provider here is ${r.provider}, which rents a cloud GPU)`);
+  }
+  if (r.cacheRegion !== undefined && r.cache === undefined) throw new BadInputError(`${names('cacheRegion')} names where a new cache goes; it needs ${names('cache')} <name>`);
+  if (r.cache !== undefined && (local || r.provider === 'auto')) {
+    throw new BadInputError(`${names('cache')} ${r.cache}: a model cache lives at one cloud; it needs ${names('provider')} runpod or lambda (the provider here is ${r.provider})`);
   }
   if (local && r.simulated) throw new BadInputError(`${names('simulated')} simulates the clouds; with ${names('provider')} local gpuburst drives your own servers`);
 }

@@ -128,7 +128,7 @@ const flags: Case[] = [
   { name: 'budget below the estimate', args: run('b.yaml', '--max-cost', '0.0001'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/budget \$0\.0001 is below the estimate \$0\.0\d+ .*raise --max-cost/] },
   { name: 'no confirmation without a terminal', args: ['run', 'b.yaml', '--provider', 'runpod'], files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/refusing to rent without confirmation: pass --yes/] },
   { name: 'unknown option', args: run('b.yaml', '--frobnicate'), files: { 'b.yaml': batch() }, code: EXIT.badInput, says: [/unknown option '--frobnicate'/] },
-  { name: 'unknown command', args: ['frobnicate'], code: EXIT.badInput, says: [/unknown command 'frobnicate'/, /estimate, offers, run, status, resume, down, sweep, workflow, sim/] },
+  { name: 'unknown command', args: ['frobnicate'], code: EXIT.badInput, says: [/unknown command 'frobnicate'/, /estimate, offers, run, status, resume, down, sweep, cache, workflow, sim/] },
 ];
 
 const keys: Case[] = [

@@ -140,3 +140,12 @@ test('a parsed request parses to itself; a relative batch file is refused where 
   expect(parseSessionRequest(JSON.parse(JSON.stringify(r)))).toEqual(r);
   expect(errorOf(() => parseSessionRequest({ batchFile: 'b.yaml' })).message).toBe('batchFile: "b.yaml" is not accepted; accepted: the absolute path of a batch file (YAML)');
 });
+
+test('a model cache: from the flag or the batch file, with a cloud that has one; its rules name the value', () => {
+  expect(build('cli', { provider: 'runpod', cache: 'models-sdxl', cacheRegion: 'EU-RO-1' })).toMatchObject({ cache: 'models-sdxl', cacheRegion: 'EU-RO-1' });
+  expect(build('cli', { provider: 'lambda' }, { cache: 'models', cacheRegion: 'us-east-1' })).toMatchObject({ cache: 'models', cacheRegion: 'us-east-1' });
+  expect(errorOf(() => build('cli', { provider: 'runpod', cache: '9lives' })).message).toBe('--cache: "9lives" is not accepted; accepted: 1–60 characters, a letter first, then letters, digits and dashes (e.g. models-sdxl)');
+  expect(errorOf(() => build('cli', { cache: 'models' })).message).toMatch(/^--cache models: a model cache lives at one cloud; it needs --provider runpod or lambda \(the provider here is auto\)/);
+  expect(errorOf(() => build('cli', { provider: 'runpod', cacheRegion: 'EU-RO-1' })).message).toMatch(/^--cache-region names where a new cache goes; it needs --cache <name>/);
+  expect(errorOf(() => build('stack', { provider: 'runpod', cache: 'a b' })).message).toMatch(/^gpuburst:cache: "a b" is not accepted/);
+});

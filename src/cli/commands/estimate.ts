@@ -13,6 +13,7 @@ import { resolveGpuNames } from '../../catalog/gpu-names';
 import { loadCatalog } from '../../catalog/load';
 import { CATALOG_PROVIDERS, CatalogProvider } from '../../catalog/schema';
 import { parsePrecision, positiveNumber, resolveBatch, wholeNumber, DEFAULT_IMAGES, DEFAULT_MODEL } from '../../estimate/batch';
+import { cacheEstimates } from '../../estimate/cache';
 import { readCalibration } from '../../estimate/calibration';
 import { parseDurationSeconds } from '../../estimate/duration';
 import { Batch, estimate } from '../../estimate/estimator';
@@ -44,6 +45,7 @@ export function define(cmd: Command): void {
     .option('--speed <spec>', 'override a speed: [provider:]gpu=2.4s (seconds/image) or =2.5x (× local) (repeatable)', collect)
     .option('--no-overhead', 'leave out boot, image pull, model download/load and teardown (render time only)')
     .option('--disk-gb <n>', 'disk billed as storage while the machine exists (default: the catalog\'s, 50)')
+    .option('--cache-gb <n>', 'a model cache of this size (RunPod network volume, Lambda filesystem): its monthly price and its storage beside the batch')
     .option('--catalog <file>', 'catalog file to use instead of the bundled one (also: GPUBURST_CATALOG)')
     .option('--live', 'read live offers from every provider whose API key is set, catalog for the others')
     .option('--top <n>', 'rows in the table and chart, cheapest first; 0 = all (default: 15)')
@@ -98,6 +100,7 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
   const kwhPrice = opts.kwhPrice !== undefined ? positiveNumber('--kwh-price', opts.kwhPrice, true) : undefined;
   const localWatts = opts.localWatts !== undefined ? positiveNumber('--local-watts', opts.localWatts) : undefined;
   const diskGb = opts.diskGb !== undefined ? wholeNumber('--disk-gb', opts.diskGb, 1, 100_000) : undefined;
+  const cacheGb = opts.cacheGb !== undefined ? wholeNumber('--cache-gb', opts.cacheGb, 1, 4096) : undefined;
   const top = opts.top !== undefined ? wholeNumber('--top', opts.top, 0, 10_000) : 15;
   const providers = parseProviders(opts.providers);
 
@@ -148,6 +151,7 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
     recommendation,
     skipped: result.skipped,
     errors,
+    ...(cacheGb !== undefined ? { cache: cacheEstimates(rows, cacheGb) } : {}),
   };
   const view = {
     ...data,

@@ -32,6 +32,8 @@ export function define(cmd: Command): void {
     .option('--comfy-url <url...>', 'with --provider local: ComfyUI servers you already run (repeat for several GPUs)')
     .option('--model <profile>', 'estimator profile (sd15, sdxl, sd-turbo, lcm, flux-schnell, flux-dev); default: from the checkpoint')
     .option('--interruptible', 'use interruptible (spot / bid) offers')
+    .option('--cache <name>', 'keep models on this cache across sessions (RunPod network volume, Lambda filesystem); created if missing, never deleted by gpuburst except `gpuburst cache delete`')
+    .option('--cache-region <id>', 'where a new cache is created: a RunPod data center (EU-RO-1) or a Lambda region (us-east-1)')
     .option('--yes', 'do not ask for confirmation')
     .option('--simulate', 'run against local simulators of the four clouds and ComfyUI (no account, no cost)')
     .option('--json', 'one JSON event per line, the report last');
@@ -61,6 +63,8 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
       heartbeatMinutes: opts.heartbeatMinutes,
       remoteKey: opts.remoteKey,
       comfyUrls: opts.comfyUrl,
+      cache: opts.cache,
+      cacheRegion: opts.cacheRegion,
       simulated: simulate || undefined,
     },
   });

@@ -2,7 +2,11 @@
 import type { Command } from 'commander';
 import type { SessionStatusRow } from '../../session/manage';
 import type { CliContext, CommandResult } from '../context';
+import { keptCacheLines } from '../render/caches';
 import { usd } from '../render/format';
+
+/** Caches are a side note of status: a slow provider must not hold the sessions back longer than this. */
+const CACHE_LIST_MS = 10_000;
 
 export function define(cmd: Command): void {
   cmd.argument('[session]', 'one session id (default: all)').option('--json', 'print the sessions as JSON');
@@ -10,8 +14,9 @@ export function define(cmd: Command): void {
 
 export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
   const { sessionStatus } = await import('../../session/manage');
-  const sessions = await sessionStatus({ cwd: ctx.cwd, env: ctx.env, only: args[0] as string | undefined });
-  return { data: { sessions }, text: () => render(sessions) };
+  const { listAllCaches } = await import('../../session/cache-admin');
+  const [sessions, kept] = await Promise.all([sessionStatus({ cwd: ctx.cwd, env: ctx.env, only: args[0] as string | undefined }), listAllCaches({ env: ctx.env, signal: AbortSignal.timeout(CACHE_LIST_MS) })]);
+  return { data: { sessions, caches: kept.caches }, text: () => [render(sessions), ...keptCacheLines(kept.caches)].join('\n') };
 }
 
 function render(rows: SessionStatusRow[]): string {

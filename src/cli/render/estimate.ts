@@ -1,4 +1,5 @@
 /** Human rendering of `gpuburst estimate`: the table by cost, the time/cost chart, the recommendation, the notes. */
+import type { CacheEstimate } from '../../estimate/cache';
 import type { Batch, EstimateRow, SkippedOffer } from '../../estimate/estimator';
 import type { Pick, Recommendation } from '../../estimate/recommend';
 import { label } from '../../estimate/recommend';
@@ -21,6 +22,8 @@ interface EstimateView {
   calibrationNotes?: string[];
   /** Rows shown in the table and chart; 0 = all. */
   top: number;
+  /** With --cache-gb: a model cache beside each cache provider's cheapest row. */
+  cache?: CacheEstimate[];
 }
 
 function name(r: EstimateRow): string {
@@ -110,6 +113,11 @@ function notes(v: EstimateView): string[] {
   if (v.rows.some((r) => r.calibrated)) lines.push(`calibrated rows use speeds measured on real runs of that provider and GPU (${v.calibrationFile}).`);
   if (v.rows.some((r) => r.measuredLocally)) lines.push(`the local row uses your GPU's measured speed (${v.calibrationFile}); it never drives a cloud row.`);
   lines.push(...(v.calibrationNotes ?? []).map((n) => `${n}.`));
+  for (const c of v.cache ?? []) {
+    lines.push(
+      `model cache of ${c.gb} GB at ${c.provider}: ${usd(c.usdPerMonth)}/month until deleted; ≈ ${usd(c.sessionUsd)} during this batch beside its ${usd(c.batchUsd)} on ${c.gpu}; a later session with the models on it skips ~${formatDuration(c.savedDownloadSeconds)} of download (≈ ${usd(c.savedUsd)}).`,
+    );
+  }
   lines.push(
     v.includeOverhead
       ? 'Overhead = machine boot + image pull + model download + model load + teardown; the provider bills the parts it charges for, rounded to its increment.'

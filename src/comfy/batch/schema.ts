@@ -131,6 +131,13 @@ export const BatchSchema = z
     budgetUsd: z.number({ error: 'must be a positive number' }).positive({ error: 'must be a positive number' }).optional(),
     interruptible: z.boolean({ error: 'must be true or false' }).optional(),
     /**
+     * A model cache kept across sessions (RunPod network volume, Lambda filesystem; docs/models.md "Model cache"):
+     * created if missing, never deleted by gpuburst except `gpuburst cache delete`. @example models-sdxl
+     */
+    cache: text('must be a cache name such as models-sdxl').optional(),
+    /** Where a new cache is created: a RunPod data center (EU-RO-1) or a Lambda region (us-east-1). */
+    cacheRegion: text('must be a region or data center id').optional(),
+    /**
      * Hand HF_TOKEN, CIVITAI_TOKEN and the models' `auth:` variables from your environment to the machines, for
      * gated downloads. Each goes only to its own host and is scrubbed from every output. @default false
      */

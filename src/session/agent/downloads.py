@@ -8,6 +8,10 @@
 # - Civitai URLs carry no file name: the name comes from Content-Disposition.
 # - One stream is capped per connection by the CDNs: large files go in several Range requests at once, several
 #   models at once, and a .part file (with its .part.json progress) is resumed rather than downloaded again.
+# - With a model cache (GPUBURST_CACHE_DIR, a folder on a volume that outlives the machine), models are downloaded
+#   there and linked into ComfyUI's models folder; a model the cache holds complete (the size its download saw, the
+#   stated sha256) is linked without a download. A record per URL says what "complete" was, so a 20 GB file is not
+#   hashed again on every start.
 import hashlib
 import json
 import os
@@ -203,26 +207,74 @@ def sha256_of(path):
     return digest.hexdigest().lower()
 
 
+def cache_record(cache, m):
+    return os.path.join(cache, ".gpuburst", hashlib.sha1(m["url"].encode()).hexdigest() + ".json")
+
+
+def cached_file(cache, m):
+    # The cached file of this model's URL when it is complete and matches the stated sha256; else None.
+    try:
+        with open(cache_record(cache, m)) as f:
+            rec = json.load(f)
+        path = os.path.join(cache, m["folder"], rec["file"])
+        if os.path.getsize(path) != rec["bytes"]:
+            return None
+        if m.get("sha256") and rec.get("sha256") != m["sha256"].lower():
+            return None
+        return path, rec["file"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def remember(cache, m, path, rel, digest):
+    record = cache_record(cache, m)
+    os.makedirs(os.path.dirname(record), exist_ok=True)
+    with open(record + ".tmp", "w") as f:
+        json.dump({"url": m["url"], "file": rel, "bytes": os.path.getsize(path), "sha256": digest}, f)
+    os.replace(record + ".tmp", record)
+
+
+def link(path, target):
+    # ComfyUI lists linked files like files (os.walk); a stale link or file of that name is replaced.
+    os.makedirs(os.path.dirname(target), exist_ok=True)
+    if os.path.lexists(target):
+        os.remove(target)
+    os.symlink(path, target)
+
+
 def place_model(m):
     key = m["folder"] + "/" + m["name"]
+    cache = ENV.get("GPUBURST_CACHE_DIR")
     target_dir = os.path.join(MODELS_DIR, m["folder"])
-    planned = os.path.join(target_dir, m["name"])
+    planned = os.path.join(cache or MODELS_DIR, m["folder"], m["name"])
     entry = {"state": "downloading", "bytes": 0}
     with lock:
         state["models"][key] = entry
     try:
         os.makedirs(os.path.dirname(planned), exist_ok=True)
-        if os.path.exists(planned) and (not m.get("sha256") or sha256_of(planned) == m["sha256"].lower()):
+        hit = cached_file(cache, m) if cache else None
+        if hit:
+            link(hit[0], os.path.join(target_dir, hit[1]))
+            entry.update(state="done", bytes=os.path.getsize(hit[0]), file=hit[1], cached=True)
+            return
+        if not cache and os.path.exists(planned) and (not m.get("sha256") or sha256_of(planned) == m["sha256"].lower()):
             entry.update(state="done", bytes=os.path.getsize(planned), file=m["name"])
             return
-        part = planned + ".part"
+        # Machines of one session may share the cache: each downloads to its own part, the last rename wins.
+        part = planned + (".%s.part" % ENV.get("GPUBURST_MACHINE_NAME", "machine") if cache else ".part")
         server_name = fetch_file(m, part, entry)
-        if m.get("sha256") and sha256_of(part) != m["sha256"].lower():
+        digest = sha256_of(part) if m.get("sha256") else None
+        if m.get("sha256") and digest != m["sha256"].lower():
             os.remove(part)
             raise ValueError("sha256 mismatch: expected %s" % m["sha256"])
         final = server_name if m.get("nameFromServer") and server_name else os.path.basename(m["name"])
-        os.replace(part, os.path.join(os.path.dirname(planned), final))
-        entry.update(state="done", file=os.path.join(os.path.dirname(m["name"]), final))
+        rel = os.path.join(os.path.dirname(m["name"]), final)
+        path = os.path.join(os.path.dirname(planned), final)
+        os.replace(part, path)
+        if cache:
+            remember(cache, m, path, rel, digest)
+            link(path, os.path.join(target_dir, rel))
+        entry.update(state="done", file=rel)
     except AuthFailed as e:
         entry.update(state="failed", code="auth", error=str(e)[:400])
         log("model %s: %s" % (key, e))

@@ -10,6 +10,7 @@ import type { AgentSettings } from '../agent/config';
 import { BudgetTracker } from '../budget';
 import type { HeartbeatPayload } from '../channel';
 import type { Emit } from '../events';
+import { ensureCache } from '../cache';
 import { accessToken, machineName } from '../ids';
 import type { Journal, MachineRecord } from '../journal';
 import type { ProviderPool } from '../pool';
@@ -50,6 +51,7 @@ export class MachineLifecycle {
   readonly budget: BudgetTracker;
   readonly cadence: { heartbeatMs: number; agentPollSeconds: number };
   private batchDone = false;
+  private cacheReady?: Promise<void>;
   private readonly emit: Emit;
 
   constructor(private readonly o: LifecycleOptions) {
@@ -71,6 +73,7 @@ export class MachineLifecycle {
 
   /** One ready machine for pod `index` from `candidates`, best first; a capacity error moves on to the next offer. */
   async provision(index: number, candidates: Offer[]): Promise<LiveMachine> {
+    await this.attachCache();
     let lastCapacity: GpuburstError | undefined;
     for (const offer of candidates) {
       if (this.o.signal?.aborted) break;
@@ -155,6 +158,15 @@ export class MachineLifecycle {
     if (this.budget.tracks(rec.name)) return;
     const { incrementSeconds, minimumSeconds } = provider.capabilities().billing;
     this.budget.start({ name: rec.name, usdPerHour: rec.usdPerHour, startMs, incrementSeconds, minimumSeconds });
+  }
+
+  /** The plan's model cache, found or created once (journaled first) before any machine that mounts it. */
+  private attachCache(): Promise<void> {
+    const plan = this.o.plan;
+    if (!plan?.cache || plan.cacheMount) return Promise.resolve();
+    const cache = plan.cache;
+    this.cacheReady ??= ensureCache(cache, this.o.pool.get(cache.provider), this.o.journal, this.emit).then((mount) => void (plan.cacheMount = mount));
+    return this.cacheReady;
   }
 
   private needPlan(): MachinePlan {

@@ -2,7 +2,8 @@
  * What a machine is created with, built once for every path (run, resume, the Pulumi steps): the agent's settings,
  * the kill switch the provider's capabilities allow, and the spec. A server the user runs (no template) gets none.
  */
-import type { CloudProviderName, KillSwitch, MachineSpec, Offer, Provider } from '../../../providers/types';
+import type { CacheMount, CloudProviderName, KillSwitch, MachineSpec, Offer, Provider } from '../../../providers/types';
+import type { PlannedCache } from '../cache';
 import type { NodePack } from '../../comfy/batch/nodes';
 import type { AgentModel, AgentSettings } from '../agent/config';
 import type { MachineRecord } from '../journal';
@@ -25,6 +26,9 @@ export interface MachinePlan {
   estimateSeconds: number;
   /** The batch's `comfyui:` version; undefined: the provider's default pin. */
   comfyuiVersion?: string;
+  /** The model cache to find or create before the first machine (../cache.ts), and its mount once it exists. */
+  cache?: PlannedCache;
+  cacheMount?: CacheMount;
 }
 
 export function agentSettings(r: SessionRequest, plan: MachinePlan, offer: Offer, agentPollSeconds: number): AgentSettings {
@@ -69,7 +73,7 @@ export function machineSetup(i: { request: SessionRequest; plan: MachinePlan; pr
   }
   const killSwitch = killSwitchFor(i.provider, i.name, i.request.remoteKey, i.accountKey);
   // The agent's lifetime cap also sets the provider's own timer where one exists (Paperspace auto-shutdown).
-  const built = buildSpec({ provider: i.offer.provider as CloudProviderName, offer: i.offer, sessionId: i.sessionId, name: i.name, token: i.token, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60, comfyuiVersion: i.plan.comfyuiVersion });
+  const built = buildSpec({ provider: i.offer.provider as CloudProviderName, offer: i.offer, sessionId: i.sessionId, name: i.name, token: i.token, agent: settings, killSwitch, maxLifetimeHours: settings.maxLifetimeMinutes / 60, comfyuiVersion: i.plan.comfyuiVersion, cache: i.plan.cacheMount });
   const spec = { ...built, diskGb: diskGbFor(i.plan.modelBytes ?? [], i.plan.diskFloorGb ?? built.diskGb) };
   const watchdog = { armed: killSwitch !== undefined, via: killSwitch ? caps.via : 'none', heartbeatMinutes: killSwitch ? settings.heartbeatMinutes : undefined };
   return { spec, settings, watchdog };

@@ -53,6 +53,10 @@ export function agentLauncher(opts: AgentLauncherOptions): WatchdogLauncher {
       ...(opts.downloadProxy ? { GPUBURST_DOWNLOAD_PROXY: opts.downloadProxy } : {}),
       ...(opts.digestOf ? standInDigests(boot.env, opts.digestOf) : {}),
     };
+    // The model cache lives on a mounted volume: the agent works in the simulator's folder behind that mount.
+    const cacheDir = onMount(boot.env.GPUBURST_CACHE_DIR, boot.mounts ?? []);
+    if (cacheDir) env.GPUBURST_CACHE_DIR = cacheDir;
+    else delete env.GPUBURST_CACHE_DIR;
     const log = opts.logDir ? fs.openSync(path.join(opts.logDir, `agent-${boot.provider}-${boot.machineId}.log`), 'a') : 'ignore';
     const child: ChildProcess = spawn(opts.python ?? 'python3', ['-c', AGENT_DECODER], { env, stdio: ['ignore', 'ignore', log] });
     if (typeof log === 'number') fs.closeSync(log);
@@ -68,6 +72,13 @@ export function agentLauncher(opts: AgentLauncherOptions): WatchdogLauncher {
       },
     };
   };
+}
+
+/** The host folder behind `dir` when a mount holds it; undefined when nothing is mounted there. */
+function onMount(dir: string | undefined, mounts: { path: string; dir: string }[]): string | undefined {
+  if (!dir) return undefined;
+  const m = mounts.find((x) => dir === x.path || dir.startsWith(`${x.path.replace(/\/+$/, '')}/`));
+  return m ? path.join(m.dir, dir.slice(m.path.length)) : undefined;
 }
 
 /** The agent's config with every stated model sha256 replaced by the stand-in file's, re-chunked as the spec does. */

@@ -17,6 +17,8 @@ export interface MachineBoot {
   /** Loopback address and port ComfyUI should listen on (0 = any free port). */
   host?: string;
   port?: number;
+  /** Persistent volumes the machine mounts: the path it sees → the simulator's folder behind it (./volumes.ts). */
+  mounts?: { path: string; dir: string }[];
 }
 
 export interface RunningComfy {

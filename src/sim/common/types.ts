@@ -2,6 +2,7 @@
 import type { CloudProviderName } from '../../../providers/types';
 import type { MachineHost } from './machine-host';
 import type { SimServer } from './server';
+import type { SimVolumeState } from './volumes';
 
 export interface SimMachineState {
   id: string;
@@ -26,6 +27,8 @@ export interface SimMachineState {
 export interface SimState {
   provider: CloudProviderName;
   machines: SimMachineState[];
+  /** Model caches (RunPod network volumes, Lambda filesystems), deleted ones too, with what they billed. */
+  volumes?: SimVolumeState[];
 }
 
 /** Phase durations of the simulated lifecycle, in milliseconds. */

@@ -29,6 +29,8 @@ export interface SimInstance {
   gate?: PortGate;
   proc?: MachineProcess;
   timers: NodeJS.Timeout[];
+  /** Filesystems mounted at launch: id, mount point, the simulator's folder behind it. */
+  mounts: { id: string; path: string; dir: string }[];
 }
 
 export interface FleetDeps {
@@ -48,7 +50,7 @@ export class Fleet {
 
   constructor(private readonly deps: FleetDeps) {}
 
-  launch(params: LaunchParams, type: SimInstanceType, region: SimRegion): SimInstance {
+  launch(params: LaunchParams, type: SimInstanceType, region: SimRegion, mounts: SimInstance['mounts'] = []): SimInstance {
     const inst: SimInstance = {
       id: crypto.randomBytes(16).toString('hex'),
       params,
@@ -59,6 +61,7 @@ export class Fleet {
       jupyterToken: crypto.randomBytes(16).toString('hex'),
       createdAt: new Date().toISOString(),
       timers: [],
+      mounts,
     };
     this.instances.set(inst.id, inst);
     this.deps.meter.open(inst.id, { computeUsdPerHour: type.price_cents_per_hour / 100, storageUsdPerHour: 0 });
@@ -158,6 +161,7 @@ export class Fleet {
         bootScript: userData,
         host: inst.ip,
         port: 0,
+        mounts: inst.mounts.map(({ path, dir }) => ({ path, dir })),
       });
       if (inst.status === 'terminating' || this.closed) return void (await proc.stop());
       inst.proc = proc;

@@ -12,6 +12,7 @@ import { SimServer } from '../common/server';
 import { DEFAULT_TIMINGS, ProviderSim, SimOptions, SimState } from '../common/types';
 import { Capacity, CapacityUpdate } from './capacity';
 import { NO_FIREWALL_REGIONS } from './catalog';
+import { FilesystemStore } from './filesystems';
 import { FirewallStore } from './firewall';
 import { Fleet, SimInstance } from './fleet';
 import { ruleAllowsTcp } from './network';
@@ -51,7 +52,8 @@ export async function start(opts: LambdaSimOptions = {}): Promise<ProviderSim> {
   const firewall = new FirewallStore((id) => fleet.live().filter((i) => i.params.rulesetIds.includes(id)).map((i) => i.id));
   firewallRef.store = firewall;
 
-  const ctx: RouteContext = { apiKeys: new Set(apiKeys), limiter: new RateLimiter(limits), fleet, capacity, firewall, sshKeys: new SshKeyStore() };
+  const filesystems = new FilesystemStore((name) => fleet.live().filter((i) => i.status !== 'terminating' && i.params.fileSystemNames.includes(name)).map((i) => i.id));
+  const ctx: RouteContext = { apiKeys: new Set(apiKeys), limiter: new RateLimiter(limits), fleet, capacity, firewall, sshKeys: new SshKeyStore(), filesystems };
   const server = new SimServer({ name: 'lambda', latencyMs: opts.latencyMs, notFound: unknownRoute(ctx), methodNotAllowed: unknownRoute(ctx) });
   registerRoutes(server, ctx);
   server.route('GET', '/_sim/capacity', () => ({ status: 200, body: { capacity: capacity.table() } }));
@@ -59,9 +61,12 @@ export async function start(opts: LambdaSimOptions = {}): Promise<ProviderSim> {
     const problem = req.body && typeof req.body === 'object' ? capacity.update(req.body as CapacityUpdate) : 'body must be a JSON object';
     return problem ? { status: 400, body: { error: problem } } : { status: 200, body: { capacity: capacity.table() } };
   });
-  const state = (): SimState => ({ provider: 'lambda', machines: fleet.state() });
+  const state = (): SimState => ({ provider: 'lambda', machines: fleet.state(), volumes: filesystems.volumes.state() });
   server.state(state);
-  server.onClose(() => fleet.close());
+  server.onClose(async () => {
+    await fleet.close();
+    filesystems.volumes.close();
+  });
 
   const url = await server.listen(opts.port ?? 0);
   return {

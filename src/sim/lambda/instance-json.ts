@@ -12,6 +12,8 @@ export function instanceJson(i: SimInstance): Record<string, unknown> {
   out.status = i.status;
   out.ssh_key_names = [i.params.sshKeyName];
   out.file_system_names = i.params.fileSystemNames;
+  // "If no filesystems are mounted, this parameter will be missing from the response."
+  if (i.params.fileSystemNames.length) out.file_system_mounts = i.mounts.map((m) => ({ mount_point: m.path, file_system_id: m.id }));
   out.region = i.region;
   out.instance_type = i.type;
   const hostname = i.params.hostname ?? i.ip;

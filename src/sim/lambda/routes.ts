@@ -7,6 +7,7 @@ import type { SimRequest, SimResponse, SimServer } from '../common/server';
 import type { Capacity } from './capacity';
 import { INSTANCE_TYPES, REGIONS, regionByName } from './catalog';
 import { invalidApiKey, invalidParameters, LambdaApiError, launchResourceNotFound, notFound } from './errors';
+import { FilesystemStore, mountPoint } from './filesystems';
 import type { FirewallStore } from './firewall';
 import type { Fleet } from './fleet';
 import { instanceJson } from './instance-json';
@@ -23,6 +24,7 @@ export interface RouteContext {
   capacity: Capacity;
   firewall: FirewallStore;
   sshKeys: SshKeyStore;
+  filesystems: FilesystemStore;
 }
 
 type Handler = (req: SimRequest) => unknown;
@@ -69,6 +71,10 @@ export function registerRoutes(server: SimServer, ctx: RouteContext): void {
     return {};
   });
 
+  api('GET', '/file-systems', () => ctx.filesystems.volumes.list().map((v) => ctx.filesystems.json(v)));
+  api('POST', '/filesystems', (req) => ctx.filesystems.json(ctx.filesystems.create(objectBody(req))));
+  api('DELETE', '/filesystems/:id', (req) => ctx.filesystems.delete(req.params.id));
+
   api('GET', '/firewall-rulesets', () => ctx.firewall.list().map((rs) => ctx.firewall.json(rs)));
   api('POST', '/firewall-rulesets', (req) => ctx.firewall.json(ctx.firewall.create(objectBody(req))));
   api('GET', '/firewall-rulesets/global', () => ({ id: 'global', name: 'Default Workspace Global Rules', rules: ctx.firewall.globalRules }));
@@ -102,15 +108,24 @@ function launch(ctx: RouteContext, body: Record<string, unknown>): { instance_id
   const type = INSTANCE_TYPES.find((t) => t.name === p.typeName);
   if (!type) throw invalidParameters(`Instance type ${p.typeName} does not exist.`);
   if (!ctx.sshKeys.hasName(p.sshKeyName)) throw launchResourceNotFound(`SSH key ${p.sshKeyName}`);
-  // The simulated account has no filesystems.
-  if (p.fileSystemNames.length > 0) throw launchResourceNotFound(`Filesystem ${p.fileSystemNames[0]}`);
+  for (const name of p.fileSystemNames) {
+    const fs = ctx.filesystems.byName(name);
+    if (!fs) throw launchResourceNotFound(`Filesystem ${name}`);
+    if (fs.region !== region.name) {
+      throw new LambdaApiError(400, 'instance-operations/launch/file-system-in-wrong-region', `Filesystem ${name} is in ${fs.region}, not in ${region.name}.`, 'Launch in the region of the filesystem.');
+    }
+  }
   for (const id of p.rulesetIds) {
     const rs = ctx.firewall.find(id);
     if (!rs) throw launchResourceNotFound(`Firewall ruleset ${id}`);
     if (rs.region.name !== region.name) throw invalidParameters('The firewall rulesets must exist in the same region as the instance.');
   }
   ctx.capacity.take(type.name, region.name);
-  return { instance_ids: [ctx.fleet.launch(p, type, region).id] };
+  const mounts = p.fileSystemNames.map((name) => {
+    const v = ctx.filesystems.byName(name)!;
+    return { id: v.id, path: mountPoint(name), dir: v.dir };
+  });
+  return { instance_ids: [ctx.fleet.launch(p, type, region, mounts).id] };
 }
 
 function objectBody(req: SimRequest): Record<string, unknown> {

@@ -9,6 +9,7 @@
  * - `POST /_sim/rate-limit {"perMinute": 60}` changes the v2 quota.
  * - `POST /_sim/balance {"usd": 0}` sets the account balance (creates need one hour of the pod price: 402).
  * - `POST /_sim/pods/:id/status {"status": "ERROR"}` puts a pod into the unrecoverable ERROR state.
+ * Network volumes (./volumes.ts) are real folders that outlive pods; `/_sim/state` lists them under `volumes`.
  */
 import { simKey } from '../common/test-keys';
 import { createMachineHost } from '../common/machine-host';
@@ -21,6 +22,7 @@ import { PodStore, StorageRates } from './pods';
 import { problem, RateLimiter } from './problem';
 import { attachProxy } from './proxy';
 import { registerV2 } from './v2';
+import { newVolumeStore } from './volumes';
 
 const COMFY_PORT = 8188;
 
@@ -38,7 +40,9 @@ export async function start(opts: RunpodSimOptions = {}): Promise<ProviderSim> {
   const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
   const keys = opts.keys?.length ? opts.keys : [simKey('rpa_', 20, true)];
   const capacity = new Capacity(opts.gpuTypes ?? DEFAULT_GPU_TYPES);
+  const volumes = newVolumeStore();
   const store = new PodStore({
+    volumeDir: (id) => volumes.get(id)?.dir,
     capacity,
     host: opts.host ?? createMachineHost(),
     timings,
@@ -54,7 +58,7 @@ export async function start(opts: RunpodSimOptions = {}): Promise<ProviderSim> {
     notFound: () => problem(404, 'resource not found'),
     methodNotAllowed: () => problem(405, 'The requested method is not allowed for this path.'),
   });
-  registerV2(server, { store, capacity, auth, limiter, account });
+  registerV2(server, { store, capacity, auth, limiter, account, volumes });
   server.route('POST', '/graphql', (req) => graphql(req.query.get('api_key') ?? bearerToken(req.headers), req.body, req.bodyError));
   // The proxy serves only ports declared `/http`; the one service a simulated machine runs is ComfyUI on 8188.
   const target = (podId: string, port: number) => (port === COMFY_PORT && store.get(podId)?.ports.includes(`${COMFY_PORT}/http`) ? store.comfyUrl(podId) : undefined);
@@ -99,9 +103,12 @@ export async function start(opts: RunpodSimOptions = {}): Promise<ProviderSim> {
     return { status: 200, body: store.toJson(pod) };
   });
 
-  const state = () => ({ provider: 'runpod' as const, machines: store.state() });
+  const state = () => ({ provider: 'runpod' as const, machines: store.state(), volumes: volumes.state() });
   server.state(state);
-  server.onClose(() => store.close());
+  server.onClose(async () => {
+    await store.close();
+    volumes.close();
+  });
   const url = await server.listen(opts.port ?? 0);
   return {
     provider: 'runpod',

@@ -31,6 +31,9 @@ export interface PodInput {
   cloud: SimCloud;
   volumeGb: number;
   volumePath?: string;
+  /** A mounted network volume and where the container sees it. */
+  networkVolumeId?: string;
+  networkPath?: string;
   registry: string | null;
   globalNetworking: boolean;
 }
@@ -67,7 +70,7 @@ export function podJson(pod: SimPod, cost: number, comfyStartMs: number): Record
     registry: pod.registry,
     status: pod.status,
     actions: ACTIONS[pod.status],
-    mounts: pod.volumeGb > 0 ? { persistent: { size: pod.volumeGb, path: pod.volumePath } } : {},
+    mounts: pod.networkVolumeId ? { network: [{ volumeId: pod.networkVolumeId, path: pod.networkPath }] } : pod.volumeGb > 0 ? { persistent: { size: pod.volumeGb, path: pod.volumePath } } : {},
     gpu: { id: pod.gpuId, count: pod.count },
     cloud: pod.cloud,
     dataCenterId: DATA_CENTERS[pod.cloud].id,
@@ -104,6 +107,7 @@ export function injectedEnv(pod: SimPod): Record<string, string> {
     RUNPOD_DC_ID: DATA_CENTERS[pod.cloud].id,
     RUNPOD_POD_HOSTNAME: `${pod.id}-${pod.hostSuffix}`,
     RUNPOD_GPU_COUNT: String(pod.count),
+    ...(pod.networkVolumeId ? { RUNPOD_VOLUME_ID: pod.networkVolumeId } : {}),
     CUDA_VERSION,
   };
 }

@@ -27,6 +27,8 @@ export interface PodStoreDeps {
   host: MachineHost;
   timings: SimTimings;
   storage: StorageRates;
+  /** Host folder behind a network volume (mounted at the pod's network path). */
+  volumeDir?: (volumeId: string) => string | undefined;
 }
 
 export class PodStore {
@@ -159,7 +161,7 @@ export class PodStore {
     pod.startedAt = new Date(pod.runningAt).toISOString();
     const generation = pod.generation;
     pod.booting = this.deps.host
-      .boot({ provider: 'runpod', machineId: pod.id, name: pod.name, image: pod.image, env: { ...pod.env, ...injectedEnv(pod) }, bootScript: pod.args || undefined })
+      .boot({ provider: 'runpod', machineId: pod.id, name: pod.name, image: pod.image, env: { ...pod.env, ...injectedEnv(pod) }, bootScript: pod.args || undefined, mounts: this.mounts(pod) })
       .then(async (proc) => {
         if (pod.generation === generation && pod.status === 'RUNNING') pod.process = proc;
         else await proc.stop().catch(() => undefined);
@@ -167,6 +169,11 @@ export class PodStore {
       .catch(() => {
         if (pod.generation === generation && pod.status === 'RUNNING') this.fail(pod);
       });
+  }
+
+  private mounts(pod: SimPod): { path: string; dir: string }[] {
+    const dir = pod.networkVolumeId ? this.deps.volumeDir?.(pod.networkVolumeId) : undefined;
+    return dir && pod.networkPath ? [{ path: pod.networkPath, dir }] : [];
   }
 
   /** Ends timers and processes of the current run. */

@@ -8,6 +8,8 @@ import { Capacity, DATA_CENTERS, SimCloud, cloudKey, priceOf } from './catalog';
 import { ACTIONS, PodStatus, PodStore } from './pods';
 import { AuthDeps, CAPACITY_DETAIL, Caller, RateLimiter, authenticate, isResponse, problem, withHeaders } from './problem';
 import { validateCatalogQuery, validateCreatePod, validatePodAction } from './validate';
+import type { VolumeStore } from '../common/volumes';
+import { registerVolumes } from './volumes';
 
 export interface V2Deps {
   store: PodStore;
@@ -16,6 +18,7 @@ export interface V2Deps {
   limiter: RateLimiter;
   /** Account balance in USD; a deploy needs at least one hour of the pod's price (docs/reference/runpod.md §6). */
   account: { balanceUsd: number };
+  volumes: VolumeStore;
 }
 
 const MAX_ENV_VARS = 50;
@@ -32,6 +35,10 @@ export function registerV2(server: SimServer, deps: V2Deps): void {
     if (caller.kind === 'pod' && !(podScoped && req.params.id === caller.podId)) return withHeaders(problem(403, 'access denied'), rate.headers);
     return withHeaders(handler(req, caller), rate.headers);
   };
+  registerVolumes(server, (h) => guard((req) => h(req)), {
+    volumes: deps.volumes,
+    mountedBy: (id) => store.list().filter((p) => p.networkVolumeId === id).map((p) => p.id),
+  });
   const jsonBody = (req: SimRequest): SimResponse | undefined =>
     req.bodyError !== undefined || (req.rawBody.length > 0 && req.body === undefined) ? problem(400, 'request body is not valid JSON') : undefined;
 
@@ -128,6 +135,7 @@ export function registerV2(server: SimServer, deps: V2Deps): void {
     ports?: string[];
     registry?: string | null;
     mounts?: { persistent?: { size: number; path: string }; network?: unknown[] };
+    dataCenterIds?: string[];
     globalNetworking?: boolean;
   };
 
@@ -141,11 +149,17 @@ export function registerV2(server: SimServer, deps: V2Deps): void {
     if (badPort !== undefined) return problem(400, `port "${badPort}" must be formatted as port/http or port/tcp`);
     if (Object.keys(body.env ?? {}).length > MAX_ENV_VARS) return problem(400, `at most ${MAX_ENV_VARS} environment variables are allowed`);
     if (body.templateId) return problem(404, 'template not found');
-    if (body.mounts?.network) return problem(404, 'network volume not found');
+    const mount = body.mounts?.network?.[0] as { volumeId: string; path: string } | undefined;
+    const volume = mount ? deps.volumes.get(mount.volumeId) : undefined;
+    if (mount && !volume) return problem(404, 'network volume not found');
     const gpu = body.gpu!;
     const type = capacity.find(gpu.id);
     if (!type) return problem(400, `unknown GPU type "${gpu.id}"`);
     const cloud = body.cloud ?? 'SECURE';
+    // Each simulated cloud has one data center: a pod pinned elsewhere cannot be placed.
+    const dataCenter = DATA_CENTERS[cloud].id;
+    if (body.dataCenterIds?.length && !body.dataCenterIds.includes(dataCenter)) return problem(400, CAPACITY_DETAIL);
+    if (volume && volume.region !== dataCenter) return problem(400, `network volume ${volume.id} is in ${volume.region}; this pod would be placed in ${dataCenter}`);
     const count = gpu.count ?? 1;
     const price = priceOf(type, cloud);
     if (price === null || count > type.maxCount[cloudKey(cloud)]) return problem(400, CAPACITY_DETAIL);
@@ -162,6 +176,8 @@ export function registerV2(server: SimServer, deps: V2Deps): void {
       cloud,
       volumeGb: body.mounts?.persistent?.size ?? 0,
       volumePath: body.mounts?.persistent?.path,
+      networkVolumeId: volume?.id,
+      networkPath: mount?.path,
       registry: body.registry ?? null,
       globalNetworking: body.globalNetworking ?? false,
     });

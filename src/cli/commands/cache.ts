@@ -1,0 +1,51 @@
+/**
+ * `gpuburst cache list [--provider X]` and `gpuburst cache delete <name> --provider X [--yes]`: the model caches a
+ * session keeps models on (RunPod network volumes, Lambda filesystems). They bill every month until deleted, and
+ * only this command deletes them; it refuses while a session's machine may still mount one.
+ */
+import type { Command } from 'commander';
+import { AuthError, BadInputError } from '../../../providers/errors';
+import { hasKey, PROVIDER_ENV } from '../../../providers/index';
+import { CLOUD_PROVIDERS, CloudProviderName } from '../../../providers/types';
+import type { CliContext, CommandResult } from '../context';
+import { EXIT } from '../exit-codes';
+import { cacheLine as line } from '../render/caches';
+import { confirmOnTty } from '../session-runtime';
+
+export function define(cmd: Command): void {
+  cmd
+    .argument('<action>', 'list or delete')
+    .argument('[name]', 'with delete: the cache name (or id)')
+    .option('--provider <name>', `${CLOUD_PROVIDERS.join(', ')} (list: default every cloud with a key; delete: required)`)
+    .option('--yes', 'delete without asking')
+    .option('--json', 'print the caches as JSON');
+}
+
+export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
+  const action = String(args[0]);
+  const provider = opts.provider === undefined ? undefined : cloud(String(opts.provider), ctx.env);
+  if (action === 'list') {
+    const { listAllCaches } = await import('../../session/cache-admin');
+    const r = await listAllCaches({ env: ctx.env, provider });
+    const text = () => [...(r.caches.length ? r.caches.map(line) : ['no model cache found']), ...r.errors.map((e) => `${e.provider}: ${e.code} ${e.message}`)].join('\n');
+    return { data: r, text, exitCode: r.errors.length ? EXIT.problems : EXIT.ok };
+  }
+  if (action !== 'delete') throw new BadInputError(`cache: "${action}" is not accepted; accepted: list, delete`);
+  if (!provider) throw new BadInputError(`cache delete: --provider is missing; accepted: ${CLOUD_PROVIDERS.join(', ')}`);
+  if (typeof args[1] !== 'string' || !args[1].trim()) throw new BadInputError('cache delete: the cache name is missing (gpuburst cache list shows them)');
+  const name = args[1].trim();
+  if (!opts.yes) {
+    if (!ctx.isTTY) throw new BadInputError('refusing to delete a cache without confirmation: pass --yes (nothing was deleted)');
+    if (!(await confirmOnTty(ctx, `Delete cache ${name} at ${provider} and every model on it? [y/N] `))) throw new BadInputError('cancelled: nothing was deleted');
+  }
+  const { deleteNamedCache } = await import('../../session/cache-admin');
+  const deleted = await deleteNamedCache({ cwd: ctx.cwd, env: ctx.env, provider, name });
+  return { data: { deleted }, text: () => `deleted ${deleted.provider} cache ${deleted.name} (${deleted.id}) in ${deleted.region}` };
+}
+
+function cloud(name: string, env: NodeJS.ProcessEnv): CloudProviderName {
+  if (!(CLOUD_PROVIDERS as readonly string[]).includes(name)) throw new BadInputError(`--provider: "${name}" is not accepted; accepted: ${CLOUD_PROVIDERS.join(', ')}`);
+  const c = name as CloudProviderName;
+  if (!hasKey(c, env)) throw new AuthError(`${c}: no API key; set ${PROVIDER_ENV[c].keyVar}`, { provider: c });
+  return c;
+}
