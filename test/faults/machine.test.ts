@@ -61,7 +61,12 @@ async function fillDisk(provider: CloudProviderName) {
 function expectKeptOnMachine(provider: CloudProviderName, disk: Awaited<ReturnType<typeof fillDisk>>) {
   expect(disk.exit.code).toBe(1);
   expect(disk.report.prompts.done).toBe(2);
-  expect(disk.journal.prompts.filter((p) => p.pullFailed)).toHaveLength(4);
+  // A failed local write stops rendering: the prompts already on the machine wait there (pullFailed), the rest
+  // were never rendered (resume renders them). Rendering on into a full disk would leave all four on the machine.
+  const onMachine = disk.journal.prompts.filter((p) => p.pullFailed).length;
+  const notRendered = disk.journal.prompts.filter((p) => p.state !== 'done' && !p.pullFailed).length;
+  expect(onMachine).toBeGreaterThanOrEqual(1);
+  expect({ onMachine: onMachine + notRendered, stoppedEarly: notRendered > 0 }).toEqual({ onMachine: 4, stoppedEarly: true });
   expect(disk.report.message).toContain(`gpuburst resume ${disk.id}`);
   // Never terminated with outputs on it: stopped where the provider can, otherwise left to its armed watchdog.
   expect(disk.machine.terminatedAt).toBeUndefined();
@@ -132,7 +137,7 @@ describe.each(CLOUD_PROVIDERS)('%s', (provider) => {
     const kept = sessionMachines(world, disk.id)[0];
     expect(kept.terminatedAt).toBeUndefined();
     expect(kept.running).toBe(false);
-    expect(loadJournal(path.join(disk.dir, '.gpuburst'), disk.id).prompts.filter((p) => p.pullFailed)).toHaveLength(4);
+    expect(loadJournal(path.join(disk.dir, '.gpuburst'), disk.id).prompts.filter((p) => p.pullFailed)).toHaveLength(disk.journal.prompts.filter((p) => p.pullFailed).length);
     await giveBack();
     const second = await resume(disk.dir, disk.id);
     expect({ code: second.exit.code, stderr: second.run.stderr() }).toMatchObject({ code: 0 });
