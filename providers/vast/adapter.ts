@@ -50,7 +50,7 @@ export const CAPABILITIES: Capabilities = {
   },
   modelCache: {
     supported: false,
-    reason: "Vast volumes are host-local: a volume is rented from one machine's volume slot and persists only on that host (machines-and-user-needs.md §2.4), so a cache would help only on the same host, which a new rental rarely is",
+    reason: "Vast volumes are host-local: a volume is rented from one machine's volume slot and persists only on that host, so a cache would help only on the same host, which a new rental rarely is",
     usdPerGbMonth: 0,
     billedOn: 'allocated',
   },

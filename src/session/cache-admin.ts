@@ -3,7 +3,7 @@
  * and deleted only on request, never while a session of this user still has a machine up with it.
  */
 import { BadInputError, GpuburstError, NotFoundError, ProviderError } from '../../providers/errors';
-import { hasKey } from '../../providers/index';
+import { capabilitiesOf, hasKey } from '../../providers/index';
 import { CLOUD_PROVIDERS, CloudProviderName, ModelCache } from '../../providers/types';
 import { readSession } from './journal';
 import { allSessions } from './state-dir';
@@ -12,14 +12,19 @@ import { ProviderPool } from './pool';
 export interface CacheListing {
   caches: ModelCache[];
   errors: { provider: string; code: string; message: string }[];
+  /** The clouds asked (those with a key and a cache capability, or the one named). */
+  asked: CloudProviderName[];
+  /** The clouds whose adapters keep a model cache at all. */
+  supported: CloudProviderName[];
 }
 
 /** Caches at `provider` (its refusal is thrown), or at every cloud with a key that has caches (errors collected). */
 export async function listAllCaches(o: { env: NodeJS.ProcessEnv; provider?: CloudProviderName; signal?: AbortSignal }): Promise<CacheListing> {
   const pool = new ProviderPool(o.env);
-  if (o.provider) return { caches: await pool.get(o.provider).listCaches({ signal: o.signal }), errors: [] };
-  const clouds = CLOUD_PROVIDERS.filter((c) => hasKey(c, o.env) && pool.get(c).capabilities().modelCache.supported);
-  const out: CacheListing = { caches: [], errors: [] };
+  const supported = CLOUD_PROVIDERS.filter((c) => capabilitiesOf(c).modelCache.supported);
+  if (o.provider) return { caches: await pool.get(o.provider).listCaches({ signal: o.signal }), errors: [], asked: [o.provider], supported };
+  const clouds = supported.filter((c) => hasKey(c, o.env));
+  const out: CacheListing = { caches: [], errors: [], asked: clouds, supported };
   await Promise.all(
     clouds.map(async (c) => {
       try {

@@ -27,7 +27,9 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
   if (action === 'list') {
     const { listAllCaches } = await import('../../session/cache-admin');
     const r = await listAllCaches({ env: ctx.env, provider });
-    const text = () => [...(r.caches.length ? r.caches.map(line) : ['no model cache found']), ...r.errors.map((e) => `${e.provider}: ${e.code} ${e.message}`)].join('\n');
+    const answered = r.asked.filter((c) => !r.errors.some((e) => e.provider === c));
+    const none = r.asked.length === 0 ? [`no cloud with model caches has a key here: set ${r.supported.map((c) => PROVIDER_ENV[c].keyVar).join(' or ')}`] : answered.length ? [`no model cache found at ${answered.join(', ')}`] : [];
+    const text = () => [...(r.caches.length ? r.caches.map(line) : none), ...r.errors.map((e) => `${e.message} (${e.code})`)].join('\n');
     return { data: r, text, exitCode: r.errors.length ? EXIT.problems : EXIT.ok };
   }
   if (action !== 'delete') throw new BadInputError(`cache: "${action}" is not accepted; accepted: list, delete`);

@@ -68,3 +68,14 @@ test('estimate --cache-gb puts each cache provider\'s monthly price and the stor
   expect(json.cache).toEqual([expect.objectContaining({ provider: 'runpod', gb: 30, usdPerMonth: 2.1 })]);
   expectRefusal(await runCli(['estimate', '--cache-gb', '0'], { env: {}, cwd }), 2, [/--cache-gb/]);
 });
+
+test('list without a key for any cloud that keeps caches says which keys to set (exit 0); a cloud that fails is named once', async () => {
+  const noKeys = await runCli(['cache', 'list'], { env: {}, cwd });
+  expect(noKeys.code).toBe(0);
+  expect(noKeys.out).toContain('no cloud with model caches has a key here: set RUNPOD_API_KEY or LAMBDA_API_KEY');
+
+  const down = await runCli(['cache', 'list'], { env: { RUNPOD_API_KEY: 'rpa_down', GPUBURST_RUNPOD_API_URL: 'http://127.0.0.1:1', GPUBURST_RUNPOD_TIMEOUT_MS: '500' }, cwd });
+  expect(down.code).toBe(1);
+  expect(down.out).not.toContain('no model cache found');
+  expect(down.out).toMatch(/^runpod: GET \/v2\/network-volumes failed: .* \(ERR_TRANSIENT\)$/m);
+});
