@@ -130,7 +130,7 @@ export async function renderStep(i: StepBase & { sessionId: string; autoTeardown
     tornDown: j.machines.every((m) => m.state === 'terminated' || m.state === 'not-created'),
     status: report.status,
     failedPrompts: report.prompts.failed,
-    notStartedPrompts: report.prompts.notStarted,
+    notStartedPrompts: report.prompts.notStarted + report.prompts.interrupted,
   };
 }
 
