@@ -77,8 +77,10 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   // A machine started with less than a minute of work left in the budget would be stopped by its watchdog at once.
   if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar < minuteOfWorkUsd(plan, pool)) throw budgetSpent(o.id, request.maxCostUsd, spentSoFar);
   const left = journal.data.prompts.filter((p) => p.state !== 'done').length;
+  const toRender = journal.data.prompts.filter((p) => p.state !== 'done' && p.state !== 'failed').length;
   const [spent, budget] = formatUsdPair(spentSoFar, request.maxCostUsd ?? 0);
-  const notes = [`resuming session ${o.id}: ${left} of ${journal.data.prompts.length} prompt(s) not done; spent so far ${spent}${request.maxCostUsd !== undefined ? ` of a ${budget} budget` : ''}`, ...keyNotes(plan, pool, request)];
+  const pods = Math.min(request.pods, plan.pods, toRender);
+  const notes = [`resuming session ${o.id}: ${left} of ${journal.data.prompts.length} prompt(s) not done${pods > 0 ? ` (on at most ${pods} machine(s))` : ''}; spent so far ${spent}${request.maxCostUsd !== undefined ? ` of a ${budget} budget` : ''}`, ...keyNotes(plan, pool, request)];
   if (o.confirm && !(await o.confirm(plan, notes))) throw new BadInputError('cancelled before anything was rented');
   if (o.signal?.aborted) throw new BadInputError('interrupted before anything was rented');
   journal.claim();

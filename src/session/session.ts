@@ -105,8 +105,10 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
   r.signal?.addEventListener(LEAVE_EVENT, onLeave);
   const work = async () => {
     emitStatus('provisioning');
-    const unfinished = journal.data.prompts.some((p) => p.state !== 'done' && p.state !== 'failed');
-    const wanted = unfinished ? Math.max(0, Math.min(request.pods, plan.pods) - machines.length) : 0;
+    const toRender = journal.data.prompts.filter((p) => p.state !== 'done' && p.state !== 'failed').length;
+    const unfinished = toRender > 0;
+    // Pods capped by the prompts still to render, not the whole batch's (a resume of 2 prompts rents at most 2).
+    const wanted = Math.max(0, Math.min(request.pods, plan.pods, toRender) - machines.length);
     const first = journal.data.machines.length;
     const settled = await Promise.allSettled(Array.from({ length: wanted }, (_, i) => lifecycle.provision(first + i, candidatesFor(plan, i)).then((m) => void machines.push(m))));
     lifecycle.billOpen();
