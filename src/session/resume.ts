@@ -5,6 +5,7 @@
  */
 import fs from 'fs';
 import path from 'path';
+import { BILLING } from '../../providers/billing';
 import { BadInputError } from '../../providers/errors';
 import { Limiter, outputFiles, pullOutputs } from '../comfy/outputs';
 import { machineCostUsd } from './budget';
@@ -154,8 +155,10 @@ function minuteOfWorkUsd(plan: Plan, pool: ProviderPool): number {
   return (offer.usdPerHour * (60 + incrementSeconds + 10)) / 3600;
 }
 
+/** What a machine of an earlier run cost, by its provider's billing rule: the figure that run's budget and report used. */
 function spentOf(m: MachineRecord): number {
   if (!m.createdAt) return 0;
   const end = m.endedAt ? Date.parse(m.endedAt) : Date.now();
-  return machineCostUsd({ name: m.name, usdPerHour: m.usdPerHour, startMs: Date.parse(m.createdAt), endMs: end, incrementSeconds: 1, minimumSeconds: 0 }, end);
+  const { incrementSeconds, minimumSeconds } = BILLING[m.provider];
+  return machineCostUsd({ name: m.name, usdPerHour: m.usdPerHour, startMs: Date.parse(m.createdAt), endMs: end, incrementSeconds, minimumSeconds }, end);
 }

@@ -80,6 +80,9 @@ test('an abort mid-prompt interrupts it on the machine: terminated long before t
   const machines = slow.sims[0].state().machines.filter((m) => m.name.includes(report.sessionId));
   expect(machines.map((m) => m.status)).toEqual(['TERMINATED']);
   expect(machines[0].billedSeconds).toBeLessThan(LONG_SECONDS);
+  // One figure for billed time: the report's (the budget tracker's), the journal's and the cloud's agree.
+  expect((journal.report as { billedSeconds: number }).billedSeconds).toBe(report.billedSeconds);
+  expect(Math.abs(report.billedSeconds - machines[0].billedSeconds)).toBeLessThanOrEqual(2);
   // Every image the machine made is on this computer.
   const local = new Set(filesUnder(journal.outDir).map(sha));
   const made = filesUnder(path.join(slow.machineDisk(machines[0].id), 'output'));
