@@ -20,7 +20,7 @@ import { ProviderPool } from './pool';
 import type { SessionReport } from './report';
 import { runJournaled } from './session';
 import { findSession, registerSession } from './state-dir';
-import { ownSession, STOPPED_BY_DOWN } from './lock';
+import { ownSession, stopRequested } from './lock';
 import { SessionTimings, sessionTimings } from './timings';
 import { formatUsdPair } from '../estimate/money';
 
@@ -47,7 +47,7 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   const found = readSession(loc);
   if (found.damaged) throw new BadInputError(`session ${o.id}: its journal is damaged (${found.damaged.reason}); gpuburst status shows the machines it names, gpuburst down ${o.id} ends them`);
   checkWorld(o.id, found.journal!.request.simulated, o.env);
-  const owned = ownSession(loc.stateDir, o.id, { signal: o.signal, onStop: () => o.emit({ type: 'log', level: 'warn', message: STOPPED_BY_DOWN }) });
+  const owned = ownSession(loc.stateDir, o.id, { signal: o.signal, onStop: (by) => o.emit({ type: 'log', level: 'warn', message: stopRequested(by) }) });
   registerSession(o.env, o.id, loc.file); // a session journaled before the registry existed is found from anywhere after this
   try {
     return await resumeOwned({ ...o, signal: owned.signal }, loc.stateDir, Journal.open(loc.file));

@@ -12,7 +12,7 @@ import { newSessionId } from './ids';
 import { Journal } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
 import { validateOnMachines } from './lifecycle/validate';
-import { ownSession, STOPPED_BY_DOWN } from './lock';
+import { ownSession, stopRequested } from './lock';
 import { keyNotes } from './notes';
 import { checkOutputFolder, makePlan, Plan } from './plan';
 import { ProviderPool } from './pool';
@@ -58,7 +58,7 @@ export async function runSession(o: RunSessionOptions): Promise<SessionReport> {
   const journal = openJournal({ ...request, outDir: realRoot }, plan, o.stateDir);
   registerSession(o.env, journal.data.id, journal.file);
   // This process owns the session (./lock); `down` from elsewhere aborts `owned.signal`.
-  const owned = ownSession(o.stateDir, journal.data.id, { signal: o.signal, onStop: () => emit({ type: 'log', level: 'warn', message: STOPPED_BY_DOWN }) });
+  const owned = ownSession(o.stateDir, journal.data.id, { signal: o.signal, onStop: (by) => emit({ type: 'log', level: 'warn', message: stopRequested(by) }) });
   emit({ type: 'session', id: journal.data.id, status: 'planning', message: `session ${journal.data.id}: ${plan.prompts.length} prompts → ${journal.data.outDir}` });
   const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings, plan, signal: owned.signal, emit });
   return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: owned.signal, emit }, plan, journal).finally(owned.release);
