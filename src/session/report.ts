@@ -24,7 +24,9 @@ export interface SessionReport {
   prompts: { total: number; done: number; failed: number; interrupted: number; notStarted: number };
   /** The ids of the interrupted prompts, so the user (and resume) knows which ones were cut short. */
   interruptedPrompts: string[];
+  /** This run's wall time. */
   wallSeconds: number;
+  /** The whole session's, earlier runs (resume) included: the same figures its budget counts. */
   billedSeconds: number;
   costUsd: number;
   estimateUsd: number;
@@ -56,6 +58,8 @@ export interface ReportInput {
   plan: Plan;
   render?: RenderResult;
   budget: BudgetTracker;
+  /** What earlier runs of the session billed (resume). */
+  prior?: { usd: number; billedSeconds: number };
   startedMs: number;
   teardown: TeardownOutcome[];
   failure?: unknown;
@@ -69,7 +73,7 @@ export function buildReport(r: ReportInput): SessionReport {
   const failed = d.prompts.filter((p) => p.state === 'failed').length;
   const interrupted = d.prompts.filter((p) => p.state === 'interrupted').map((p) => p.id);
   const images = done.reduce((n, p) => n + (p.files?.length ?? 0), 0);
-  const costUsd = r.budget.spentUsd();
+  const costUsd = (r.prior?.usd ?? 0) + r.budget.spentUsd();
   const secondsPerImage = median(done.map((p) => p.seconds).filter((s): s is number => typeof s === 'number' && s > 0));
   const status = outcomeOf(r, done.length, d.prompts.length);
   const report: SessionReport = {
@@ -80,7 +84,7 @@ export function buildReport(r: ReportInput): SessionReport {
     prompts: { total: d.prompts.length, done: done.length, failed, interrupted: interrupted.length, notStarted: d.prompts.length - done.length - failed - interrupted.length },
     interruptedPrompts: interrupted,
     wallSeconds: Math.round((Date.now() - r.startedMs) / 1000),
-    billedSeconds: r.budget.billedSeconds(),
+    billedSeconds: (r.prior?.billedSeconds ?? 0) + r.budget.billedSeconds(),
     costUsd,
     estimateUsd: r.plan.estimateUsd,
     budgetUsd: d.request.maxCostUsd,

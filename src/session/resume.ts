@@ -8,7 +8,7 @@ import path from 'path';
 import { BILLING } from '../../providers/billing';
 import { BadInputError } from '../../providers/errors';
 import { Limiter, outputFiles, pullOutputs } from '../comfy/outputs';
-import { machineCostUsd } from './budget';
+import { machineBilledSeconds, machineCostUsd } from './budget';
 import type { Emit } from './events';
 import { isLive, Journal, MachineRecord, readSession, sessionsDir } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
@@ -69,7 +69,8 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   const request = { ...journal.data.request, teardownOnSuccess: o.teardownOnSuccess ?? journal.data.request.teardownOnSuccess, maxCostUsd: o.maxCostUsd ?? journal.data.request.maxCostUsd };
   const timings = sessionTimings({ env: o.env, simulated: request.simulated, overrides: o.timings });
   const pool = new ProviderPool(o.env, request.comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
-  const spentSoFar = journal.data.machines.reduce((s, m) => s + spentOf(m), 0);
+  const prior = journal.data.machines.map(priorOf).reduce((a, b) => ({ usd: a.usd + b.usd, billedSeconds: a.billedSeconds + b.billedSeconds }), { usd: 0, billedSeconds: 0 });
+  const spentSoFar = prior.usd;
   if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar <= 0) throw budgetSpent(o.id, request.maxCostUsd, spentSoFar);
 
   // The whole batch's estimate may exceed what is left of the budget although most of it is done: no refusal here,
@@ -111,7 +112,7 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   // Whatever was in flight on a machine that is gone runs again.
   journal.now((d) => d.prompts.filter((p) => (p.state === 'queued' || p.state === 'running') && !existing.some((m) => m.record.name === p.machine)).forEach((p) => Object.assign(p, { state: 'pending', machine: undefined })));
 
-  return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit: o.emit }, plan, journal, existing);
+  return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit: o.emit, prior }, plan, journal, existing);
 }
 
 /** A create the last client sent but never heard back from (it was killed): the machine may exist under its name. */
@@ -155,10 +156,11 @@ function minuteOfWorkUsd(plan: Plan, pool: ProviderPool): number {
   return (offer.usdPerHour * (60 + incrementSeconds + 10)) / 3600;
 }
 
-/** What a machine of an earlier run cost, by its provider's billing rule: the figure that run's budget and report used. */
-function spentOf(m: MachineRecord): number {
-  if (!m.createdAt) return 0;
+/** What a machine billed in earlier runs, by its provider's billing rule: the figures that run's budget and report used. */
+function priorOf(m: MachineRecord): { usd: number; billedSeconds: number } {
+  if (!m.createdAt) return { usd: 0, billedSeconds: 0 };
   const end = m.endedAt ? Date.parse(m.endedAt) : Date.now();
   const { incrementSeconds, minimumSeconds } = BILLING[m.provider];
-  return machineCostUsd({ name: m.name, usdPerHour: m.usdPerHour, startMs: Date.parse(m.createdAt), endMs: end, incrementSeconds, minimumSeconds }, end);
+  const billed = { name: m.name, usdPerHour: m.usdPerHour, startMs: Date.parse(m.createdAt), endMs: end, incrementSeconds, minimumSeconds };
+  return { usd: machineCostUsd(billed, end), billedSeconds: machineBilledSeconds(billed, end) };
 }

@@ -87,6 +87,8 @@ export interface JournaledRun {
   cwd: string;
   signal?: AbortSignal;
   emit: Emit;
+  /** What earlier runs of this session billed (resume): the report's cost and billed time are the session's. */
+  prior?: { usd: number; billedSeconds: number };
 }
 
 /** Provision, render, tear down for a journaled session (also how `resume` continues one). */
@@ -146,7 +148,7 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
     if (!keep) teardownOutcomes = await lifecycle.teardown(request.teardown, unpulled);
   }
   r.signal?.removeEventListener(LEAVE_EVENT, onLeave);
-  const report = buildReport({ journal, plan, render, budget: lifecycle.budget, startedMs, teardown: teardownOutcomes, failure, interrupted: Boolean(r.signal?.aborted), cwd: r.cwd });
+  const report = buildReport({ journal, plan, render, budget: lifecycle.budget, prior: r.prior, startedMs, teardown: teardownOutcomes, failure, interrupted: Boolean(r.signal?.aborted), cwd: r.cwd });
   journal.now((d) => Object.assign(d, { status: report.status, report, message: report.message }));
   r.emit({ type: 'session', id: journal.data.id, status: report.status });
   if (failure) throw attachReport(failure, report);

@@ -96,6 +96,12 @@ test('an abort mid-prompt interrupts it on the machine: terminated long before t
     expect(resumed.status).toBe('done');
     expect(resumed.prompts).toEqual({ total: 3, done: 3, failed: 0, interrupted: 0, notStarted: 0 });
     expect(Journal.load(o.stateDir, report.sessionId)!.data.prompts.every((p) => p.state === 'done' && p.files?.length)).toBe(true);
+    // The report is the session's: the first run's bill plus this one's (the simulator's), one figure per image.
+    const second = fast.sims[0].state().machines.filter((m) => m.name.includes(report.sessionId));
+    expect(second).toHaveLength(1);
+    expect(Math.abs(resumed.billedSeconds - (report.billedSeconds + second[0].billedSeconds))).toBeLessThanOrEqual(2);
+    expect(resumed.costUsd).toBeGreaterThan(report.costUsd);
+    expect(resumed.usdPerImage).toBeCloseTo(resumed.costUsd / resumed.images, 10);
   } finally {
     await fast.close();
   }
