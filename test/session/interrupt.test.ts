@@ -82,7 +82,7 @@ test('an abort mid-prompt interrupts it on the machine: terminated long before t
   expect(machines[0].billedSeconds).toBeLessThan(LONG_SECONDS);
   // One figure for billed time: the report's (the budget tracker's), the journal's and the cloud's agree.
   expect((journal.report as { billedSeconds: number }).billedSeconds).toBe(report.billedSeconds);
-  expect(Math.abs(report.billedSeconds - machines[0].billedSeconds)).toBeLessThanOrEqual(2);
+  expect(Math.abs(report.billedSeconds - machines[0].billedSeconds)).toBeLessThanOrEqual(3);
   // Every image the machine made is on this computer.
   const local = new Set(filesUnder(journal.outDir).map(sha));
   const made = filesUnder(path.join(slow.machineDisk(machines[0].id), 'output'));
@@ -99,7 +99,7 @@ test('an abort mid-prompt interrupts it on the machine: terminated long before t
     // The report is the session's: the first run's bill plus this one's (the simulator's), one figure per image.
     const second = fast.sims[0].state().machines.filter((m) => m.name.includes(report.sessionId));
     expect(second).toHaveLength(1);
-    expect(Math.abs(resumed.billedSeconds - (report.billedSeconds + second[0].billedSeconds))).toBeLessThanOrEqual(2);
+    expect(Math.abs(resumed.billedSeconds - (report.billedSeconds + second[0].billedSeconds))).toBeLessThanOrEqual(4);
     expect(resumed.costUsd).toBeGreaterThan(report.costUsd);
     expect(resumed.usdPerImage).toBeCloseTo(resumed.costUsd / resumed.images, 10);
   } finally {
