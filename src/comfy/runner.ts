@@ -102,22 +102,25 @@ export class PromptRunner {
   }
 
   /**
-   * Ctrl-C: stop queueing, take back what waits, and POST /interrupt for each prompt in flight (ComfyUI stops the
-   * running one at its next node or sampler step; an id that is not running is ignored, so the user's other prompts
-   * on a local server are never touched). A prompt that started after this is interrupted when it is seen running.
-   * One still not ended `graceMs` later (a node that never checks) is given up as interrupted, so teardown is not
-   * held by it; a prompt whose outputs are being pulled is never given up.
+   * Ctrl-C: stop queueing, take back what waits, and POST /interrupt for each of our prompts seen running (by id:
+   * ComfyUI stops it at its next node or sampler step; only ids known to run are sent, as a ComfyUI older than the
+   * prompt_id filter interrupts whatever runs, maybe the user's own prompt on a local server). One that started
+   * before the delete landed is interrupted when it is seen running (markRunning). One still not ended `graceMs`
+   * later (a node that never checks) is given up as interrupted, so teardown is not held by it; a prompt whose
+   * outputs are being pulled is never given up.
    */
   interrupt(graceMs = 30_000): void {
     if (this.interrupting) return;
     this.interrupting = true;
-    const ids = [...this.inFlight.keys()];
-    this.stop();
-    // After the delete, so a waiting prompt cannot start in between and escape both.
-    void this.opts.client
-      .deleteQueued(ids)
+    const running = [...this.inFlight].filter(([, f]) => f.running).map(([id]) => id);
+    const waiting = this.stopped ? [] : [...this.inFlight].filter(([, f]) => !f.running).map(([id]) => id);
+    this.stopped = true;
+    this.wake();
+    // The delete first: interrupting first would let the server start the next waiting prompt before it lands.
+    const client = this.opts.client;
+    void (waiting.length ? client.deleteQueued(waiting) : Promise.resolve())
       .catch(() => undefined)
-      .then(() => Promise.all(ids.map((id) => this.opts.client.interrupt(id).catch(() => undefined))))
+      .then(() => Promise.all(running.map((id) => client.interrupt(id).catch(() => undefined))))
       .then(() => this.tracker?.pollSoon());
     setTimeout(() => {
       for (const f of this.inFlight.values()) f.giveUp?.({ kind: 'interrupted', reason: `still running ${Math.round(graceMs / 1000)} s after the interrupt; left for resume` });
@@ -185,7 +188,6 @@ export class PromptRunner {
           void done.finally(() => finishing.delete(done));
           // stop() came while this one was being sent: take it back too (it ends as cancelled unless it started).
           if (this.stopped) this.takeBack([promptId]);
-          if (this.interrupting) void this.opts.client.interrupt(promptId).catch(() => undefined);
         }
         if (this.inFlight.size === 0 && (exhausted || this.stopped || this.unreachable) && retry.length === 0) break;
         if (!this.woken) await new Promise<void>((resolve) => (this.wakeResolver = resolve));
