@@ -1,6 +1,6 @@
 /**
  * Process-level safety for commands that rent machines: Ctrl-C, SIGTERM and an uncaught exception all turn into
- * one abort signal, so the session stops queueing and still reaches its teardown. A second Ctrl-C / SIGTERM leaves
+ * one abort signal, so the session stops queueing, interrupts what runs and still reaches its teardown. A second Ctrl-C / SIGTERM leaves
  * at once: the session first records in its journal what is still up (LEAVE_EVENT), so `down` / `sweep` can end it.
  */
 import readline from 'readline';
@@ -16,7 +16,7 @@ export async function withSignals<T>(ctx: CliContext, body: (signal: AbortSignal
   const onSignal = (name: string) => {
     count++;
     if (count === 1) {
-      ctx.log(`${name}: stopping — finishing the running prompt, pulling outputs, tearing the machines down (again to leave at once)`);
+      ctx.log(`${name}: stopping — interrupting the running prompt(s), pulling the outputs already made, tearing the machines down; interrupted prompts are left for gpuburst resume (${name === 'interrupt' ? 'Ctrl-C' : name} again leaves at once)`);
       controller.abort();
       return;
     }

@@ -16,7 +16,7 @@ import { Limiter, NodeOutputFile, PulledFile, defaultLocalName, outputFiles, pul
 import { ComfySocket } from './socket';
 import { checkSubfolder } from './safe-path';
 import { PromptOutcome, PromptTracker, TrackerOptions } from './tracker';
-import type { ApiPrompt } from './types';
+import type { ApiPrompt, HistoryEntry } from './types';
 
 export interface RunnerPrompt {
   /** Stable id (from batch expansion): names the local files and lets a rerun skip done prompts. */
@@ -38,6 +38,8 @@ export interface RunnerCallbacks {
   onFailed?(id: string, reason: string, error?: GpuburstError, stage?: 'render' | 'pull', files?: NodeOutputFile[], cause?: unknown): void;
   /** Removed from the server's queue by `stop()` before it started; still to do. */
   onCancelled?(id: string): void;
+  /** Stopped by `interrupt()` while running (outputs its finished nodes saved are in `files`); still to do. */
+  onInterrupted?(id: string, reason: string, files: PulledFile[]): void;
 }
 
 export interface RunnerOptions extends TrackerOptions {
@@ -66,6 +68,7 @@ export interface RunSummary {
   cancelled: number;
   /** Not sent because the runner was stopped. */
   notStarted: number;
+  interrupted: number;
 }
 
 export class PromptRunner {
@@ -73,10 +76,12 @@ export class PromptRunner {
   /** Set by anything that may let the loop move on (a slot freed, a retry queued, stop); never lost. */
   private woken = false;
   private wakeResolver?: () => void;
-  private readonly inFlight = new Map<string, { item: RunnerPrompt; running: boolean }>();
+  private readonly inFlight = new Map<string, { item: RunnerPrompt; running: boolean; giveUp?: (o: PromptOutcome) => void }>();
+  /** Set by `interrupt()`: running prompts are interrupted on the server, not waited for. */
+  private interrupting = false;
   private readonly cb: RunnerCallbacks;
   private readonly limiter: Limiter;
-  private readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, cancelled: 0, notStarted: 0 };
+  private readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, cancelled: 0, notStarted: 0, interrupted: 0 };
   private tracker?: PromptTracker;
   private socket?: ComfySocket;
   /** The server stopped answering altogether: nothing more is sent, and the run ends with this once in-flight settles. */
@@ -94,6 +99,32 @@ export class PromptRunner {
     const waiting = [...this.inFlight].filter(([, f]) => !f.running).map(([promptId]) => promptId);
     if (waiting.length) this.takeBack(waiting);
     this.wake();
+  }
+
+  /**
+   * Ctrl-C: stop queueing, take back what waits, and POST /interrupt for each of our prompts seen running (by id:
+   * ComfyUI stops it at its next node or sampler step; only ids known to run are sent, as a ComfyUI older than the
+   * prompt_id filter interrupts whatever runs, maybe the user's own prompt on a local server). One that started
+   * before the delete landed is interrupted when it is seen running (markRunning). One still not ended `graceMs`
+   * later (a node that never checks) is given up as interrupted, so teardown is not held by it; a prompt whose
+   * outputs are being pulled is never given up.
+   */
+  interrupt(graceMs = 30_000): void {
+    if (this.interrupting) return;
+    this.interrupting = true;
+    const running = [...this.inFlight].filter(([, f]) => f.running).map(([id]) => id);
+    const waiting = this.stopped ? [] : [...this.inFlight].filter(([, f]) => !f.running).map(([id]) => id);
+    this.stopped = true;
+    this.wake();
+    // The delete first: interrupting first would let the server start the next waiting prompt before it lands.
+    const client = this.opts.client;
+    void (waiting.length ? client.deleteQueued(waiting) : Promise.resolve())
+      .catch(() => undefined)
+      .then(() => Promise.all(running.map((id) => client.interrupt(id).catch(() => undefined))))
+      .then(() => this.tracker?.pollSoon());
+    setTimeout(() => {
+      for (const f of this.inFlight.values()) f.giveUp?.({ kind: 'interrupted', reason: `still running ${Math.round(graceMs / 1000)} s after the interrupt; left for resume` });
+    }, graceMs).unref();
   }
 
   /**
@@ -146,11 +177,12 @@ export class PromptRunner {
             break;
           }
           if (!promptId) continue;
-          const done = tracker
-            .watch(promptId, {
-              onRunning: () => this.markRunning(item, promptId),
-              onProgress: this.cb.onProgress && ((v, max) => this.cb.onProgress?.(item.id, v, max)),
-            })
+          const gaveUp = new Promise<PromptOutcome>((resolve) => Object.assign(this.inFlight.get(promptId) ?? {}, { giveUp: resolve }));
+          const watched = tracker.watch(promptId, {
+            onRunning: () => this.markRunning(item, promptId),
+            onProgress: this.cb.onProgress && ((v, max) => this.cb.onProgress?.(item.id, v, max)),
+          });
+          const done = Promise.race([watched, gaveUp])
             .then((outcome) => this.settle(item, promptId, outcome, retry, attempts, claimed));
           finishing.add(done);
           void done.finally(() => finishing.delete(done));
@@ -232,6 +264,8 @@ export class PromptRunner {
     if (f && !f.running) {
       f.running = true;
       this.cb.onRunning?.(item.id, promptId);
+      // It started after interrupt() (the delete came too late): interrupt it too.
+      if (this.interrupting) void this.opts.client.interrupt(promptId).catch(() => undefined);
     }
   }
 
@@ -252,6 +286,7 @@ export class PromptRunner {
       this.unreachable ??= new TransientError(`ComfyUI at ${client.baseUrl} stopped answering: ${outcome.reason}`, { provider: 'comfyui', machineId: client.machineId });
       retry.length = 0;
     }
+    if (outcome.kind === 'interrupted' && this.interrupting) return this.interrupted(item, outcome);
     if (outcome.kind !== 'success') return this.fail(item, outcome.reason);
     const files = outputFiles(outcome.entry, { includeTemp: this.opts.includeTemp });
     const keys = files.map((f) => `${f.type}/${f.subfolder}/${f.filename}`);
@@ -259,14 +294,33 @@ export class PromptRunner {
     if (owner !== undefined) return this.fail(item, `ComfyUI answered from its cache with the files of prompt ${owner}: no new image was made`);
     for (const k of keys) claimed.set(k, item.id);
     try {
-      const sub = this.opts.outputSubfolder ? checkSubfolder(this.opts.outputSubfolder(item.id)) : '';
-      const outputDir = sub ? path.join(this.opts.outputDir, sub) : this.opts.outputDir;
-      const pulled = await pullOutputs(item.id, files, { client: this.opts.client, outputDir, limiter: this.limiter, localName: this.opts.localName });
+      const pulled = await this.pull(item, files);
       this.summary.done++;
       this.cb.onDone?.(item.id, pulled);
     } catch (err) {
       this.fail(item, `outputs could not be pulled: ${(err as Error).message}`, err instanceof GpuburstError ? err : undefined, 'pull', files, err);
     }
+  }
+
+  /** Outputs its finished nodes saved before the interrupt are pulled too: nothing made is left on the machine. */
+  private async interrupted(item: RunnerPrompt, outcome: { entry?: HistoryEntry; reason: string }): Promise<void> {
+    const files = outcome.entry ? outputFiles(outcome.entry, { includeTemp: this.opts.includeTemp }) : [];
+    let pulled: PulledFile[] = [];
+    if (files.length) {
+      try {
+        pulled = await this.pull(item, files);
+      } catch (err) {
+        return this.fail(item, `interrupted; its partial outputs could not be pulled: ${(err as Error).message}`, err instanceof GpuburstError ? err : undefined, 'pull', files, err);
+      }
+    }
+    this.summary.interrupted++;
+    this.cb.onInterrupted?.(item.id, outcome.reason, pulled);
+  }
+
+  private pull(item: RunnerPrompt, files: NodeOutputFile[]): Promise<PulledFile[]> {
+    const sub = this.opts.outputSubfolder ? checkSubfolder(this.opts.outputSubfolder(item.id)) : '';
+    const outputDir = sub ? path.join(this.opts.outputDir, sub) : this.opts.outputDir;
+    return pullOutputs(item.id, files, { client: this.opts.client, outputDir, limiter: this.limiter, localName: this.opts.localName });
   }
 
   private fail(item: RunnerPrompt, reason: string, error?: GpuburstError, stage: 'render' | 'pull' = 'render', files?: NodeOutputFile[], cause?: unknown): void {

@@ -6,7 +6,7 @@
 import { BadInputError } from '../../providers/errors';
 import { Journal, readSession, type DamagedSession, type MachineRecord, type SessionJournal } from './journal';
 import { MachineLifecycle } from './lifecycle';
-import { acquireLock, lockOwner, requestStop, type SessionLock } from './lock';
+import { takeOverSession } from './lock';
 import { notFound } from './manage';
 import { ProviderPool } from './pool';
 import { findSession, type SessionLocation } from './state-dir';
@@ -35,19 +35,8 @@ export async function downSession(o: DownOptions): Promise<DownOutcome[]> {
   const loc = findSession(o.cwd, o.env, o.id);
   if (!loc) throw notFound(o.id);
   const before = readSession(loc).journal?.machines.map((m) => ({ ...m }));
-  const owner = lockOwner(loc.stateDir, o.id);
-  if (owner) {
-    o.log?.(`session ${o.id} is run by process ${owner.pid} on ${owner.host}: asking it to stop`);
-    requestStop(loc.stateDir, o.id, `gpuburst down (process ${process.pid})`);
-    await waitFor(() => !lockOwner(loc.stateDir, o.id), (o.ownerWaitSeconds ?? 120) * 1000, o.signal);
-  }
   // Money first: if the owner did not let go in time, its machines are ended anyway (ending twice is harmless).
-  let lock: SessionLock | undefined;
-  try {
-    lock = acquireLock(loc.stateDir, o.id);
-  } catch {
-    o.log?.(`session ${o.id}: its process did not stop in time; ending its machines from here`);
-  }
+  const lock = await takeOverSession(loc.stateDir, o.id, { waitMs: (o.ownerWaitSeconds ?? 120) * 1000, by: `gpuburst down (process ${process.pid})`, signal: o.signal, log: o.log });
   try {
     const now = readSession(loc);
     const outcomes = now.journal ? await downJournal(o, loc, now.journal) : await downDamaged(o, loc, now.damaged!);
@@ -108,7 +97,3 @@ function billed(m: MachineRecord | undefined): number | undefined {
   return Math.max(0, Math.round((Date.parse(m.endedAt) - Date.parse(m.createdAt)) / 1000));
 }
 
-async function waitFor(done: () => boolean, ms: number, signal?: AbortSignal): Promise<void> {
-  const until = Date.now() + ms;
-  while (!done() && Date.now() < until && !signal?.aborted) await new Promise((r) => setTimeout(r, 200));
-}

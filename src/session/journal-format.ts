@@ -10,7 +10,8 @@ import { BadInputError } from '../../providers/errors';
 import { MAX_WATCHDOG_MINUTES, parseSessionRequest, RawRequest, RequestField, SessionRequest } from './request';
 
 export type MachineState = 'intended' | 'created' | 'ready' | 'stopped' | 'terminated' | 'not-created';
-export type PromptState = 'pending' | 'queued' | 'running' | 'done' | 'failed';
+/** `interrupted`: stopped while running by Ctrl-C / SIGTERM / down; still to do (resume renders it). */
+export type PromptState = 'pending' | 'queued' | 'running' | 'done' | 'failed' | 'interrupted';
 // One list: the type and the schema that checks journals on read can never disagree.
 const STATUSES = ['planning', 'provisioning', 'rendering', 'tearing-down', 'done', 'partial', 'failed', 'interrupted', 'stopped'] as const;
 export type SessionStatus = (typeof STATUSES)[number];
@@ -91,7 +92,7 @@ export interface CacheRecord {
 }
 
 const MACHINE_STATES = ['intended', 'created', 'ready', 'stopped', 'terminated', 'not-created'] as const;
-const PROMPT_STATES = ['pending', 'queued', 'running', 'done', 'failed'] as const;
+const PROMPT_STATES = ['pending', 'queued', 'running', 'done', 'failed', 'interrupted'] as const;
 const PROVIDERS = ['runpod', 'vast', 'lambda', 'paperspace', 'local'] as const;
 
 // What the code reads from a journal. Loose objects: fields a newer gpuburst adds are kept, not refused.

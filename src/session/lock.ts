@@ -103,11 +103,21 @@ function alive(o: LockOwner): boolean {
   }
 }
 
-export const STOPPED_BY_DOWN = 'gpuburst down asked this session to stop: ending its machines';
+/** What the owner says when asked to stop; `by` names who asked (gpuburst down, a Pulumi destroy). */
+export const stopRequested = (by: string) => `${by} asked this session to stop: interrupting what runs, pulling what is done, ending its machines`;
 
 /** `down` asks the process that owns a session to stop: a file it watches (./lock `watchStop`). */
 function stopFile(stateDir: string, id: string): string {
   return path.join(stateDir, 'sessions', `${id}.stop`);
+}
+
+function requester(file: string): string {
+  try {
+    const by = (JSON.parse(fs.readFileSync(file, 'utf8')) as { by?: unknown }).by;
+    return typeof by === 'string' && by ? by : 'another process';
+  } catch {
+    return 'another process';
+  }
 }
 
 export function requestStop(stateDir: string, id: string, by: string): void {
@@ -118,13 +128,13 @@ export function requestStop(stateDir: string, id: string, by: string): void {
  * Owns session `id` for the life of a run or resume: the lock, and an abort signal that fires on the caller's
  * signal or when `down` asks for a stop. `release` ends both (the lock file and any stop request are removed).
  */
-export function ownSession(stateDir: string, id: string, o: { signal?: AbortSignal; onStop?: () => void; pollMs?: number } = {}): { signal: AbortSignal; release: () => void } {
+export function ownSession(stateDir: string, id: string, o: { signal?: AbortSignal; onStop?: (by: string) => void; pollMs?: number } = {}): { signal: AbortSignal; release: () => void } {
   const lock = acquireLock(stateDir, id);
   fs.rmSync(stopFile(stateDir, id), { force: true }); // a request meant for an earlier owner
   const stop = new AbortController();
   const timer = setInterval(() => {
     if (stop.signal.aborted || !fs.existsSync(stopFile(stateDir, id))) return;
-    o.onStop?.();
+    o.onStop?.(requester(stopFile(stateDir, id)));
     stop.abort();
   }, o.pollMs ?? 250);
   timer.unref();
@@ -141,4 +151,25 @@ export function ownSession(stateDir: string, id: string, o: { signal?: AbortSign
       lock.release();
     },
   };
+}
+
+/**
+ * For whoever must end a session's machines (down, the Pulumi destroy step): a live owner is asked to stop (it knows
+ * what is in flight: it interrupts, pulls and tears down itself) and given `waitMs` to let go; then the lock is taken.
+ * Undefined when the owner did not let go in time: the caller ends the machines anyway (money first).
+ */
+export async function takeOverSession(stateDir: string, id: string, o: { waitMs: number; by: string; signal?: AbortSignal; log?: (line: string) => void }): Promise<SessionLock | undefined> {
+  const owner = lockOwner(stateDir, id);
+  if (owner) {
+    o.log?.(`session ${id} is run by process ${owner.pid} on ${owner.host}: asking it to stop`);
+    requestStop(stateDir, id, o.by);
+    const until = Date.now() + o.waitMs;
+    while (lockOwner(stateDir, id) && Date.now() < until && !o.signal?.aborted) await new Promise((r) => setTimeout(r, 200));
+  }
+  try {
+    return acquireLock(stateDir, id);
+  } catch {
+    o.log?.(`session ${id}: its process did not stop in time; ending its machines from here`);
+    return undefined;
+  }
 }

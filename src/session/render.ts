@@ -2,7 +2,8 @@
  * Runs the batch on every ready machine at once: one prompt runner per machine, all pulling from one shared queue
  * (so a fast machine simply takes more), outputs pulled as each prompt finishes into `<out>/<session>/<workflow>/`,
  * every state change journaled. The budget is checked every second: when one more billing increment would pass
- * the cap, queueing stops, what runs finishes and is pulled.
+ * the cap, queueing stops, what runs finishes and is pulled. A signal (Ctrl-C, SIGTERM, down) interrupts what runs
+ * instead: outputs already made are pulled, the interrupted prompts are journaled `interrupted` for resume.
  */
 import path from 'path';
 import type { GpuburstError } from '../../providers/errors';
@@ -27,6 +28,8 @@ export interface RenderOptions {
   aheadCount?: number;
   /** No prompt ending for this long ends rendering (the runners are left to the teardown). @default 1200 */
   stallSeconds?: number;
+  /** After Ctrl-C, how long a prompt may keep running after its interrupt before it is left for resume. @default 30 */
+  interruptGraceSeconds?: number;
   /** Projected spend of the remaining work, for progress lines. */
   projectUsd?: (remaining: number) => number;
 }
@@ -57,6 +60,8 @@ export interface RenderResult {
   done: number;
   failed: number;
   notStarted: number;
+  /** Stopped while running by Ctrl-C / SIGTERM / down (left for resume); counted in notStarted too. */
+  interrupted: number;
   stoppedBy?: StopReason;
   /** Set when writing an output on this computer failed (ENOSPC, EACCES, …): rendering stopped at once. */
   localWriteError?: string;
@@ -85,9 +90,12 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
   let lastEndMs = Date.now();
   let onStall: () => void = () => undefined;
   const stalled = new Promise<'stalled'>((resolve) => (onStall = () => resolve('stalled')));
+  const graceMs = (o.interruptGraceSeconds ?? 30) * 1000;
+  // A signal does not wait for running prompts (a long video prompt would bill on): they are interrupted.
+  const halt = (r: PromptRunner) => (o.signal?.aborted ? r.interrupt(graceMs) : r.stop());
   const stopAll = (why: StopReason) => {
     stoppedBy ??= why;
-    for (const r of runners) r.stop();
+    for (const r of runners) halt(r);
   };
   const onAbort = () => stopAll('signal');
   o.signal?.addEventListener('abort', onAbort);
@@ -173,6 +181,8 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
           }
         },
         onCancelled: (id) => update(id, { state: 'pending', machine: undefined, comfyPromptId: undefined }),
+        onInterrupted: (id, reason, files) =>
+          update(id, { state: 'interrupted', error: reason, endedAt: new Date().toISOString(), files: files.length ? files.map((f) => ({ path: path.relative(o.sessionDir, f.path), bytes: f.bytes })) : undefined }, { reason }),
       },
     });
 
@@ -191,7 +201,7 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
         alive.map(async (m) => {
           const runner = makeRunner(m);
           runners.push(runner);
-          if (stoppedBy) runner.stop();
+          if (stoppedBy) halt(runner);
           try {
             await runner.run(queue);
           } catch (err) {
@@ -212,5 +222,6 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
     progress();
   }
   const { done, failed } = counts();
-  return { done, failed, notStarted: total - done - failed, stoppedBy, localWriteError, machineErrors };
+  const interrupted = [...records.values()].filter((r) => r.state === 'interrupted').length;
+  return { done, failed, notStarted: total - done - failed, interrupted, stoppedBy, localWriteError, machineErrors };
 }

@@ -20,8 +20,13 @@ export interface SessionReport {
   images: number;
   /** The profile the batch was estimated with; `model-free` when no prompt loads a model (nothing is calibrated). */
   model: string;
-  prompts: { total: number; done: number; failed: number; notStarted: number };
+  /** `interrupted`: stopped while running (Ctrl-C, SIGTERM, down), left for resume; not counted in `notStarted`. */
+  prompts: { total: number; done: number; failed: number; interrupted: number; notStarted: number };
+  /** The ids of the interrupted prompts, so the user (and resume) knows which ones were cut short. */
+  interruptedPrompts: string[];
+  /** This run's wall time. */
   wallSeconds: number;
+  /** The whole session's, earlier runs (resume) included: the same figures its budget counts. */
   billedSeconds: number;
   costUsd: number;
   estimateUsd: number;
@@ -53,6 +58,8 @@ export interface ReportInput {
   plan: Plan;
   render?: RenderResult;
   budget: BudgetTracker;
+  /** What earlier runs of the session billed (resume). */
+  prior?: { usd: number; billedSeconds: number };
   startedMs: number;
   teardown: TeardownOutcome[];
   failure?: unknown;
@@ -64,8 +71,9 @@ export function buildReport(r: ReportInput): SessionReport {
   const d = r.journal.data;
   const done = d.prompts.filter((p) => p.state === 'done');
   const failed = d.prompts.filter((p) => p.state === 'failed').length;
+  const interrupted = d.prompts.filter((p) => p.state === 'interrupted').map((p) => p.id);
   const images = done.reduce((n, p) => n + (p.files?.length ?? 0), 0);
-  const costUsd = r.budget.spentUsd();
+  const costUsd = (r.prior?.usd ?? 0) + r.budget.spentUsd();
   const secondsPerImage = median(done.map((p) => p.seconds).filter((s): s is number => typeof s === 'number' && s > 0));
   const status = outcomeOf(r, done.length, d.prompts.length);
   const report: SessionReport = {
@@ -73,9 +81,10 @@ export function buildReport(r: ReportInput): SessionReport {
     status,
     images,
     model: r.plan.shape.model,
-    prompts: { total: d.prompts.length, done: done.length, failed, notStarted: d.prompts.length - done.length - failed },
+    prompts: { total: d.prompts.length, done: done.length, failed, interrupted: interrupted.length, notStarted: d.prompts.length - done.length - failed - interrupted.length },
+    interruptedPrompts: interrupted,
     wallSeconds: Math.round((Date.now() - r.startedMs) / 1000),
-    billedSeconds: r.budget.billedSeconds(),
+    billedSeconds: (r.prior?.billedSeconds ?? 0) + r.budget.billedSeconds(),
     costUsd,
     estimateUsd: r.plan.estimateUsd,
     budgetUsd: d.request.maxCostUsd,
@@ -156,7 +165,8 @@ function nextSteps(rep: SessionReport, failure: unknown, localWrite?: string): s
   for (const m of open) parts.push(`${m.provider} ${m.name} ${m.result}${m.message ? `: ${m.message}` : ''}`);
   // After a budget stop a plain resume would be refused (the budget is spent): it needs a higher one.
   const more = rep.stoppedBy === 'budget' && rep.budgetUsd !== undefined ? ` --max-cost <more than ${formatUsd(rep.budgetUsd)}>` : '';
-  if (rep.prompts.notStarted > 0 || open.length) parts.push(`finish with: gpuburst resume ${rep.sessionId}${more}`);
+  if (rep.prompts.interrupted) parts.push(`${rep.prompts.interrupted} prompt(s) interrupted while running (listed above)`);
+  if (rep.prompts.notStarted > 0 || rep.prompts.interrupted > 0 || open.length) parts.push(`finish with: gpuburst resume ${rep.sessionId}${more}`);
   if (open.length) parts.push(`or end it with: gpuburst down ${rep.sessionId}`);
   return parts;
 }

@@ -5,9 +5,10 @@
  */
 import fs from 'fs';
 import path from 'path';
+import { BILLING } from '../../providers/billing';
 import { BadInputError } from '../../providers/errors';
 import { Limiter, outputFiles, pullOutputs } from '../comfy/outputs';
-import { machineCostUsd } from './budget';
+import { machineBilledSeconds, machineCostUsd } from './budget';
 import type { Emit } from './events';
 import { isLive, Journal, MachineRecord, readSession, sessionsDir } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
@@ -19,7 +20,7 @@ import { ProviderPool } from './pool';
 import type { SessionReport } from './report';
 import { runJournaled } from './session';
 import { findSession, registerSession } from './state-dir';
-import { ownSession, STOPPED_BY_DOWN } from './lock';
+import { ownSession, stopRequested } from './lock';
 import { SessionTimings, sessionTimings } from './timings';
 import { formatUsdPair } from '../estimate/money';
 
@@ -46,7 +47,7 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   const found = readSession(loc);
   if (found.damaged) throw new BadInputError(`session ${o.id}: its journal is damaged (${found.damaged.reason}); gpuburst status shows the machines it names, gpuburst down ${o.id} ends them`);
   checkWorld(o.id, found.journal!.request.simulated, o.env);
-  const owned = ownSession(loc.stateDir, o.id, { signal: o.signal, onStop: () => o.emit({ type: 'log', level: 'warn', message: STOPPED_BY_DOWN }) });
+  const owned = ownSession(loc.stateDir, o.id, { signal: o.signal, onStop: (by) => o.emit({ type: 'log', level: 'warn', message: stopRequested(by) }) });
   registerSession(o.env, o.id, loc.file); // a session journaled before the registry existed is found from anywhere after this
   try {
     return await resumeOwned({ ...o, signal: owned.signal }, loc.stateDir, Journal.open(loc.file));
@@ -68,7 +69,8 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   const request = { ...journal.data.request, teardownOnSuccess: o.teardownOnSuccess ?? journal.data.request.teardownOnSuccess, maxCostUsd: o.maxCostUsd ?? journal.data.request.maxCostUsd };
   const timings = sessionTimings({ env: o.env, simulated: request.simulated, overrides: o.timings });
   const pool = new ProviderPool(o.env, request.comfyUrls, (message) => o.emit({ type: 'log', level: 'info', message }));
-  const spentSoFar = journal.data.machines.reduce((s, m) => s + spentOf(m), 0);
+  const prior = journal.data.machines.map(priorOf).reduce((a, b) => ({ usd: a.usd + b.usd, billedSeconds: a.billedSeconds + b.billedSeconds }), { usd: 0, billedSeconds: 0 });
+  const spentSoFar = prior.usd;
   if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar <= 0) throw budgetSpent(o.id, request.maxCostUsd, spentSoFar);
 
   // The whole batch's estimate may exceed what is left of the budget although most of it is done: no refusal here,
@@ -77,8 +79,10 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   // A machine started with less than a minute of work left in the budget would be stopped by its watchdog at once.
   if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar < minuteOfWorkUsd(plan, pool)) throw budgetSpent(o.id, request.maxCostUsd, spentSoFar);
   const left = journal.data.prompts.filter((p) => p.state !== 'done').length;
+  const toRender = journal.data.prompts.filter((p) => p.state !== 'done' && p.state !== 'failed').length;
   const [spent, budget] = formatUsdPair(spentSoFar, request.maxCostUsd ?? 0);
-  const notes = [`resuming session ${o.id}: ${left} of ${journal.data.prompts.length} prompt(s) not done; spent so far ${spent}${request.maxCostUsd !== undefined ? ` of a ${budget} budget` : ''}`, ...keyNotes(plan, pool, request)];
+  const pods = Math.min(request.pods, plan.pods, toRender);
+  const notes = [`resuming session ${o.id}: ${left} of ${journal.data.prompts.length} prompt(s) not done${pods > 0 ? ` (on at most ${pods} machine(s))` : ''}; spent so far ${spent}${request.maxCostUsd !== undefined ? ` of a ${budget} budget` : ''}`, ...keyNotes(plan, pool, request)];
   if (o.confirm && !(await o.confirm(plan, notes))) throw new BadInputError('cancelled before anything was rented');
   if (o.signal?.aborted) throw new BadInputError('interrupted before anything was rented');
   journal.claim();
@@ -108,7 +112,7 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   // Whatever was in flight on a machine that is gone runs again.
   journal.now((d) => d.prompts.filter((p) => (p.state === 'queued' || p.state === 'running') && !existing.some((m) => m.record.name === p.machine)).forEach((p) => Object.assign(p, { state: 'pending', machine: undefined })));
 
-  return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit: o.emit }, plan, journal, existing);
+  return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit: o.emit, prior }, plan, journal, existing);
 }
 
 /** A create the last client sent but never heard back from (it was killed): the machine may exist under its name. */
@@ -152,8 +156,11 @@ function minuteOfWorkUsd(plan: Plan, pool: ProviderPool): number {
   return (offer.usdPerHour * (60 + incrementSeconds + 10)) / 3600;
 }
 
-function spentOf(m: MachineRecord): number {
-  if (!m.createdAt) return 0;
+/** What a machine billed in earlier runs, by its provider's billing rule: the figures that run's budget and report used. */
+function priorOf(m: MachineRecord): { usd: number; billedSeconds: number } {
+  if (!m.createdAt) return { usd: 0, billedSeconds: 0 };
   const end = m.endedAt ? Date.parse(m.endedAt) : Date.now();
-  return machineCostUsd({ name: m.name, usdPerHour: m.usdPerHour, startMs: Date.parse(m.createdAt), endMs: end, incrementSeconds: 1, minimumSeconds: 0 }, end);
+  const { incrementSeconds, minimumSeconds } = BILLING[m.provider];
+  const billed = { name: m.name, usdPerHour: m.usdPerHour, startMs: Date.parse(m.createdAt), endMs: end, incrementSeconds, minimumSeconds };
+  return { usd: machineCostUsd(billed, end), billedSeconds: machineBilledSeconds(billed, end) };
 }

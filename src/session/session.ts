@@ -12,7 +12,7 @@ import { newSessionId } from './ids';
 import { Journal } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
 import { validateOnMachines } from './lifecycle/validate';
-import { ownSession, STOPPED_BY_DOWN } from './lock';
+import { ownSession, stopRequested } from './lock';
 import { keyNotes } from './notes';
 import { checkOutputFolder, makePlan, Plan } from './plan';
 import { ProviderPool } from './pool';
@@ -58,7 +58,7 @@ export async function runSession(o: RunSessionOptions): Promise<SessionReport> {
   const journal = openJournal({ ...request, outDir: realRoot }, plan, o.stateDir);
   registerSession(o.env, journal.data.id, journal.file);
   // This process owns the session (./lock); `down` from elsewhere aborts `owned.signal`.
-  const owned = ownSession(o.stateDir, journal.data.id, { signal: o.signal, onStop: () => emit({ type: 'log', level: 'warn', message: STOPPED_BY_DOWN }) });
+  const owned = ownSession(o.stateDir, journal.data.id, { signal: o.signal, onStop: (by) => emit({ type: 'log', level: 'warn', message: stopRequested(by) }) });
   emit({ type: 'session', id: journal.data.id, status: 'planning', message: `session ${journal.data.id}: ${plan.prompts.length} prompts → ${journal.data.outDir}` });
   const lifecycle = new MachineLifecycle({ journal, stateDir: o.stateDir, pool, request, timings, plan, signal: owned.signal, emit });
   return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: owned.signal, emit }, plan, journal).finally(owned.release);
@@ -87,6 +87,8 @@ export interface JournaledRun {
   cwd: string;
   signal?: AbortSignal;
   emit: Emit;
+  /** What earlier runs of this session billed (resume): the report's cost and billed time are the session's. */
+  prior?: { usd: number; billedSeconds: number };
 }
 
 /** Provision, render, tear down for a journaled session (also how `resume` continues one). */
@@ -105,8 +107,10 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
   r.signal?.addEventListener(LEAVE_EVENT, onLeave);
   const work = async () => {
     emitStatus('provisioning');
-    const unfinished = journal.data.prompts.some((p) => p.state !== 'done' && p.state !== 'failed');
-    const wanted = unfinished ? Math.max(0, Math.min(request.pods, plan.pods) - machines.length) : 0;
+    const toRender = journal.data.prompts.filter((p) => p.state !== 'done' && p.state !== 'failed').length;
+    const unfinished = toRender > 0;
+    // Pods capped by the prompts still to render, not the whole batch's (a resume of 2 prompts rents at most 2).
+    const wanted = Math.max(0, Math.min(request.pods, plan.pods, toRender) - machines.length);
     const first = journal.data.machines.length;
     const settled = await Promise.allSettled(Array.from({ length: wanted }, (_, i) => lifecycle.provision(first + i, candidatesFor(plan, i)).then((m) => void machines.push(m))));
     lifecycle.billOpen();
@@ -144,7 +148,7 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
     if (!keep) teardownOutcomes = await lifecycle.teardown(request.teardown, unpulled);
   }
   r.signal?.removeEventListener(LEAVE_EVENT, onLeave);
-  const report = buildReport({ journal, plan, render, budget: lifecycle.budget, startedMs, teardown: teardownOutcomes, failure, interrupted: Boolean(r.signal?.aborted), cwd: r.cwd });
+  const report = buildReport({ journal, plan, render, budget: lifecycle.budget, prior: r.prior, startedMs, teardown: teardownOutcomes, failure, interrupted: Boolean(r.signal?.aborted), cwd: r.cwd });
   journal.now((d) => Object.assign(d, { status: report.status, report, message: report.message }));
   r.emit({ type: 'session', id: journal.data.id, status: report.status });
   if (failure) throw attachReport(failure, report);

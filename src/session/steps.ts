@@ -9,6 +9,7 @@ import { GpuburstError } from '../../providers/errors';
 import type { ProviderName } from '../../providers/types';
 import type { Emit } from './events';
 import { Journal } from './journal';
+import { ownSession, takeOverSession } from './lock';
 import { MachineLifecycle } from './lifecycle';
 import { makePlan } from './plan';
 import { ProviderPool } from './pool';
@@ -90,7 +91,9 @@ export async function provisionStep(i: SessionStepInput): Promise<MachineStepOut
   const journal = openJournal(request, plan, stateDir(i.cwd));
   registerSession(i.env, journal.data.id, journal.file); // status/down from any folder see stack sessions too
   journal.now((d) => (d.status = 'provisioning'));
-  const lifecycle = new MachineLifecycle({ journal, stateDir: stateDir(i.cwd), pool, request, timings, plan, emit: i.emit ?? quiet });
+  // One owner at a time, as for run and resume: a CLI resume is refused meanwhile, and `down` stops this step.
+  const owned = ownSession(stateDir(i.cwd), journal.data.id);
+  const lifecycle = new MachineLifecycle({ journal, stateDir: stateDir(i.cwd), pool, request, timings, plan, signal: owned.signal, emit: i.emit ?? quiet });
   try {
     const m = await lifecycle.provision(0, plan.ranked.map((r) => r.offer));
     await m.channel?.stop();
@@ -114,6 +117,8 @@ export async function provisionStep(i: SessionStepInput): Promise<MachineStepOut
     // A stack keeps such a machine in state: its cloud (the request may say 'auto') and session go with the id.
     if (machineId && err && typeof err === 'object') Object.assign(err, { machineProvider: journal.data.machines.find((m) => m.id)!.provider, sessionId: journal.data.id });
     throw err;
+  } finally {
+    owned.release();
   }
 }
 
@@ -130,18 +135,28 @@ export async function renderStep(i: StepBase & { sessionId: string; autoTeardown
     tornDown: j.machines.every((m) => m.state === 'terminated' || m.state === 'not-created'),
     status: report.status,
     failedPrompts: report.prompts.failed,
-    notStartedPrompts: report.prompts.notStarted,
+    notStartedPrompts: report.prompts.notStarted + report.prompts.interrupted,
   };
 }
 
-/** End a machine (idempotent), recording it in its session's journal when that journal is here. */
-export async function terminateStep(i: StepBase & { provider: ProviderName; machineId: string; sessionId?: string }): Promise<void> {
-  const journal = i.sessionId ? Journal.load(stateDir(i.cwd), i.sessionId) : undefined;
-  if (journal?.data.machines.some((m) => m.id === i.machineId)) {
-    const request = journal.data.request;
-    const timings = sessionTimings({ env: i.env, simulated: request.simulated, overrides: i.timings });
-    const lifecycle = new MachineLifecycle({ journal, stateDir: stateDir(i.cwd), pool: new ProviderPool(i.env, request.comfyUrls), request, timings, emit: i.emit });
-    await lifecycle.teardown('terminate', () => 0);
+/**
+ * End a machine (idempotent), recording it in its session's journal when that journal is here. A process that owns
+ * the session (a CLI `resume` of it) is asked to stop first and given `ownerWaitSeconds` to end its machines itself,
+ * pulling what they made; the machine is ended here in any case.
+ */
+export async function terminateStep(i: StepBase & { provider: ProviderName; machineId: string; sessionId?: string; ownerWaitSeconds?: number }): Promise<void> {
+  const known = i.sessionId ? Journal.load(stateDir(i.cwd), i.sessionId) : undefined;
+  if (i.sessionId && known?.data.machines.some((m) => m.id === i.machineId)) {
+    const lock = await takeOverSession(stateDir(i.cwd), i.sessionId, { waitMs: (i.ownerWaitSeconds ?? 120) * 1000, by: `pulumi destroy (process ${process.pid})` });
+    try {
+      const journal = Journal.load(stateDir(i.cwd), i.sessionId) ?? known; // as the owner left it
+      const request = journal.data.request;
+      const timings = sessionTimings({ env: i.env, simulated: request.simulated, overrides: i.timings });
+      const lifecycle = new MachineLifecycle({ journal, stateDir: stateDir(i.cwd), pool: new ProviderPool(i.env, request.comfyUrls), request, timings, emit: i.emit });
+      await lifecycle.teardown('terminate', () => 0);
+    } finally {
+      lock?.release();
+    }
     return;
   }
   await new ProviderPool(i.env).get(i.provider).terminateMachine({ id: i.machineId });

@@ -25,10 +25,11 @@ interface Log {
   done: Map<string, PulledFile[]>;
   failed: Map<string, string>;
   queued: Map<string, string[]>;
+  interrupted: Map<string, PulledFile[]>;
 }
 
 function runner(sim: ComfySim, extra: Partial<RunnerOptions> = {}) {
-  const log: Log = { events: [], done: new Map(), failed: new Map(), queued: new Map() };
+  const log: Log = { events: [], done: new Map(), failed: new Map(), queued: new Map(), interrupted: new Map() };
   const out = tempDir('gpuburst-run-');
   const more = extra.callbacks ?? {};
   const r = new PromptRunner({
@@ -56,6 +57,12 @@ function runner(sim: ComfySim, extra: Partial<RunnerOptions> = {}) {
         log.failed.set(id, reason);
       },
       onCancelled: (id) => log.events.push(`cancelled ${id}`),
+      onProgress: more.onProgress,
+      onInterrupted: (id, reason, files) => {
+        log.events.push(`interrupted ${id}`);
+        log.interrupted.set(id, files);
+        more.onInterrupted?.(id, reason, files);
+      },
     },
   });
   return { r, log, out };
@@ -66,7 +73,7 @@ describe('prompt runner', () => {
     const sim = await simWithModel({ token: 'runner-token-123', msPerStep: 8, outputBytes: 50_000 });
     const { r, log, out } = runner(sim);
     const summary = await r.run(items(8, 8));
-    expect(summary).toEqual({ done: 8, failed: 0, skipped: 0, cancelled: 0, notStarted: 0 });
+    expect(summary).toEqual({ done: 8, failed: 0, skipped: 0, cancelled: 0, notStarted: 0, interrupted: 0 });
     for (let i = 0; i < 8; i++) {
       const id = `p${String(i).padStart(2, '0')}`;
       const mine = log.events.filter((e) => e.endsWith(` ${id}`)).map((e) => e.split(' ')[0]);
@@ -189,6 +196,45 @@ describe('prompt runner', () => {
     expect(summary.notStarted).toBeGreaterThanOrEqual(1);
     await new Promise((res) => setTimeout(res, 200));
     expect(sim.app!.queue.remaining).toBe(0);
+    await sim.close();
+  });
+});
+
+describe('interrupt() (Ctrl-C)', () => {
+  const historyOf = (sim: ComfySim, promptId: string) => sim.app!.queue.history.get(promptId);
+
+  test('the running prompt is interrupted on the server between steps, waiting ones taken back, outputs it already saved pulled', async () => {
+    const sim = await simWithModel({ msPerStep: 20 });
+    // Each prompt first saves an image of its own (an output node runs as soon as it can), then samples for 10 s.
+    const long = items(4, 500).map((it) => ({ ...it, prompt: { ...it.prompt, '20': { class_type: 'EmptyImage', inputs: { width: 64, height: 64, batch_size: 1, color: Number(it.id.slice(1)) } }, '21': { class_type: 'SaveImage', inputs: { images: ['20', 0], filename_prefix: `early/${it.id}` } } } }));
+    const { r, log, out } = runner(sim, { callbacks: { onProgress: (id) => id === 'p00' && r.interrupt() } });
+    const summary = await r.run(long);
+    expect(summary).toMatchObject({ done: 0, failed: 0 });
+    // The waiting ones are taken back; one the server started before the delete landed is interrupted as well.
+    expect(log.interrupted.has('p00')).toBe(true);
+    expect(summary.interrupted + summary.cancelled + summary.notStarted).toBe(4);
+    const pid = log.queued.get('p00')![0];
+    const entry = historyOf(sim, pid)!;
+    expect(entry.status).toMatchObject({ status_str: 'error', completed: false });
+    expect(entry.status.messages.map(([type]) => type)).toContain('execution_interrupted');
+    // The image its first SaveImage made is on this computer, reported with the interrupted prompt.
+    const files = log.interrupted.get('p00')!;
+    expect(files).toHaveLength(1);
+    expect(fs.existsSync(files[0].path) && files[0].path.startsWith(out)).toBe(true);
+    await new Promise((res) => setTimeout(res, 200));
+    expect(sim.app!.queue.remaining).toBe(0);
+    await sim.close();
+  });
+
+  test('a prompt that does not stop within the grace is given up as interrupted, so teardown is not held by it', async () => {
+    const sim = await simWithModel({ msPerStep: 20 });
+    // The interrupt never reaches the server in time.
+    sim.faults.add({ fault: { kind: 'delay', ms: 1500 }, method: 'POST', path: '^/interrupt$', times: -1 });
+    const { r, log } = runner(sim, { callbacks: { onProgress: (id) => id === 'p00' && r.interrupt(200) } });
+    const summary = await r.run(items(1, 2000));
+    expect(summary).toMatchObject({ done: 0, interrupted: 1 });
+    expect([...log.interrupted.keys()]).toEqual(['p00']);
+    await new Promise((res) => setTimeout(res, 1600)); // the delayed interrupt lands: nothing left open
     await sim.close();
   });
 });

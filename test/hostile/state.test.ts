@@ -266,7 +266,7 @@ describe('a simulated session stays simulated; down stops a live one', () => {
     expect(down.status).toBe(EXIT.ok);
     expect(down.out).toMatch(/: terminated, billed \d+ s/);
     expect(ran.status).toBe(EXIT.interrupted);
-    expect(ran.err).toContain('gpuburst down asked this session to stop: ending its machines');
+    expect(ran.err).toMatch(/gpuburst down \(process \d+\) asked this session to stop: interrupting what runs, pulling what is done, ending its machines/);
     expect(JSON.parse(fs.readFileSync(path.join(sessions, `${id}.json`), 'utf8'))).toMatchObject({ status: 'stopped', message: 'ended with gpuburst down' });
     const machines = world.sims.flatMap((s) => s.state().machines).filter((m) => m.name.includes(id!));
     expect(machines.map((m) => m.billing)).toEqual([false]);

@@ -57,3 +57,24 @@ test('the cap stops the queue mid-batch; finished outputs are kept; spend ≤ ca
   await expect(resumeSession({ stateDir, cwd: dir, env, id: journal.data.id, emit, timings })).rejects.toThrow(/its budget of \$[\d.]+ is spent \(\$[\d.]+ so far\); pass --max-cost <more than \$[\d.]+> to go on \(nothing was rented\)/);
   expect(world.sims[0].state().machines.length).toBe(machines);
 }, 60_000);
+
+test("resume counts an earlier run's spend by its provider's billing rule (a Paperspace minute is billed as an hour), as that run's budget did", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-prior-'));
+  fs.copyFileSync(path.join(__dirname, '..', '..', 'examples', 'sd15-txt2img.api.json'), path.join(dir, 'wf.json'));
+  fs.writeFileSync(path.join(dir, 'batch.yaml'), 'output: out\nmodels:\n  - url: https://example.com/v1-5-pruned-emaonly-fp16.safetensors\n    folder: checkpoints\nworkflows:\n  - path: wf.json\n    name: prior\n    repeat: 2\n');
+  const env = { ...world.env };
+  const base = { batchFile: path.join(dir, 'batch.yaml'), provider: 'runpod' as const, pods: 1 };
+  const plan = await makePlan(base, new ProviderPool(env), env, dir);
+  const stateDir = path.join(dir, '.gpuburst');
+  const journal = openJournal(parseSessionRequest({ ...base, maxCostUsd: 0.5 }), plan, stateDir);
+  // One minute on a $1/h Paperspace machine, ended: Paperspace bills the started hour, $1 — past the $0.50 budget.
+  const at = (minutesAgo: number) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  journal.now((d) => {
+    d.status = 'partial';
+    d.machines.push({ provider: 'paperspace', name: `gpuburst-${d.id}-aaaaa`, offerId: 'o', gpu: 'A4000', gpuCount: 1, usdPerHour: 1, region: 'NY2', state: 'terminated', id: 'ps1', intendedAt: at(5), createdAt: at(5), endedAt: at(4), watchdog: { armed: true, via: 'agent' } });
+  });
+  const machines = world.sims[0].state().machines.length;
+  const refused = resumeSession({ stateDir, cwd: dir, env, id: journal.data.id, emit: () => undefined, confirm: async () => false });
+  await expect(refused).rejects.toThrow(/its budget of \$0\.50 is spent \(\$1\.00 so far\)/);
+  expect(world.sims[0].state().machines.length).toBe(machines);
+}, 30_000);

@@ -27,11 +27,11 @@ describe('kills of the real CLI', () => {
   const cases: (KillCase & { why: string })[] = [
     { provider: 'vast', phase: 'creating', signal: 'SIGINT', recovery: 'cli', why: 'a create in flight is completed and ended, not abandoned' },
     { provider: 'paperspace', phase: 'placing-models', signal: 'SIGTERM', recovery: 'cli', why: 'the heartbeat stops with the models wait, so the CLI exits' },
-    { provider: 'runpod', phase: 'rendering', signal: 'SIGINT', recovery: 'cli', why: 'the running prompt is pulled, the queued ones given back at once' },
+    { provider: 'runpod', phase: 'rendering', signal: 'SIGINT', recovery: 'cli', why: 'the running prompt is interrupted (what it made pulled), the queued ones given back at once' },
     { provider: 'vast', phase: 'booting', signal: 'SIGKILL', recovery: 'resume', why: 'resume waits for the models the agent is still placing' },
     { provider: 'paperspace', phase: 'creating', signal: 'SIGKILL', recovery: 'resume', why: 'resume adopts the machine the killed create made' },
     { provider: 'runpod', phase: 'creating', signal: 'SIGKILL', recovery: 'sweep', why: 'sweep ends it and gives the journal its id' },
-    { provider: 'lambda', phase: 'queueing', signal: 'SIGINT', recovery: 'cli', why: 'a prompt queued as the signal came is rendered and pulled' },
+    { provider: 'lambda', phase: 'queueing', signal: 'SIGINT', recovery: 'cli', why: 'a prompt queued as the signal came is taken back or interrupted, nothing made is left behind' },
     { provider: 'lambda', phase: 'pulling', signal: 'SIGKILL', recovery: 'watchdog', why: "the agent's terminate survives Lambda's 1 request/s limit" },
   ];
   test.each(cases)('$provider: $signal while $phase → $recovery ($why)', async (c) => {

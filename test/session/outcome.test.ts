@@ -29,7 +29,7 @@ const cases: [string, Partial<ReportInput>, number, string][] = [
   ['some done, then a failure', { failure: new Error('x') }, 3, 'partial'],
   ['all done but the session failed afterwards', { failure: new Error('x') }, 12, 'partial'],
   ['interrupted', { interrupted: true }, 12, 'interrupted'],
-  ['budget stop', { render: { done: 2, failed: 0, notStarted: 10, stoppedBy: 'budget', machineErrors: [] } }, 2, 'stopped'],
+  ['budget stop', { render: { done: 2, failed: 0, notStarted: 10, interrupted: 0, stoppedBy: 'budget', machineErrors: [] } }, 2, 'stopped'],
 ];
 test.each(cases)('%s', (_name, input, done, status) => {
   expect(outcomeOf({ interrupted: false, ...input }, done, 12)).toBe(status);

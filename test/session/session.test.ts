@@ -56,7 +56,7 @@ describe.each(['runpod', 'vast', 'lambda', 'paperspace'] as const)('a whole sess
     const o = options(dir, { provider });
     const report = await runSession(o);
     expect(report.status).toBe('done');
-    expect(report.prompts).toEqual({ total: 4, done: 4, failed: 0, notStarted: 0 });
+    expect(report.prompts).toEqual({ total: 4, done: 4, failed: 0, interrupted: 0, notStarted: 0 });
     // <out>/<session>/<workflow>/<ComfyUI subfolder>/<ComfyUI name>-<prompt hash>.png
     const pngs = (fs.readdirSync(path.join(report.outDir, 'fox'), { recursive: true }) as string[]).filter((f) => f.endsWith('.png'));
     expect(pngs).toHaveLength(4);

@@ -49,6 +49,7 @@ function describe(e: SessionEvent): string | undefined {
     case 'machine':
       return `${e.provider} ${e.gpu} ${e.name}${e.id ? ` (${e.id})` : ''}: ${e.state}${e.usdPerHour !== undefined ? ` at ${usdPerHour(e.usdPerHour)}/h` : ''}${e.message ? ` — ${e.message}` : ''}`;
     case 'prompt':
+      if (e.state === 'interrupted') return `prompt ${e.id} interrupted (${e.reason ?? 'stopped'}); left for resume`;
       return e.state === 'failed' ? `prompt ${e.id} failed: ${e.reason ?? 'unknown reason'}` : e.state === 'done' ? `prompt ${e.id} done (${e.files ?? 0} file(s))` : undefined;
     case 'progress':
       return undefined; // each view words progress itself

@@ -29,7 +29,7 @@ export function renderReport(r: SessionReport): string {
   const [cost, estimate] = formatUsdPair(r.costUsd, r.estimateUsd);
   const lines = [
     `session ${r.sessionId}: ${r.status}`,
-    `images: ${r.images} (${p.done}/${p.total} prompts done${p.failed ? `, ${p.failed} failed` : ''}${p.notStarted ? `, ${p.notStarted} not run` : ''}) in ${r.outDir}`,
+    `images: ${r.images} (${p.done}/${p.total} prompts done${p.failed ? `, ${p.failed} failed` : ''}${p.interrupted ? `, ${p.interrupted} interrupted` : ''}${p.notStarted ? `, ${p.notStarted} not run` : ''}) in ${r.outDir}`,
     `time: ${duration(r.wallSeconds)} wall, ${duration(r.billedSeconds)} billed`,
     `cost: ${cost} (estimate ${estimate}${r.budgetUsd !== undefined ? `, budget ${usd(r.budgetUsd)}` : ''})${r.usdPerImage !== undefined ? `, ${usd(r.usdPerImage)}/image` : ''}`,
   ];
@@ -38,6 +38,7 @@ export function renderReport(r: SessionReport): string {
     lines.push(`speed: ${r.secondsPerImage.toFixed(2)} s/image${r.speedupVsLocal ? `, ${r.speedupVsLocal.toFixed(1)}× your local RTX 3060` : ''}${saved}`);
   }
   for (const f of r.failures ?? []) lines.push(`failed: ${f.prompts} prompt(s): ${f.reason}`);
+  if (r.interruptedPrompts?.length) lines.push(`interrupted (left for resume): ${r.interruptedPrompts.join(', ')}`);
   for (const o of r.remoteOutputs ?? []) lines.push(`on the machine${o.machine ? ` ${o.machine}` : ''}, not pulled: prompt ${o.prompt}: ${o.files.join(', ') || '(names unknown)'}`);
   for (const m of r.machines) lines.push(`machine ${m.provider} ${m.name}${m.id ? ` (${m.id})` : ''}: ${m.result}${m.message ? ` — ${m.message}` : ''}`);
   // The cost line above is the run's one cost summary; the last line only says what went wrong and what to do next.

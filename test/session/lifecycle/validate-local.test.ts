@@ -47,7 +47,7 @@ test('the second of two servers lacks the checkpoint: neither gets a prompt, the
   const err = (await runSession(options(dir, [a.url, b.url])).catch((e: unknown) => e)) as GpuburstError & { report: SessionReport };
   expect(err.code).toBe('ERR_BAD_INPUT');
   expect(err.report.refused).toEqual([{ machine: `local ComfyUI ${b.url}`, promptId: expect.stringMatching(/^lake-/), nodeId: '4', classType: 'CheckpointLoaderSimple', message: expect.stringContaining(SD15) }]);
-  expect(err.report.prompts).toEqual({ total: 4, done: 0, failed: 0, notStarted: 4 });
+  expect(err.report.prompts).toEqual({ total: 4, done: 0, failed: 0, interrupted: 0, notStarted: 4 });
   expect(err.report.machines.map((m) => m.result)).toEqual(['released', 'released']);
   for (const s of [a, b]) expect(pngsBelow(s.dirs.output)).toEqual([]);
 }, 30_000);
