@@ -11,7 +11,8 @@ const { ComfyClient } = require('../dist/src/comfy/client');
 const { PromptRunner } = require('../dist/src/comfy/runner');
 const { prepareBatch } = require('../dist/src/comfy/batch/expand');
 const { bundledObjectInfo } = require('../dist/src/comfy/workflow/object-info');
-const { startSimProcess, rssSampler, line, MB, SD15 } = require('./comfy-common');
+const { startSimProcess, rssSampler, sd15Prompt, line, MB, SD15 } = require('./comfy-common');
+const { runBare } = require('./comfy-bare');
 
 const N = Number(process.argv[2] || 10000);
 
@@ -42,6 +43,13 @@ const N = Number(process.argv[2] || 10000);
     line('expansion CPU', `${((cpuExpand.user + cpuExpand.system) / 1000).toFixed(0)} ms`, 'info', true);
     line('orchestration CPU per prompt', `${perPrompt.toFixed(3)} ms (user ${(cpu.user / 1000 / N).toFixed(3)}, sys ${(cpu.system / 1000 / N).toFixed(3)})`, '≤ 0.5 ms', perPrompt <= 0.5 && summary.done === N);
     line('peak RSS', `${(peak / MB).toFixed(0)} MiB`, '< 250 MiB', peak < 250 * MB);
+    // The floor: the same frames, requests and files with no gpuburst code (./comfy-bare), against the same simulator.
+    fs.mkdirSync(path.join(root, 'bare'));
+    const bare = await runBare({ url: sim.url, token: sim.token, count: N, promptJson: (i) => JSON.stringify(sd15Prompt(1e6 + i, 20, 'bare/ComfyUI')), outDir: path.join(root, 'bare') });
+    const barePerPrompt = (bare.user + bare.system) / 1000 / N;
+    const bareFiles = fs.readdirSync(path.join(root, 'bare')).filter((f) => f.endsWith('.png')).length;
+    line('floor: bare Node client, same work', `${barePerPrompt.toFixed(3)} ms (${bareFiles} files; user ${(bare.user / 1000 / N).toFixed(3)}, sys ${(bare.system / 1000 / N).toFixed(3)})`, 'info', true);
+    line('gpuburst above the floor', `${(perPrompt - barePerPrompt).toFixed(3)} ms per prompt`, 'info', true);
     line('simulator CPU per prompt (other process)', `${((simCpu.user + simCpu.system) / 1000 / N).toFixed(3)} ms`, 'info', true);
   } finally {
     await sim.close();

@@ -3,13 +3,12 @@
  * key redaction and error translation live here and nowhere else; ./transport is the wire (undici). Creates are not
  * retried here (`retry: false`); see ./create-once for the look-up-before-retry rule.
  */
-import type { Readable } from 'stream';
 import { GpuburstError, ProviderError, RateLimitError, TransientError } from './errors';
 import { describeBody, type HttpMethod } from './response';
 import { sleep } from './poll';
 import { redact, registerSecret } from './redact';
 import { parseRetryAfter, retryDelayMs } from './retry';
-import { Deadlines, WireError, discard, send, wireError } from './transport';
+import { Deadlines, WireBody, WireError, send, wireError } from './transport';
 import type { ProviderName } from './types';
 
 export { useDispatcher } from './transport';
@@ -72,7 +71,8 @@ export interface HttpRequest {
   bodyTimeoutMs?: number;
   maxBodyBytes?: number;
   signal?: AbortSignal;
-  responseType?: 'json' | 'text' | 'stream' | 'arraybuffer';
+  /** 'stream': a Readable; 'body': the unread WireBody (piped straight into a sink, no stream layer). */
+  responseType?: 'json' | 'text' | 'stream' | 'body' | 'arraybuffer';
   /** Reject a 2xx body that is really an error (GraphQL `errors`, ComfyUI `node_errors`). */
   check?: (data: unknown, status: number) => GpuburstError | undefined;
 }
@@ -154,15 +154,17 @@ export class HttpClient {
       bodyMs: req.bodyTimeoutMs ?? this.deadlines.bodyMs,
       maxBodyBytes: req.maxBodyBytes ?? this.deadlines.maxBodyBytes,
     };
-    const res = await send({ url, method: req.method, headers, body, signal: req.signal, deadlines, stream: responseType === 'stream' });
+    const res = await send({ url, method: req.method, headers, body, signal: req.signal, deadlines, stream: responseType === 'stream' || responseType === 'body' });
     const ok = res.status >= 200 && res.status < 300;
     let data: unknown = res.body;
     if (!ok) {
-      if (!Buffer.isBuffer(data)) data = await readSome(data as Readable);
+      // The start of a streamed error answer is enough for the adapter's translation.
+      if (data instanceof WireBody) data = await data.text(64 * 1024);
       throw this.translateFailure({ status: res.status, headers: res.headers, data: parseMaybeJson(data), method: req.method, path: req.path });
     }
     if (responseType === 'json') data = this.parseJson(res.body as Buffer, res.headers, req);
     else if (responseType === 'text') data = (res.body as Buffer).toString('utf8');
+    else if (responseType === 'stream') data = (res.body as WireBody).toReadable();
     const rejected = req.check?.(data, res.status);
     if (rejected) throw rejected;
     return { status: res.status, headers: res.headers, data: data as T };
@@ -269,21 +271,4 @@ function parseMaybeJson(data: unknown): unknown {
   } catch {
     return data;
   }
-}
-
-/** The start of an error body (a stream the caller asked for): enough for the adapter's translation. */
-async function readSome(stream: Readable, limit = 64 * 1024): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of stream) {
-      chunks.push(chunk as Buffer);
-      size += (chunk as Buffer).length;
-      if (size >= limit) break;
-    }
-  } catch {
-    // A cut error body still says what it could.
-  }
-  discard(stream);
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -6,8 +6,8 @@
 import crypto from 'crypto';
 import fs from 'fs';
 import path from 'path';
-import type { Readable } from 'stream';
 import { HttpClient, HttpRequest } from '../../providers/http';
+import type { WireBody } from '../../providers/transport';
 import { pollUntil } from '../../providers/poll';
 import { BootstrapStatus, parseBootstrapStatus, PHASE_WORDS } from '../../providers/bootstrap';
 import { GpuburstError, ProviderError, TransientError } from '../../providers/errors';
@@ -246,15 +246,15 @@ export class ComfyClient {
     await this.request({ method: 'POST', path: '/free', body: { unload_models: Boolean(opts.unloadModels), free_memory: Boolean(opts.freeMemory) }, retry: true });
   }
 
-  /** `/view` as a stream; the caller checks names (./safe-path) and writes it (./download). */
-  async view(file: OutputFile, call: CallOptions = {}): Promise<{ stream: Readable; bytes?: number }> {
+  /** `/view`, its body unread; the caller checks names (./safe-path) and pipes it into a file (./download). */
+  async view(file: OutputFile, call: CallOptions = {}): Promise<{ body: WireBody; bytes?: number }> {
     const query = { filename: file.filename, subfolder: file.subfolder ?? '', type: file.type || 'output' };
     // The deadline also bounds silence inside the body: a body shorter than its Content-Length, on a connection kept
     // open, would otherwise be waited for forever (a simulator race did exactly that; see docs/benchmarks.md).
     const timeoutMs = call.timeoutMs ?? 120_000;
-    const res = await this.request<Readable>({ method: 'GET', path: '/view', query, responseType: 'stream', retry: call.retry ?? true, timeoutMs, bodyTimeoutMs: timeoutMs, signal: call.signal });
+    const res = await this.request<WireBody>({ method: 'GET', path: '/view', query, responseType: 'body', retry: call.retry ?? true, timeoutMs, bodyTimeoutMs: timeoutMs, signal: call.signal });
     const length = Number(res.headers['content-length']);
-    return { stream: res.data, bytes: Number.isFinite(length) && res.headers['content-length'] !== undefined ? length : undefined };
+    return { body: res.data, bytes: Number.isFinite(length) && res.headers['content-length'] !== undefined ? length : undefined };
   }
 
   private get<T>(route: string, query?: HttpRequest['query'], call: CallOptions = {}) {

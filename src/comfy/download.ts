@@ -10,7 +10,6 @@
  */
 import fs from 'fs';
 import path from 'path';
-import type { Readable } from 'stream';
 import { GpuburstError, TransientError } from '../../providers/errors';
 import { sleep } from '../../providers/poll';
 import { backoffMs } from '../../providers/retry';
@@ -47,9 +46,19 @@ async function downloadOnce(client: ComfyClient, file: OutputFile, dest: string,
   const tmp = `${dest}.${process.pid}-${++partSeq}.part`;
   let fd: number | undefined;
   try {
-    const { stream, bytes: expected } = await client.view(file, { retry: false, signal });
-    fd = fs.openSync(tmp, 'wx');
-    const written = await drainTo(stream, fd);
+    const { body, bytes: expected } = await client.view(file, { retry: false, signal });
+    try {
+      fd = fs.openSync(tmp, 'wx');
+    } catch (err) {
+      body.cancel();
+      throw err;
+    }
+    const target = fd;
+    // Each chunk is written as the socket delivers it (synchronously: a page-cache copy, so no backpressure is
+    // needed); a failed write cancels the request and rejects with the disk's own error.
+    const written = await body.pipe((chunk) => {
+      for (let off = 0; off < chunk.length; ) off += fs.writeSync(target, chunk, off);
+    });
     fs.closeSync(fd);
     fd = undefined;
     if (expected !== undefined ? written !== expected : written === 0) {
@@ -63,27 +72,6 @@ async function downloadOnce(client: ComfyClient, file: OutputFile, dest: string,
     if (err instanceof GpuburstError || isDiskError(err)) throw err;
     throw new TransientError(`download of ${file.filename} failed: ${(err as Error).message}`, { provider: 'comfyui', machineId: client.machineId, cause: err });
   }
-}
-
-/**
- * Writes every chunk as it comes (synchronously: a page-cache copy, so no backpressure is needed) and resolves with
- * the byte count at the end of the body. Plain events rather than stream.pipeline, whose per-call AbortController
- * cost more CPU than a small file's copy.
- */
-function drainTo(stream: Readable, fd: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    let bytes = 0;
-    stream.on('data', (chunk: Buffer) => {
-      try {
-        for (let off = 0; off < chunk.length; ) off += fs.writeSync(fd, chunk, off);
-        bytes += chunk.length;
-      } catch (err) {
-        stream.destroy(err as Error);
-      }
-    });
-    stream.once('error', reject);
-    stream.once('end', () => resolve(bytes));
-  });
 }
 
 /** This computer's disk said no (full, read-only, not a folder): trying again at once will not help. */

@@ -65,9 +65,9 @@ export class MachineChannel {
 
   async status(): Promise<AgentStatus | undefined> {
     try {
-      const { stream } = await this.client.view({ filename: 'status.json', subfolder: 'gpuburst', type: 'input' }, { retry: false, timeoutMs: 10_000 });
+      const { body } = await this.client.view({ filename: 'status.json', subfolder: 'gpuburst', type: 'input' }, { retry: false, timeoutMs: 10_000 });
       const chunks: Buffer[] = [];
-      for await (const c of stream) chunks.push(c as Buffer);
+      await body.pipe((c) => chunks.push(c));
       return JSON.parse(Buffer.concat(chunks).toString('utf8')) as AgentStatus;
     } catch {
       return undefined;

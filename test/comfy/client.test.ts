@@ -104,9 +104,9 @@ test('queue → history → view, with the client id routing events and ComfyUI 
   const entry = await until(() => client.history(promptId), 'history');
   expect(entry.prompt[3]).toEqual({ client_id: client.clientId });
   const file = (entry.outputs['9'].images as { filename: string; subfolder: string; type: string }[])[0];
-  const { stream, bytes } = await client.view(file);
+  const { body, bytes } = await client.view(file);
   const chunks: Buffer[] = [];
-  for await (const c of stream) chunks.push(c as Buffer);
+  await body.pipe((c) => chunks.push(c));
   expect(Buffer.concat(chunks).length).toBe(bytes);
   expect(await client.history('unknown-id')).toBeUndefined();
 });
@@ -146,11 +146,9 @@ describe('a ComfyUI that misbehaves on the wire', () => {
     });
     const client = new ComfyClient({ baseUrl: server.url, token: TOKEN });
     const started = Date.now();
-    const { stream } = await client.view({ filename: 'status.json', subfolder: 'gpuburst', type: 'input' }, { retry: false, timeoutMs: 500 });
-    const err = await (async () => {
-      for await (const chunk of stream) void chunk;
-    })().catch((e: Error & { code?: string }) => e);
-    // The stream ends with the transport's body-timeout error (the pull path wraps it into a TransientError).
+    const { body } = await client.view({ filename: 'status.json', subfolder: 'gpuburst', type: 'input' }, { retry: false, timeoutMs: 500 });
+    const err = await body.pipe(() => undefined).catch((e: Error & { code?: string }) => e);
+    // The body ends with the transport's body-timeout error (the pull path wraps it into a TransientError).
     expect((err as { code?: string }).code).toBe('UND_ERR_BODY_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(10_000);
   });

@@ -1,0 +1,86 @@
+// The floor under comfy-scale: the same wire work per prompt with no gpuburst code and no HTTP or websocket library
+// beyond undici's bare `dispatch`: queue a prompt, receive every websocket frame ComfyUI sends for it, fetch its
+// image, write it to a file and rename it. The websocket is a raw socket (handshake by hand, frames never decoded:
+// the bytes are only searched for the output's name and the end marker), so this is what Node itself costs on this
+// machine for the frames, the two requests and the file. A measuring instrument only; it checks nothing.
+const crypto = require('crypto');
+const fs = require('fs');
+const net = require('net');
+const path = require('path');
+const { Agent } = require('undici');
+
+// In the order they come: an `executed` frame's first image, then the prompt's end (`executing` with node null).
+const MARKS = /"images": ?\[\{"filename": ?"([^"]+)", ?"subfolder": ?"([^"]*)"|"node": ?null, ?"prompt_id": ?"([0-9a-f-]{36})"/g;
+
+/** Runs `count` prompts (made by `promptJson(i)`), `ahead` in flight; resolves with the CPU it used (µs). */
+function runBare({ url, token, count, ahead = 3, promptJson, outDir }) {
+  const u = new URL(url);
+  const clientId = crypto.randomBytes(16).toString('hex');
+  const agent = new Agent();
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+  const files = new Map(); // prompt id → [filename, subfolder]
+  const call = (method, p, body, sink) =>
+    new Promise((resolve, reject) => {
+      const chunks = [];
+      agent.dispatch({ origin: u.origin, path: p, method, headers, body }, {
+        onConnect() {},
+        onHeaders: () => true,
+        onData: (c) => (sink ? sink(c) : chunks.push(c), true),
+        onComplete: () => resolve(chunks),
+        onError: reject,
+      });
+    });
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let done = 0;
+    let tail = '';
+    let cpu0;
+    let image;
+    const ended = new Set();
+    const send = () => {
+      const id = crypto.randomUUID();
+      sent++;
+      call('POST', '/prompt', `{"prompt":${promptJson(sent)},"prompt_id":"${id}","client_id":"${clientId}"}`).catch(reject);
+    };
+    const pull = async (id) => {
+      const [filename, subfolder] = files.get(id);
+      files.delete(id);
+      const dest = path.join(outDir, `${id}.png`);
+      const fd = fs.openSync(`${dest}.part`, 'wx');
+      await call('GET', `/view?filename=${encodeURIComponent(filename)}&subfolder=${encodeURIComponent(subfolder)}&type=output`, undefined, (c) => fs.writeSync(fd, c));
+      fs.closeSync(fd);
+      fs.renameSync(`${dest}.part`, dest);
+      if (++done === count) {
+        const cpu = process.cpuUsage(cpu0);
+        socket.destroy();
+        agent.close().then(() => resolve(cpu));
+      } else if (sent < count) send();
+    };
+    const socket = net.connect(Number(u.port), u.hostname, () => {
+      socket.write(`GET /ws?clientId=${clientId} HTTP/1.1\r\nHost: ${u.host}\r\nAuthorization: Bearer ${token}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: ${crypto.randomBytes(16).toString('base64')}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    });
+    socket.on('error', reject);
+    socket.on('data', (data) => {
+      if (cpu0 === undefined) {
+        cpu0 = process.cpuUsage();
+        for (let i = 0; i < ahead; i++) send();
+      }
+      // Frames are searched as text, with the end of the previous read kept in case a mark straddles two reads
+      // (a mark found twice is harmless: an end is taken once, and an image name is only kept until its end).
+      const text = tail + data.toString('latin1');
+      tail = text.slice(-160);
+      MARKS.lastIndex = 0;
+      for (let m = MARKS.exec(text); m; m = MARKS.exec(text)) {
+        if (m[1] !== undefined) image = [m[1], m[2]];
+        else if (image && !ended.has(m[3])) {
+          ended.add(m[3]);
+          files.set(m[3], image);
+          image = undefined;
+          pull(m[3]).catch(reject);
+        }
+      }
+    });
+  });
+}
+
+module.exports = { runBare };
