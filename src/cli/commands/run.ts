@@ -78,7 +78,7 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
       signal,
       emit: (e) => view.emit(e),
       confirm: async (plan, notes) => {
-        view.setEstimate(plan.estimateUsd);
+        view.setEstimate(plan.estimateUsd, plan.ranked[0] ? plan.ranked[0].row.renderSeconds / Math.max(1, plan.prompts.length) : undefined);
         if (!json) ctx.stderr.write(renderPlan(plan, notes) + '\n');
         else view.emit({ type: 'log', level: 'info', message: notes.join(' ') });
         if (opts.yes) return true;

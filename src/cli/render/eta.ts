@@ -1,6 +1,7 @@
 /**
- * The ETA of a running batch, from how fast prompts have finished since rendering began. Too little data gives no
- * number ("estimating…"), never "0s" with work left; done work says "done".
+ * The ETA of a running batch, from how fast prompts have finished since rendering began. Until that rate rests on
+ * enough prompts, the plan's own estimate stands in, marked as such ("~12m (plan)"): with 10-minute video prompts
+ * the measured rate needs half an hour. With neither, "estimating…"; never "0s" with work left; done work says "done".
  */
 import { formatDuration } from '../../estimate/duration';
 
@@ -37,13 +38,24 @@ export function formatEta(seconds: number | undefined, finished: number, total: 
 /** Keeps the start of the clock for a view: the first progress event it sees. */
 export class EtaClock {
   private start?: { ms: number; finished: number };
+  /** The plan's render seconds per prompt over all machines (its render time / its prompts). */
+  private plannedSecondsPerPrompt?: number;
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  plan(secondsPerPrompt: number | undefined): void {
+    this.plannedSecondsPerPrompt = secondsPerPrompt !== undefined && Number.isFinite(secondsPerPrompt) && secondsPerPrompt > 0 ? secondsPerPrompt : undefined;
+  }
 
   text(finished: number, total: number): string {
     const ms = this.now();
     this.start ??= { ms, finished };
-    const seconds = etaSeconds({ finished, finishedAtStart: this.start.finished, total, elapsedSeconds: (ms - this.start.ms) / 1000 });
+    const elapsedSeconds = (ms - this.start.ms) / 1000;
+    const seconds = etaSeconds({ finished, finishedAtStart: this.start.finished, total, elapsedSeconds });
+    if (seconds === undefined && finished < total && this.plannedSecondsPerPrompt !== undefined) {
+      // What the plan expects for the prompts left (not shortened by time already spent: a slow start must not count down to "1s").
+      return `~${formatDuration(Math.max(1, (total - finished) * this.plannedSecondsPerPrompt))} (plan)`;
+    }
     return formatEta(seconds, finished, total);
   }
 }

@@ -14,8 +14,11 @@ export interface ProgressView {
   emit(e: SessionEvent): void;
   /** A line for the user outside the session's events (the Ctrl-C notice): printed above the bar, never under it. */
   log(line: string): void;
-  /** The plan's estimate: the spend is shown against it (the run's one estimate). */
-  setEstimate(usd: number): void;
+  /**
+   * The plan's estimate: the spend is shown against it (the run's one estimate), and its render seconds per prompt
+   * stand in for the ETA until enough prompts have finished.
+   */
+  setEstimate(usd: number, secondsPerPrompt?: number): void;
   stop(): void;
 }
 
@@ -89,7 +92,10 @@ function lineView(ctx: CliContext): ProgressView {
       if (line) ctx.log(line);
     },
     log: (line) => ctx.log(line),
-    setEstimate: (x) => void (estimateUsd = x),
+    setEstimate: (x, perPrompt) => {
+      estimateUsd = x;
+      eta.plan(perPrompt);
+    },
     stop: () => undefined,
   };
 }
@@ -130,7 +136,10 @@ function barView(ctx: CliContext): ProgressView {
       if (line) print(line);
     },
     log: print,
-    setEstimate: (x) => void (estimateUsd = x),
+    setEstimate: (x, perPrompt) => {
+      estimateUsd = x;
+      eta.plan(perPrompt);
+    },
     stop: () => {
       if (started) bar.stop();
       started = false;

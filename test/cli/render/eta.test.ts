@@ -36,3 +36,18 @@ test('EtaClock: starts at the first event it sees', () => {
   now += 20_000;
   expect(clock.text(12, 12)).toBe('done');
 });
+
+test("EtaClock: until enough prompts finished, the plan's seconds per prompt stand in, marked as the plan's", () => {
+  let now = 1_000_000;
+  const clock = new EtaClock(() => now);
+  clock.plan(600); // ten-minute video prompts
+  expect(clock.text(0, 6)).toBe('~1h (plan)');
+  now += 700_000;
+  expect(clock.text(1, 6)).toBe('~50m (plan)'); // slower than planned: never counts down below the prompts left
+  now += 1_300_000;
+  expect(clock.text(3, 6)).toBe('33m'); // three measured: 3 in 2000 s, 3 left
+  expect(clock.text(6, 6)).toBe('done');
+  const unplanned = new EtaClock(() => now);
+  unplanned.plan(Number.NaN);
+  expect(unplanned.text(0, 6)).toBe('estimating…');
+});
