@@ -1,9 +1,6 @@
 // Two projects: the default suite (npm test) and the full fault matrix (npm run test:faults).
 const base = {
   testEnvironment: 'node',
-  // jest's 5 s default fails heavy tests (a Pulumi preview, a simulated session) on a loaded 2-core machine; the
-  // checks themselves carry their own deadlines where time matters.
-  testTimeout: 30_000,
   // Jest 30 warns about globals touched after a test file ends (timers of servers closing); nothing leaks from it.
   testEnvironmentOptions: { globalsCleanup: 'off' },
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
@@ -15,6 +12,15 @@ const base = {
 };
 
 module.exports = {
+  // jest's 5 s default fails heavy tests (a Pulumi preview, a simulated session) on a loaded 2-core machine; the
+  // checks themselves carry their own deadlines where time matters. A global option: jest ignores it inside a project.
+  testTimeout: 30_000,
+  // Slowest files first (test/durations.json), so the two workers end together on a fresh clone too.
+  testSequencer: '<rootDir>/test/sequencer.js',
+  // A worker keeps every test file's module registry until it ends (~0.6 GB after half the suite); at the end of the
+  // whole suite one of the two often missed jest's 500 ms exit window although nothing held it ("A worker process has
+  // failed to exit gracefully"). Recycling a worker past this heap keeps both small.
+  workerIdleMemoryLimit: '700MB',
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['/test/faults/'] },
     { ...base, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },

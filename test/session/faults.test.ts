@@ -1,7 +1,7 @@
 /**
- * A slice of the fault matrix (test/faults, `npm run test:faults`) that runs with every `npm test`: kills of the real
- * CLI in several phases on each provider, a lost create, a full disk, a frozen client — and one test for each bug
- * the matrix found, each of which failed before its fix (see docs/fault-matrix.md).
+ * A slice of the fault matrix (test/faults, `npm run test:faults`) that runs with every `npm test`: a lost create, a
+ * full disk, a frozen client — and one test for each bug the matrix found, each of which failed before its fix (see
+ * docs/fault-matrix.md). The kills of the real CLI are in faults-kills.test.ts.
  */
 import path from 'path';
 import { PromptRunner } from '../../src/comfy/runner';
@@ -12,7 +12,6 @@ import { clientFor, sd15Prompt, simWithModel, tempDir } from '../comfy/helpers';
 import { ensureBuilt } from '../stacks/support/build';
 import { exitWithin, sessionIdOf, startCli } from '../faults/support/cli';
 import { expectPromisesKept, inspect, loadJournal, snapshot } from '../faults/support/check';
-import { KillCase, runKillCase } from '../faults/support/kill';
 import { runInProcess } from '../faults/support/session';
 import { batchDir, cliEnv, CREATE_PATH, faultWorld, providerFaults, SESSION_TIMINGS, sessionMachines, simOf, until, WATCHDOG_BOUND_MS } from '../faults/support/world';
 
@@ -22,34 +21,6 @@ beforeAll(async () => {
   world = await faultWorld();
 }, 180_000);
 afterAll(() => world?.close());
-
-describe('kills of the real CLI', () => {
-  const cases: (KillCase & { why: string })[] = [
-    { provider: 'vast', phase: 'creating', signal: 'SIGINT', recovery: 'cli', why: 'a create in flight is completed and ended, not abandoned' },
-    { provider: 'paperspace', phase: 'placing-models', signal: 'SIGTERM', recovery: 'cli', why: 'the heartbeat stops with the models wait, so the CLI exits' },
-    { provider: 'runpod', phase: 'rendering', signal: 'SIGINT', recovery: 'cli', why: 'the running prompt is interrupted (what it made pulled), the queued ones given back at once' },
-    { provider: 'vast', phase: 'booting', signal: 'SIGKILL', recovery: 'resume', why: 'resume waits for the models the agent is still placing' },
-    { provider: 'paperspace', phase: 'creating', signal: 'SIGKILL', recovery: 'resume', why: 'resume adopts the machine the killed create made' },
-    { provider: 'runpod', phase: 'creating', signal: 'SIGKILL', recovery: 'sweep', why: 'sweep ends it and gives the journal its id' },
-    { provider: 'lambda', phase: 'queueing', signal: 'SIGINT', recovery: 'cli', why: 'a prompt queued as the signal came is taken back or interrupted, nothing made is left behind' },
-    { provider: 'lambda', phase: 'pulling', signal: 'SIGKILL', recovery: 'watchdog', why: "the agent's terminate survives Lambda's 1 request/s limit" },
-  ];
-  test.each(cases)('$provider: $signal while $phase → $recovery ($why)', async (c) => {
-    const o = await runKillCase(world, c);
-    if (c.recovery === 'cli') {
-      expect(o.exit.signal).toBeNull();
-      expect(o.exit.code).not.toBe(70);
-      expect(o.leftAtExit).toEqual([]);
-    }
-    if (c.recovery === 'resume') {
-      expect(o.findings.failed).toEqual([]);
-      expect(o.findings.promptsDone).toBe(o.findings.promptsTotal);
-    }
-    // The machine the killed create made is the one resume uses: no second machine.
-    if (c.phase === 'creating' && c.recovery === 'resume') expect(o.findings.machines).toBe(1);
-    expectPromisesKept(o.findings, c.recovery !== 'watchdog');
-  }, 120_000);
-});
 
 test('a create whose answer is lost makes exactly one machine', async () => {
   await providerFaults(simOf(world, 'runpod'), [{ fault: { kind: 'lose-response' }, ...CREATE_PATH.runpod, times: 1 }]);

@@ -4,7 +4,6 @@
  * the history write, event-loop lag, a client that queues late) is idle GPU time, as on a real card, and is never
  * taken back from the next prompt. Benchmarks read that idle time as lost; a clock that caught up would hide it.
  */
-import { sleepUntil } from './graph';
 
 export interface WorkerSettings {
   msPerStep: number;
@@ -33,6 +32,8 @@ export class NodeFailure extends Error {
 /** GPU time of the running prompt: work advances it and the real clock waits for it (never the other way). */
 export class GpuClock {
   private at = 0;
+  private halted = false;
+  private pending?: { timer: NodeJS.Timeout; done: () => void };
 
   /** A prompt starts on the GPU now. */
   start(): void {
@@ -42,7 +43,18 @@ export class GpuClock {
   /** Spends `ms` of GPU work, ending no earlier than `ms` after the previous work ended. */
   spend(ms: number): Promise<void> {
     this.at += ms;
-    return sleepUntil(this.at);
+    const waitMs = this.at - Date.now();
+    if (this.halted || waitMs <= 0) return new Promise((r) => setImmediate(r));
+    return new Promise((done) => (this.pending = { timer: setTimeout(done, waitMs), done }));
+  }
+
+  /** The process died: work in progress ends now (a closed simulator must not hold its host process open). */
+  halt(): void {
+    this.halted = true;
+    if (!this.pending) return;
+    clearTimeout(this.pending.timer);
+    this.pending.done();
+    this.pending = undefined;
   }
 }
 

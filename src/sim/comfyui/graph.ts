@@ -80,8 +80,3 @@ export function batchSize(prompt: Prompt, id: string): number {
   }
   return 1;
 }
-
-export function sleepUntil(deadline: number): Promise<void> {
-  const ms = deadline - Date.now();
-  return new Promise((r) => (ms > 0 ? setTimeout(r, ms) : setImmediate(r)));
-}

@@ -54,6 +54,7 @@ export class Worker {
 
   stop(): void {
     this.alive = false;
+    this.gpu.halt();
   }
 
   runningPromptId(): string | undefined {

@@ -38,6 +38,8 @@ export interface KillOutcome {
 }
 
 const DELAY = { kind: 'delay' as const, ms: 1500 };
+/** Phases hit by holding a provider or ComfyUI request back for DELAY.ms (the other phases delay nothing that bills). */
+const DELAYED_PHASES = new Set<Phase>(['creating', 'queueing', 'pulling']);
 
 export async function runKillCase(world: World, c: KillCase): Promise<KillOutcome> {
   const started = Date.now();
@@ -100,8 +102,9 @@ export async function runKillCase(world: World, c: KillCase): Promise<KillOutcom
       if (c.recovery === 'resume' && recoveryExit.code !== 0) throw new Error(`resume exited ${recoveryExit.code}: ${rec.stderr().slice(-2000)}`);
     }
     // The recovery window: anything still billing must end within the agent's watchdog bound (a create that
-    // landed after the kill boots first). A delayed request may still land: look no sooner than after its delay.
-    await sleep(Math.max(0, atKill.atMs + DELAY.ms + 500 - Date.now()));
+    // landed after the kill boots first). A delayed request may still land: look no sooner than after its delay
+    // (only the phases that delay one).
+    if (DELAYED_PHASES.has(c.phase)) await sleep(Math.max(0, atKill.atMs + DELAY.ms + 500 - Date.now()));
     await until(() => !sessionMachines(world, id).some((m) => m.billing || m.running) || undefined, WATCHDOG_BOUND_MS + WORLD_TIMINGS.provisionMs + WORLD_TIMINGS.bootMs + 2000, 'every machine to end', 100).catch(() => undefined);
     const findings = inspect({ world, stateDir: `${dir}/.gpuburst`, sessionId: id, since: atKill, allPulled: c.recovery === 'cli' || c.recovery === 'resume' });
     return { findings, leftAtExit, exit, recoveryExit, recoveryReport, stderr: run.stderr(), wallSeconds: (Date.now() - started) / 1000 };

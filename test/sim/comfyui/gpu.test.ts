@@ -34,3 +34,17 @@ test('every queued prompt renders its full sampler time, however late it starts'
   // timer rounding per step).
   for (const ms of renderMs) expect(ms).toBeGreaterThanOrEqual(STEPS * (MS_PER_STEP - 1));
 });
+
+test('a simulator closed mid-render leaves no GPU timer behind (it would hold the test worker open)', async () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  const before = timers();
+  const slow = await simWithModel({ msPerStep: 1_000_000 });
+  await api(slow, 'POST', '/prompt', { prompt: sd15Prompt(7, 'gpu/slow') });
+  for (let tries = 0; (await api(slow, 'GET', '/queue')).json.queue_running.length === 0; tries++) {
+    expect(tries).toBeLessThan(500);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await slow.close();
+  await new Promise((r) => setImmediate(r));
+  expect(timers()).toBeLessThanOrEqual(before);
+});

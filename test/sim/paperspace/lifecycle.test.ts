@@ -150,7 +150,9 @@ test('a passing stock-out: listed as available, the next placement fails, the on
 });
 
 test('auto-shutdown powers the machine off after its timeout, and does not delete it', async () => {
-  const sim = await fresh({ autoShutdownHourMs: 50 });
+  // A simulated hour of 1 s: the machine is ready for that long, enough for a loaded machine to see it (at 50 ms the
+  // test missed the ready state under load and waited for it forever).
+  const sim = await fresh({ autoShutdownHourMs: 1000 });
   const m = await readyMachine(sim, { autoShutdownEnabled: true, autoShutdownTimeout: 1, autoShutdownForce: true });
   await until(async () => (await stateOf(sim, m.id)) === 'off', 'auto-shutdown');
   expect(sim.state().machines[0]).toMatchObject({ status: 'off', running: false, billing: true });
