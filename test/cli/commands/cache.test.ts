@@ -74,7 +74,7 @@ test('list without a key for any cloud that keeps caches says which keys to set 
   expect(noKeys.code).toBe(0);
   expect(noKeys.out).toContain('no cloud with model caches has a key here: set RUNPOD_API_KEY or LAMBDA_API_KEY');
 
-  const down = await runCli(['cache', 'list'], { env: { RUNPOD_API_KEY: 'rpa_down', GPUBURST_RUNPOD_API_URL: 'http://127.0.0.1:1', GPUBURST_RUNPOD_TIMEOUT_MS: '500' }, cwd });
+  const down = await runCli(['cache', 'list'], { env: { RUNPOD_API_KEY: 'rpa_down', GPUBURST_RUNPOD_API_URL: 'http://127.0.0.1:1', GPUBURST_RUNPOD_TIMEOUT_MS: '500', GPUBURST_RUNPOD_MAX_RETRIES: '0' }, cwd });
   expect(down.code).toBe(1);
   expect(down.out).not.toContain('no model cache found');
   expect(down.out).toMatch(/^runpod: GET \/v2\/network-volumes failed: .* \(ERR_TRANSIENT\)$/m);
