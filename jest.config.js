@@ -15,7 +15,7 @@ module.exports = {
   // jest's 5 s default fails heavy tests (a Pulumi preview, a simulated session) on a loaded 2-core machine; the
   // checks themselves carry their own deadlines where time matters. A global option: jest ignores it inside a project.
   testTimeout: 30_000,
-  // Slowest files first (test/durations.json), so the two workers end together on a fresh clone too.
+  // Slowest files first (test/durations.json), so the workers end together on a fresh clone too.
   testSequencer: '<rootDir>/test/sequencer.js',
   // A worker keeps every test file's module registry until it ends (~0.6 GB after half the suite); at the end of the
   // whole suite one of the two often missed jest's 500 ms exit window although nothing held it ("A worker process has

@@ -1,5 +1,5 @@
 /**
- * Starts the slowest test files first, so the two workers finish together instead of one running a 60 s file alone
+ * Starts the slowest test files first, so the workers finish together instead of one running a 60 s file alone
  * at the end. Jest does this only from its own cache of earlier runs, which a fresh clone (CI) does not have; here the
  * durations come from test/durations.json (`node scripts/test-durations.js`), then from jest's cache, then from the
  * file size (jest's own fallback) for files in neither.
