@@ -237,6 +237,8 @@ export interface Capabilities {
     usdPerGbMonth: number;
     /** What is billed: the size asked for at create (RunPod) or the bytes stored (Lambda). */
     billedOn: 'allocated' | 'used';
+    /** How the user names where a new cache goes, for messages: "a data center such as EU-RO-1". */
+    whereExample?: string;
   };
   /** The provider's row of the one billing table (providers/billing.ts); the estimator reads the same row. */
   billing: {

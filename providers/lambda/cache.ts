@@ -13,6 +13,7 @@ export const CACHE_CAPABILITY: Capabilities['modelCache'] = {
   reason: 'Lambda filesystems outlive instances; an instance using one is launched in the filesystem\'s region.',
   usdPerGbMonth: CACHE_STORAGE.lambda!.usdPerGbMonth,
   billedOn: 'used',
+  whereExample: 'a region such as us-east-1',
 };
 
 /** `FilesystemCreateRequest.name`: 1–60 characters, a letter first, then letters, digits and dashes. */

@@ -19,6 +19,7 @@ export const CACHE_CAPABILITY: Capabilities['modelCache'] = {
   reason: 'RunPod network volumes outlive pods; a pod using one is placed in the volume\'s data center.',
   usdPerGbMonth: CACHE_STORAGE.runpod!.usdPerGbMonth,
   billedOn: 'allocated',
+  whereExample: 'a data center such as EU-RO-1',
 };
 
 export function toCache(v: NetworkVolume): ModelCache {

@@ -23,6 +23,8 @@ export interface PlannedCache {
   sizeGb: number;
   /** What it bills a month once the batch's models are on it. */
   usdPerMonth: number;
+  /** The size asked for at create is billed (say it), or the bytes stored. */
+  billedOn: 'allocated' | 'used';
 }
 
 /** Room for the batch's models: 25% and 5 GB above their stated sizes, at least RunPod's 10 GB floor. */
@@ -48,13 +50,13 @@ export async function planCache(o: { provider: CloudProviderName; adapter: Provi
       throw new BadInputError(`--cache ${o.name}: it holds ${existing.sizeGb} GB at ${o.provider}; the batch's models take ${modelsGb.toFixed(1)} GB. Grow it in the provider's console or name another cache (nothing was rented)`);
     }
     const usdPerMonth = rule.billedOn === 'allocated' ? existing.usdPerMonth : Math.max(existing.usdPerMonth, cacheUsdPerMonth(o.provider, modelsGb));
-    return { provider: o.provider, name: o.name, region: existing.region, existing, sizeGb: existing.sizeGb ?? sizeGb, usdPerMonth };
+    return { provider: o.provider, name: o.name, region: existing.region, existing, sizeGb: existing.sizeGb ?? sizeGb, usdPerMonth, billedOn: rule.billedOn };
   }
   if (o.region === undefined) {
-    throw new BadInputError(`--cache ${o.name}: no cache of that name at ${o.provider} yet; say where to create it with --cache-region (${o.provider === 'runpod' ? 'a data center such as EU-RO-1' : 'a region such as us-east-1'})`);
+    throw new BadInputError(`--cache ${o.name}: no cache of that name at ${o.provider} yet; say where to create it with --cache-region (${caps.whereExample ?? 'where the provider keeps it'})`);
   }
   const usdPerMonth = cacheUsdPerMonth(o.provider, rule.billedOn === 'allocated' ? sizeGb : modelsGb);
-  return { provider: o.provider, name: o.name, region: o.region, sizeGb, usdPerMonth };
+  return { provider: o.provider, name: o.name, region: o.region, sizeGb, usdPerMonth, billedOn: rule.billedOn };
 }
 
 /** The cache the machines mount: the existing one, or one created now (journaled first). */
@@ -77,7 +79,7 @@ function mountOf(c: ModelCache): CacheMount {
 /** What the plan says about the cache: where machines go, its storage beside the session's cost, the saving later. */
 export function cacheNotes(c: PlannedCache, row: { overhead: { modelDownloadSeconds: number }; totalSeconds: number; usdPerHour: number }, pods: number): string[] {
   const cost = cacheCost({ usdPerMonth: c.usdPerMonth, sessionSeconds: row.totalSeconds, downloadSeconds: row.overhead.modelDownloadSeconds, usdPerHour: row.usdPerHour, pods });
-  const what = c.existing ? `cache ${c.name} (${c.provider} ${c.region})` : `cache ${c.name} (new: created at ${c.provider} in ${c.region}${c.provider === 'runpod' ? `, ${c.sizeGb} GB` : ''})`;
+  const what = c.existing ? `cache ${c.name} (${c.provider} ${c.region})` : `cache ${c.name} (new: created at ${c.provider} in ${c.region}${c.billedOn === 'allocated' ? `, ${c.sizeGb} GB` : ''})`;
   return [
     `${what}: offers limited to ${c.region}; the machines keep their models on it.`,
     `${what}: storage ≈ ${formatUsd(cost.sessionUsd)} during this session, ${formatUsd(cost.usdPerMonth)}/month until you delete it (gpuburst cache delete ${c.name} --provider ${c.provider}).`,
