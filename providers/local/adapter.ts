@@ -6,9 +6,10 @@
 import { BILLING } from '../billing';
 import { HttpClient } from '../http';
 import { BadInputError, TransientError, UnsupportedError } from '../errors';
+import { withoutModelCache } from '../no-cache';
 import { waitUntilReady } from '../wait';
 import { filterOffers } from '../offer-filter';
-import type { Capabilities, CreateMachineOptions, KillSwitch, Leftover, ListOffersOptions, Machine, MachineRef, ModelCache, Offer, Provider, WaitUntilReadyOptions } from '../types';
+import type { Capabilities, CreateMachineOptions, KillSwitch, Leftover, ListOffersOptions, Machine, MachineRef, Offer, Provider, WaitUntilReadyOptions } from '../types';
 import { gpuFromDevice, SystemStats, vramGbFromStats } from './mapping';
 
 export const CAPABILITIES: Capabilities = {
@@ -110,22 +111,11 @@ export class LocalProvider implements Provider {
     return [];
   }
 
-  /** No model cache here: see capabilities().modelCache.reason (docs/models.md "Model cache"). */
-  async listCaches(): Promise<ModelCache[]> {
-    throw this.noCache();
-  }
-
-  async createCache(): Promise<ModelCache> {
-    throw this.noCache();
-  }
-
-  async deleteCache(): Promise<void> {
-    throw this.noCache();
-  }
-
-  private noCache(): UnsupportedError {
-    return new UnsupportedError(`local: no model cache: ${CAPABILITIES.modelCache.reason}`, { provider: 'local' });
-  }
+  /** No model cache here: every call refused with capabilities().modelCache.reason. */
+  private readonly noCache = withoutModelCache('local', CAPABILITIES);
+  readonly listCaches = this.noCache.listCaches;
+  readonly createCache = this.noCache.createCache;
+  readonly deleteCache = this.noCache.deleteCache;
 
   /** gpuburst creates nothing on your servers. */
   async sweepLeftovers(): Promise<Leftover[]> {

@@ -6,6 +6,7 @@
 import { BILLING } from '../billing';
 import { createOnce } from '../create-once';
 import { BadInputError, CapacityError, GpuburstError, NotFoundError, UnsupportedError } from '../errors';
+import { withoutModelCache } from '../no-cache';
 import { HttpClient } from '../http';
 import { filterOffers } from '../offer-filter';
 import { registerSecret } from '../redact';
@@ -19,7 +20,6 @@ import type {
   ListOffersOptions,
   Machine,
   MachineRef,
-  ModelCache,
   Offer,
   Provider,
   SweepLeftoversOptions,
@@ -186,22 +186,11 @@ export class PaperspaceProvider implements Provider {
     };
   }
 
-  /** No model cache here: see capabilities().modelCache.reason (docs/models.md "Model cache"). */
-  async listCaches(): Promise<ModelCache[]> {
-    throw this.noCache();
-  }
-
-  async createCache(): Promise<ModelCache> {
-    throw this.noCache();
-  }
-
-  async deleteCache(): Promise<void> {
-    throw this.noCache();
-  }
-
-  private noCache(): UnsupportedError {
-    return new UnsupportedError(`paperspace: no model cache: ${CAPABILITIES.modelCache.reason}`, { provider: 'paperspace' });
-  }
+  /** No model cache here: every call refused with capabilities().modelCache.reason. */
+  private readonly noCache = withoutModelCache('paperspace', CAPABILITIES);
+  readonly listCaches = this.noCache.listCaches;
+  readonly createCache = this.noCache.createCache;
+  readonly deleteCache = this.noCache.deleteCache;
 
   /**
    * Startup scripts of ours whose machine no longer exists. Scripts of live machines are kept: a machine still

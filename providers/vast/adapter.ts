@@ -5,7 +5,8 @@
  */
 import { BILLING } from '../billing';
 import { createOnce } from '../create-once';
-import { BadInputError, GpuburstError, NotFoundError, UnsupportedError } from '../errors';
+import { BadInputError, GpuburstError, NotFoundError } from '../errors';
+import { withoutModelCache } from '../no-cache';
 import { filterOffers } from '../offer-filter';
 import { registerSecret } from '../redact';
 import type {
@@ -18,7 +19,6 @@ import type {
   ListOffersOptions,
   Machine,
   MachineRef,
-  ModelCache,
   Offer,
   Provider,
   WaitUntilReadyOptions,
@@ -168,22 +168,11 @@ export class VastProvider implements Provider {
     };
   }
 
-  /** No model cache here: see capabilities().modelCache.reason (docs/models.md "Model cache"). */
-  async listCaches(): Promise<ModelCache[]> {
-    throw this.noCache();
-  }
-
-  async createCache(): Promise<ModelCache> {
-    throw this.noCache();
-  }
-
-  async deleteCache(): Promise<void> {
-    throw this.noCache();
-  }
-
-  private noCache(): UnsupportedError {
-    return new UnsupportedError(`vast: no model cache: ${CAPABILITIES.modelCache.reason}`, { provider: 'vast' });
-  }
+  /** No model cache here: every call refused with capabilities().modelCache.reason. */
+  private readonly noCache = withoutModelCache('vast', CAPABILITIES);
+  readonly listCaches = this.noCache.listCaches;
+  readonly createCache = this.noCache.createCache;
+  readonly deleteCache = this.noCache.deleteCache;
 
   /** An instance is all gpuburst creates on Vast. */
   async sweepLeftovers(): Promise<Leftover[]> {
