@@ -7,7 +7,7 @@
 import fs from 'fs';
 import path from 'path';
 import { startWorld, World } from '../../src/sim/world';
-import { expectEnded, gpuburst, SD15_MODEL, workspace } from './support';
+import { expectEnded, gpuburst, SD15_MODEL, when, workspace } from './support';
 
 const MS_PER_STEP = 20;
 const LONG_STEPS = 5000;
@@ -34,13 +34,7 @@ const machinesOf = (world: World, session: string) => world.sims[0].state().mach
 const ENV = { GPUBURST_SESSION_TIMINGS: '{"pollSeconds":0.1}' };
 
 /** Sends `signal` once `doneLines` prompts are reported done (the long ones are then running). */
-const signalAfterDone = (signal: NodeJS.Signals, doneLines: number) => (child: import('child_process').ChildProcess, output: () => string) => {
-  const t = setInterval(() => {
-    if ((output().match(/prompt \S+ done \(/g) ?? []).length < doneLines) return;
-    clearInterval(t);
-    child.kill(signal);
-  }, 50);
-};
+const signalAfterDone = (signal: NodeJS.Signals, doneLines: number) => when((output) => (output.match(/prompt \S+ done \(/g) ?? []).length >= doneLines, (child) => child.kill(signal));
 
 test.each(['SIGINT', 'SIGTERM'] as const)('one %s while a long prompt runs: it is interrupted, what was made is pulled, the machine ends long before the prompt could, exit 130', async (signal) => {
   const cwd = workspace({ 'b.yaml': batch(1, 2) });

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'net';
 import path from 'path';
 import { ComfySim, startComfySim } from '../../src/sim/comfyui';
 import { startWorld, World } from '../../src/sim/world';
-import { BadServer, badServer, batch, expectEnded, gpuburst, workspace } from './support';
+import { BadServer, badServer, batch, expectEnded, gpuburst, when, workspace } from './support';
 
 const SD15 = { checkpoints: ['v1-5-pruned-emaonly-fp16.safetensors'] };
 const servers: { close(): Promise<void> }[] = [];
@@ -111,9 +111,7 @@ describe('class 2: every network wait is bounded', () => {
     const r = await gpuburst(['run', 'b.yaml', '--provider', 'local', '--comfy-url', server.url, '--yes'], {
       cwd,
       killMs: 15_000,
-      onSpawn: (child) => {
-        const t = setInterval(() => server.connections() > 0 && (clearInterval(t), child.kill('SIGINT')), 50);
-      },
+      onSpawn: when(() => server.connections() > 0, (child) => child.kill('SIGINT')),
     });
     expect(r.killed).toBe(false);
     expect(r.status).not.toBe(70);
@@ -204,14 +202,13 @@ describe('class 3 and signals: against a simulated RunPod', () => {
       cwd,
       env: world.env,
       killMs: 60_000,
-      onSpawn: (child, output) => {
-        const t = setInterval(() => {
-          if (!/rendering/.test(output())) return;
-          clearInterval(t);
+      onSpawn: when(
+        (output) => /rendering/.test(output),
+        (child) => {
           child.kill('SIGTERM');
           setTimeout(() => child.kill('SIGTERM'), 100);
-        }, 50);
-      },
+        },
+      ),
     });
     expect({ killed: r.killed, status: r.status }).toEqual({ killed: false, status: 130 });
     expect(r.err).toMatch(/SIGTERM again: leaving now/);
@@ -230,9 +227,7 @@ describe('class 3 and signals: against a simulated RunPod', () => {
       cwd,
       env: world.env,
       killMs: 60_000,
-      onSpawn: (child, output) => {
-        const t = setInterval(() => /rendering/.test(output()) && (clearInterval(t), child.kill('SIGINT')), 50);
-      },
+      onSpawn: when((output) => /rendering/.test(output), (child) => child.kill('SIGINT')),
     });
     expect({ killed: r.killed, status: r.status }).toEqual({ killed: false, status: 130 });
     expect(r.err).toMatch(/interrupt: stopping/);

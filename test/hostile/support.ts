@@ -59,6 +59,21 @@ export function gpuburst(args: string[], o: CaseOptions): Promise<CaseResult> {
   });
 }
 
+/**
+ * An `onSpawn` that looks every 50 ms until `ready` holds (given the output so far), then acts on the child once.
+ * The look stops with the child too, so a case whose moment never comes leaves no timer behind.
+ */
+export function when(ready: (output: string) => boolean, act: (child: ChildProcess) => void): NonNullable<CaseOptions['onSpawn']> {
+  return (child, output) => {
+    const t = setInterval(() => {
+      if (!ready(output())) return;
+      clearInterval(t);
+      act(child);
+    }, 50);
+    child.once('close', () => clearInterval(t));
+  };
+}
+
 const STACK_FRAME = /^\s+at .+(:\d+:\d+\)?|\(native\)|<anonymous>)$/m;
 
 /** Ended by itself with `status`, the last stderr line matching `says`, no stack, no internal error, no key. */
