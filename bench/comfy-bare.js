@@ -3,6 +3,9 @@
 // image, write it to a file and rename it. The websocket is a raw socket (handshake by hand, frames never decoded:
 // the bytes are only searched for the output's name and the end marker), so this is what Node itself costs on this
 // machine for the frames, the two requests and the file. A measuring instrument only; it checks nothing.
+// `quiet: true` does the wire work of gpuburst's runner since session 4 instead: the prompts carry a client id no
+// socket has, so only the queue's `status` frames arrive (three a prompt); each drop of `queue_remaining` is followed
+// by one `/history?max_items=N` read, parsed, whose new entries are pulled.
 const crypto = require('crypto');
 const fs = require('fs');
 const net = require('net');
@@ -12,10 +15,13 @@ const { Agent } = require('undici');
 // In the order they come: an `executed` frame's first image, then the prompt's end (`executing` with node null).
 const MARKS = /"images": ?\[\{"filename": ?"([^"]+)", ?"subfolder": ?"([^"]*)"|"node": ?null, ?"prompt_id": ?"([0-9a-f-]{36})"/g;
 
+const QUEUE = /"queue_remaining": ?(\d+)\}/g;
+
 /** Runs `count` prompts (made by `promptJson(i)`), `ahead` in flight; resolves with the CPU it used (µs). */
-function runBare({ url, token, count, ahead = 3, promptJson, outDir }) {
+function runBare({ url, token, count, ahead = 3, promptJson, outDir, quiet = false }) {
   const u = new URL(url);
   const clientId = crypto.randomBytes(16).toString('hex');
+  const promptClientId = quiet ? crypto.randomBytes(16).toString('hex') : clientId;
   const agent = new Agent();
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const files = new Map(); // prompt id → [filename, subfolder]
@@ -37,10 +43,33 @@ function runBare({ url, token, count, ahead = 3, promptJson, outDir }) {
     let cpu0;
     let image;
     const ended = new Set();
+    const mine = new Set();
+    let remaining;
+    let rest = '';
+    let endedSince = 0;
+    let reading = false;
+    const sweep = async () => {
+      if (reading) return;
+      reading = true;
+      while (endedSince > 0) {
+        const n = endedSince + 1;
+        endedSince = 0;
+        const entries = JSON.parse(Buffer.concat(await call('GET', `/history?max_items=${n}`)).toString());
+        for (const [id, e] of Object.entries(entries)) {
+          if (!mine.has(id)) continue;
+          mine.delete(id);
+          const img = Object.values(e.outputs)[0].images[0];
+          files.set(id, [img.filename, img.subfolder]);
+          pull(id).catch(reject);
+        }
+      }
+      reading = false;
+    };
     const send = () => {
       const id = crypto.randomUUID();
       sent++;
-      call('POST', '/prompt', `{"prompt":${promptJson(sent)},"prompt_id":"${id}","client_id":"${clientId}"}`).catch(reject);
+      mine.add(id);
+      call('POST', '/prompt', `{"prompt":${promptJson(sent)},"prompt_id":"${id}","client_id":"${promptClientId}"}`).catch(reject);
     };
     const pull = async (id) => {
       const [filename, subfolder] = files.get(id);
@@ -69,6 +98,22 @@ function runBare({ url, token, count, ahead = 3, promptJson, outDir }) {
       // (a mark found twice is harmless: an end is taken once, and an image name is only kept until its end).
       const text = tail + data.toString('latin1');
       tail = text.slice(-160);
+      if (quiet) {
+        // Only `status` frames come: their counts in order, each read once (what follows the last one is kept, as a
+        // count can straddle two reads).
+        const chunk = rest + data.toString('latin1');
+        QUEUE.lastIndex = 0;
+        let end = 0;
+        for (let m = QUEUE.exec(chunk); m; m = QUEUE.exec(chunk)) {
+          const r = Number(m[1]);
+          if (remaining !== undefined && r < remaining) endedSince += remaining - r;
+          remaining = r;
+          end = QUEUE.lastIndex;
+        }
+        rest = chunk.slice(Math.max(end, chunk.length - 64));
+        if (endedSince > 0) sweep().catch(reject);
+        return;
+      }
       MARKS.lastIndex = 0;
       for (let m = MARKS.exec(text); m; m = MARKS.exec(text)) {
         if (m[1] !== undefined) image = [m[1], m[2]];

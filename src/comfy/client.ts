@@ -24,7 +24,7 @@ export interface ComfyClientOptions {
   tokenIn?: 'header' | 'query' | 'both';
   /** Prefix before every route: '' or '/api' (ComfyUI serves both). @default '' */
   routePrefix?: string;
-  /** Identifies our websocket; prompts carry it so their events reach us. @default random hex */
+  /** Identifies our websocket; prompts carry it (unless told otherwise) so their events reach us. @default random hex */
   clientId?: string;
   timeoutMs?: number;
   machineId?: string;
@@ -170,10 +170,10 @@ export class ComfyClient {
    * Queues a prompt. A 400 becomes a PromptValidationError listing every node; so does a 200 whose `node_errors`
    * is not empty (ComfyUI then runs only the outputs that validated): that partial prompt is removed again.
    */
-  async queuePrompt(prompt: ApiPrompt, opts: { extraData?: Record<string, unknown>; front?: boolean; signal?: AbortSignal; promptJson?: string } = {}): Promise<QueueResult> {
+  async queuePrompt(prompt: ApiPrompt, opts: { extraData?: Record<string, unknown>; front?: boolean; signal?: AbortSignal; promptJson?: string; clientId?: string } = {}): Promise<QueueResult> {
     // Our own prompt_id makes an ambiguous failure checkable: look it up before anyone sends the prompt again.
     const promptId = crypto.randomUUID();
-    const rest = { prompt_id: promptId, client_id: this.clientId, ...(opts.extraData ? { extra_data: opts.extraData } : {}), ...(opts.front ? { front: true } : {}) };
+    const rest = { prompt_id: promptId, client_id: opts.clientId ?? this.clientId, ...(opts.extraData ? { extra_data: opts.extraData } : {}), ...(opts.front ? { front: true } : {}) };
     // The prompt as the caller already serialized it (the runner hashes it), spliced in rather than serialized again.
     const body = `{"prompt":${opts.promptJson ?? JSON.stringify(prompt)},${JSON.stringify(rest).slice(1)}`;
     let data: { prompt_id?: string; number?: number; node_errors?: Record<string, unknown> };

@@ -29,8 +29,10 @@ export interface RunnerPrompt {
 export interface RunnerCallbacks {
   onQueued?(id: string, promptId: string): void;
   onRunning?(id: string, promptId: string): void;
+  /** Given, the prompts' step events are sent to us (58 frames a prompt at 20 steps); absent, they are not asked for. */
   onProgress?(id: string, value: number, max: number): void;
-  onDone?(id: string, files: PulledFile[]): void;
+  /** `renderSeconds`: from the server's own stamps (start to end of execution), when its history or events had them. */
+  onDone?(id: string, files: PulledFile[], renderSeconds?: number): void;
   /**
    * `stage` 'pull': the prompt rendered but its outputs could not be pulled; `files` names them on the server (its
    * history is lost when ComfyUI restarts, the files are not).
@@ -84,6 +86,8 @@ export class PromptRunner {
   private readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, cancelled: 0, notStarted: 0, interrupted: 0 };
   private tracker?: PromptTracker;
   private socket?: ComfySocket;
+  /** The client id our prompts carry: the socket's own, or one no socket has (quiet). */
+  private eventsClientId?: string;
   /** The server stopped answering altogether: nothing more is sent, and the run ends with this once in-flight settles. */
   private unreachable?: TransientError;
 
@@ -104,10 +108,10 @@ export class PromptRunner {
   /**
    * Ctrl-C: stop queueing, take back what waits, and POST /interrupt for each of our prompts seen running (by id:
    * ComfyUI stops it at its next node or sampler step; only ids known to run are sent, as a ComfyUI older than the
-   * prompt_id filter interrupts whatever runs, maybe the user's own prompt on a local server). One that started
-   * before the delete landed is interrupted when it is seen running (markRunning). One still not ended `graceMs`
-   * later (a node that never checks) is given up as interrupted, so teardown is not held by it; a prompt whose
-   * outputs are being pulled is never given up.
+   * prompt_id filter interrupts whatever runs, maybe the user's own prompt on a local server). One not known to run
+   * (quiet prompts send no start event) or that started before the delete landed is interrupted when the poll that
+   * follows sees it running (markRunning). One still not ended `graceMs` later (a node that never checks) is given
+   * up as interrupted, so teardown is not held by it; a prompt whose outputs are being pulled is never given up.
    */
   interrupt(graceMs = 30_000): void {
     if (this.interrupting) return;
@@ -147,8 +151,13 @@ export class PromptRunner {
 
   async run(items: Iterable<RunnerPrompt>): Promise<RunSummary> {
     const { client } = this.opts;
-    const socket = new ComfySocket(client);
-    const tracker = new PromptTracker(client, socket, this.opts);
+    // Pings often enough that a quiet socket is never taken for a silent one.
+    const socket = new ComfySocket(client, { pingMs: Math.max(50, (this.opts.wsSilenceMs ?? 10_000) / 3) });
+    // Nobody shows step progress: the prompts carry a client id no socket has, so ComfyUI sends their step events
+    // and previews nowhere, and the tracker goes by the queue's status broadcasts (./tracker, "quiet").
+    const quiet = !this.cb.onProgress;
+    this.eventsClientId = quiet ? crypto.randomBytes(16).toString('hex') : client.clientId;
+    const tracker = new PromptTracker(client, socket, { ...this.opts, quiet });
     this.tracker = tracker;
     this.socket = socket;
     socket.start();
@@ -236,7 +245,7 @@ export class PromptRunner {
           await this.opts.client.upload({ filePath: u.localPath, name: u.name, overwrite: true });
           uploaded.add(`${u.localPath}\0${u.name}`);
         }
-        const { promptId } = await this.opts.client.queuePrompt(item.prompt, { promptJson: json });
+        const { promptId } = await this.opts.client.queuePrompt(item.prompt, { promptJson: json, clientId: this.eventsClientId });
         attempts.set(item.id, (attempts.get(item.id) ?? 0) + 1);
         this.inFlight.set(promptId, { item, running: false });
         this.cb.onQueued?.(item.id, promptId);
@@ -296,7 +305,7 @@ export class PromptRunner {
     try {
       const pulled = await this.pull(item, files);
       this.summary.done++;
-      this.cb.onDone?.(item.id, pulled);
+      this.cb.onDone?.(item.id, pulled, outcome.renderMs === undefined ? undefined : outcome.renderMs / 1000);
     } catch (err) {
       this.fail(item, `outputs could not be pulled: ${(err as Error).message}`, err instanceof GpuburstError ? err : undefined, 'pull', files, err);
     }

@@ -13,6 +13,9 @@ export interface Seen {
   outputs: Record<string, Record<string, unknown>>;
   /** `execution_success` arrived on the connection that carried the start: `outputs` is complete. */
   complete: boolean;
+  /** The server's stamps (ms) on `execution_start` and the end event: the render time. */
+  startStamp?: number;
+  endStamp?: number;
 }
 
 /** What one message changed: the prompt runs, made progress, ended (`executing` null), or sent its end event. */
@@ -27,6 +30,7 @@ export function record(s: Seen, m: WsMessage, epoch: number): Change {
   switch (m.type) {
     case 'execution_start':
       s.startEpoch = epoch;
+      s.startStamp = Number(m.data.timestamp);
       s.running = true;
       return 'running';
     case 'execution_cached':
@@ -49,6 +53,7 @@ export function record(s: Seen, m: WsMessage, epoch: number): Change {
     case 'execution_error':
     case 'execution_interrupted':
       s.complete = m.type === 'execution_success' && s.startEpoch === epoch;
+      s.endStamp = Number(m.data.timestamp);
       s.ended = true;
       return 'end-event';
   }

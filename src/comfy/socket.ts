@@ -1,7 +1,9 @@
 /**
  * The `/ws?clientId=` event stream (reference §2), kept open with reconnects. ComfyUI sends no heartbeat and a
- * socket can stay open while delivering nothing (§6 pitfalls 1 and 3), so this class only reports what it sees;
- * the tracker decides when silence means "poll instead".
+ * socket can stay open while delivering nothing (§6 pitfalls 1 and 3), so this class pings (aiohttp answers a ping
+ * with a pong by itself) and reports what it sees, pongs included; the tracker decides when silence means "poll
+ * instead". The pings matter when our prompts' own events are not sent to us (tracker `quiet`): then a long prompt
+ * brings no frame at all for minutes, and only the pong says the connection still works.
  */
 import { EventEmitter } from 'events';
 import WebSocket from 'ws';
@@ -17,6 +19,8 @@ export interface SocketOptions {
   reconnectMaxMs?: number;
   /** Give up on one connection attempt after this long. */
   openTimeoutMs?: number;
+  /** A ping this often while open; its pong counts as contact. @default 4000 */
+  pingMs?: number;
 }
 
 export class ComfySocket extends EventEmitter {
@@ -28,6 +32,7 @@ export class ComfySocket extends EventEmitter {
   private closed = false;
   private failures = 0;
   private timer?: NodeJS.Timeout;
+  private pinger?: NodeJS.Timeout;
   private readonly opts: Required<SocketOptions>;
 
   constructor(
@@ -35,7 +40,7 @@ export class ComfySocket extends EventEmitter {
     opts: SocketOptions = {},
   ) {
     super();
-    this.opts = { reconnectMinMs: 200, reconnectMaxMs: 5000, openTimeoutMs: 10_000, ...opts };
+    this.opts = { reconnectMinMs: 200, reconnectMaxMs: 5000, openTimeoutMs: 10_000, pingMs: 4000, ...opts };
   }
 
   get connected(): boolean {
@@ -55,6 +60,7 @@ export class ComfySocket extends EventEmitter {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    clearInterval(this.pinger);
     const ws = this.ws;
     if (!ws || ws.readyState === WebSocket.CLOSED) return;
     await new Promise<void>((resolve) => {
@@ -70,8 +76,12 @@ export class ComfySocket extends EventEmitter {
     ws.on('open', () => {
       this.failures = 0;
       this.lastMessageAt = Date.now();
+      clearInterval(this.pinger);
+      this.pinger = setInterval(() => ws.readyState === WebSocket.OPEN && ws.ping(), this.opts.pingMs);
+      this.pinger.unref?.();
       this.emit('open');
     });
+    ws.on('pong', () => (this.lastMessageAt = Date.now()));
     ws.on('message', (data, isBinary) => {
       this.lastMessageAt = Date.now();
       if (isBinary) return; // previews: not needed for batch rendering
@@ -95,6 +105,7 @@ export class ComfySocket extends EventEmitter {
     });
     ws.on('close', () => {
       if (this.ws === ws) this.ws = undefined;
+      clearInterval(this.pinger);
       this.emit('close');
       if (this.closed) return;
       // Jittered, so many clients of one restarted server do not all knock at once.

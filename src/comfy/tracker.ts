@@ -1,11 +1,17 @@
 /**
- * Follows prompts to their end. The websocket drives completion (`executing` with node null, reference §2.4), and
- * when one connection carried a prompt from `execution_start` to `execution_success`, its `executed` events are
- * its outputs: no request at all. Otherwise (an error, an interrupt, a reconnect in between) one `/history?max_items=N`
- * read settles every prompt that ended meanwhile. Polling `/queue` is the truth whenever the socket is closed, silent
- * for too long, or simply as a periodic safety check (events can be lost without the socket closing, §6). A prompt
- * that is neither queued nor in history has vanished (server restart, §1.0): the queue is read before the history so
- * a prompt finishing in between is never mistaken for a vanished one.
+ * Follows prompts to their end, in one of two ways.
+ * - Loud (the prompts carry our socket's client id): the websocket drives completion (`executing` with node null,
+ *   reference §2.4), and when one connection carried a prompt from `execution_start` to `execution_success`, its
+ *   `executed` events are its outputs: no request at all. Otherwise (an error, an interrupt, a reconnect in between)
+ *   one `/history?max_items=N` read settles every prompt that ended meanwhile.
+ * - Quiet (the prompts carry a client id no socket has, so ComfyUI sends their ~58 frames per prompt nowhere,
+ *   previews included): only the `status` broadcasts arrive, three per prompt (queued, started, done; execution.py
+ *   sends one on each change of the queue). A drop of `queue_remaining` means prompts ended and their history is
+ *   written (task_done writes it before it says so): one `/history?max_items=N` read settles them, however many.
+ * In both, polling `/queue` is the truth whenever the socket is closed, silent for too long, or simply as a periodic
+ * safety check (events can be lost without the socket closing, §6). A prompt that is neither queued nor in history
+ * has vanished (server restart, §1.0): the queue is read before the history so a prompt finishing in between is
+ * never mistaken for a vanished one.
  */
 import { GpuburstError } from '../../providers/errors';
 import { sleep } from '../../providers/poll';
@@ -34,6 +40,8 @@ export interface TrackerOptions {
   historyGraceMs?: number;
   /** With prompts in flight and no answer from the server for this long, they end as `unreachable`. @default 300000 */
   unreachableMs?: number;
+  /** The prompts' events do not come to our socket: go by the queue's `status` broadcasts (see above). */
+  quiet?: boolean;
   log?: (line: string) => void;
 }
 
@@ -68,9 +76,16 @@ export class PromptTracker {
   private reading = false;
   /** Events of prompts not watched yet: a fast prompt can end between the `/prompt` answer and `watch`. Bounded. */
   private readonly early = new Map<string, Seen>();
+  /** Quiet: history entries a sweep found before their prompt was watched (same race). Bounded. */
+  private readonly endedEarly = new Map<string, HistoryEntry>();
+  /** Quiet: the last `queue_remaining` seen on this connection, and prompts ended since the last sweep began. */
+  private remaining?: number;
+  private endedSince = 0;
+  private sweeping = false;
   private readonly onMessage = (m: WsMessage) => this.handle(m);
   private readonly onOpen = () => {
     this.epoch++;
+    this.remaining = undefined; // the greeting's `status` is the new baseline
     void this.poll(); // reconcile whatever happened while we were away
   };
 
@@ -79,10 +94,10 @@ export class PromptTracker {
     private readonly socket: ComfySocket,
     opts: TrackerOptions = {},
   ) {
-    this.opts = { pollMs: 1000, wsSilenceMs: 10_000, safetyPollMs: 5000, historyGraceMs: 3000, unreachableMs: 300_000, ...opts };
+    this.opts = { pollMs: 1000, wsSilenceMs: 10_000, safetyPollMs: 5000, historyGraceMs: 3000, unreachableMs: 300_000, quiet: false, ...opts };
     socket.on('message', this.onMessage);
     socket.on('open', this.onOpen);
-    socket.accept = (type, frame) => worthParsing(type, frame, this.wantProgress);
+    socket.accept = (type, frame) => (type === 'status' ? this.opts.quiet === true : worthParsing(type, frame, this.wantProgress));
     if (socket.connected) this.epoch++;
     this.timer = setInterval(() => this.tick(), Math.max(20, Math.min(this.opts.pollMs, this.opts.wsSilenceMs) / 2));
     this.timer.unref?.();
@@ -100,14 +115,21 @@ export class PromptTracker {
       const w: Watch = { ...seen, handlers, announced: false, resolve, settling: false, seq: ++this.seq };
       if (handlers.onProgress) this.wantProgress = true;
       this.watches.set(promptId, w);
+      const entry = this.endedEarly.get(promptId);
+      this.endedEarly.delete(promptId);
+      if (entry) return this.finish(promptId, w, outcomeOf(entry));
       if (seen.running || seen.ended) this.markRunning(w);
       if (seen.ended) this.settle(promptId, w);
     });
   }
 
-  /** Look at the queue on the next tick: prompts were just deleted from it, and no websocket message says so. */
+  /**
+   * Look at the queue now: prompts were just deleted from it, or interrupted, and no websocket message says so (a
+   * quiet prompt's start is only seen this way). One already under way is followed by another on the next tick.
+   */
   pollSoon(): void {
     this.lastPollAt = 0;
+    void this.poll();
   }
 
   close(): void {
@@ -120,6 +142,7 @@ export class PromptTracker {
 
   private handle(m: WsMessage): void {
     this.lastContactAt = Date.now();
+    if (m.type === 'status') return this.queueChanged(m);
     const id = m.data.prompt_id;
     if (typeof id !== 'string') return;
     const w = this.watches.get(id);
@@ -133,6 +156,53 @@ export class PromptTracker {
       clearTimeout(w.endTimer);
       w.endTimer = setTimeout(() => this.settle(id, w), ENDED_FALLBACK_MS);
     }
+  }
+
+  /** Quiet: `queue_remaining` went down, so prompts ended (or were deleted): sweep the newest history entries. */
+  private queueChanged(m: WsMessage): void {
+    const remaining = Number((m.data.status as { exec_info?: { queue_remaining?: unknown } } | undefined)?.exec_info?.queue_remaining);
+    if (!Number.isFinite(remaining)) return;
+    const before = this.remaining;
+    this.remaining = remaining;
+    if (before === undefined || remaining >= before) return;
+    this.endedSince += before - remaining;
+    void this.sweep();
+  }
+
+  /**
+   * One `/history?max_items=N` read for the prompts that ended since the last one began (history keeps the order in
+   * which prompts end, so those are the newest N−1; one more in case a count was missed); ends that come in while a
+   * read runs are folded into the next. What it misses (another client's prompts ending in between pushed ours out
+   * of the window), the safety poll finds.
+   */
+  private async sweep(): Promise<void> {
+    if (this.sweeping) return;
+    this.sweeping = true;
+    try {
+      while (this.endedSince > 0) {
+        const n = Math.min(64, this.endedSince + 1);
+        this.endedSince = 0;
+        const entries = await this.client.histories(n, QUICK);
+        this.lastContactAt = Date.now();
+        for (const [id, entry] of Object.entries(entries)) {
+          const w = this.watches.get(id);
+          if (w && !w.settling) this.finish(id, w, outcomeOf(entry, w.cachedNodes));
+          else if (!w) this.rememberEnded(id, entry);
+        }
+      }
+    } catch (err) {
+      this.endedSince = 0; // the next poll settles them
+      this.log(`history unreadable after the queue shrank (${(err as Error).message}); polling`);
+      this.pollSoon();
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** A sweep's entry for a prompt not watched (yet): kept for `watch`, the oldest dropped past 64. */
+  private rememberEnded(id: string, entry: HistoryEntry): void {
+    this.endedEarly.set(id, entry);
+    if (this.endedEarly.size > 64) this.endedEarly.delete(this.endedEarly.keys().next().value as string);
   }
 
   private remember(id: string): Seen {
@@ -153,7 +223,8 @@ export class PromptTracker {
     if (w.settling || this.watches.get(id) !== w) return;
     if (w.complete) {
       const entry: HistoryEntry = { prompt: [], outputs: w.outputs, status: { status_str: 'success', completed: true, messages: [] } };
-      return this.finish(id, w, { kind: 'success', entry, cachedNodes: w.cachedNodes });
+      const renderMs = (w.endStamp ?? NaN) - (w.startStamp ?? NaN);
+      return this.finish(id, w, { kind: 'success', entry, cachedNodes: w.cachedNodes, renderMs: renderMs >= 0 ? renderMs : undefined });
     }
     w.settling = true;
     this.wanted.set(id, Date.now() + this.opts.historyGraceMs);

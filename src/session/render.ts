@@ -148,14 +148,15 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
       callbacks: {
         onQueued: (id, promptId) => update(id, { state: 'queued', machine: m.record.name, comfyPromptId: promptId }),
         onRunning: (id) => update(id, { state: 'running', startedAt: new Date().toISOString() }),
-        onDone: (id, files: ComfyPulledFile[]) => {
+        onDone: (id, files: ComfyPulledFile[], renderSeconds?: number) => {
           const started = records.get(id)?.startedAt;
           update(
             id,
             {
               state: 'done',
               endedAt: new Date().toISOString(),
-              seconds: started ? (Date.now() - Date.parse(started)) / 1000 : undefined,
+              // The server's own start and end stamps; without them, from when we saw it start to its pull.
+              seconds: renderSeconds ?? (started ? (Date.now() - Date.parse(started)) / 1000 : undefined),
               files: files.map((f) => ({ path: path.relative(o.sessionDir, f.path), bytes: f.bytes })),
               error: undefined,
             },

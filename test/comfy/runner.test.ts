@@ -26,10 +26,11 @@ interface Log {
   failed: Map<string, string>;
   queued: Map<string, string[]>;
   interrupted: Map<string, PulledFile[]>;
+  renderSeconds: Map<string, number | undefined>;
 }
 
 function runner(sim: ComfySim, extra: Partial<RunnerOptions> = {}) {
-  const log: Log = { events: [], done: new Map(), failed: new Map(), queued: new Map(), interrupted: new Map() };
+  const log: Log = { events: [], done: new Map(), failed: new Map(), queued: new Map(), interrupted: new Map(), renderSeconds: new Map() };
   const out = tempDir('gpuburst-run-');
   const more = extra.callbacks ?? {};
   const r = new PromptRunner({
@@ -47,10 +48,11 @@ function runner(sim: ComfySim, extra: Partial<RunnerOptions> = {}) {
         log.events.push(`running ${id}`);
         more.onRunning?.(id, pid);
       },
-      onDone: (id, files) => {
+      onDone: (id, files, renderSeconds) => {
         log.events.push(`done ${id}`);
         log.done.set(id, files);
-        more.onDone?.(id, files);
+        log.renderSeconds.set(id, renderSeconds);
+        more.onDone?.(id, files, renderSeconds);
       },
       onFailed: (id, reason) => {
         log.events.push(`failed ${id}`);
@@ -82,6 +84,8 @@ describe('prompt runner', () => {
       expect(file.path).toBe(path.join(out, 'run', `${id}.png`));
       expect(file.bytes).toBeGreaterThanOrEqual(50_000);
       expect(fs.readFileSync(file.path)).toEqual(fs.readFileSync(path.join(sim.dirs.output, 'run', file.filename)));
+      // From the server's stamps: at least the 8 steps × 8 ms the simulated GPU spent on it.
+      expect(log.renderSeconds.get(id)).toBeGreaterThanOrEqual(0.064);
     }
     const starts = sim.app!.worker.starts.map((s) => s.pendingAtStart);
     expect(starts).toHaveLength(8);
@@ -223,6 +227,22 @@ describe('interrupt() (Ctrl-C)', () => {
     expect(fs.existsSync(files[0].path) && files[0].path.startsWith(out)).toBe(true);
     await new Promise((res) => setTimeout(res, 200));
     expect(sim.app!.queue.remaining).toBe(0);
+    await sim.close();
+  });
+
+  test('without step events (no onProgress: the session\'s way), the running prompt is found on the server\'s queue and interrupted', async () => {
+    const sim = await simWithModel({ msPerStep: 20 });
+    // Slow safety polls: the runner cannot have learnt from them which prompt runs.
+    const { r, log } = runner(sim, { safetyPollMs: 60_000, callbacks: { onQueued: () => undefined } });
+    const running = r.run(items(3, 500));
+    await new Promise<void>((resolve) => {
+      const t = setInterval(() => sim.app!.worker.runningPromptId() && (clearInterval(t), resolve()), 10);
+    });
+    r.interrupt();
+    const summary = await running;
+    expect(summary).toMatchObject({ done: 0, interrupted: 1 });
+    const pid = log.queued.get('p00')![0];
+    expect(historyOf(sim, pid)!.status.messages.map(([type]) => type)).toContain('execution_interrupted');
     await sim.close();
   });
 

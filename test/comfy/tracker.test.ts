@@ -44,7 +44,10 @@ test('with history written late (50 ms after execution_success), the outcome sti
 
 test('outcomes from history: success, error with node and exception, interrupt', () => {
   const ok = { prompt: [], outputs: {}, status: { status_str: 'success', completed: true, messages: [] } } as HistoryEntry;
-  expect(outcomeOf(ok).kind).toBe('success');
+  expect(outcomeOf(ok)).toMatchObject({ kind: 'success', cachedNodes: [], renderMs: undefined });
+  // The entry's own stamps and cache list, as the real server writes them (captures: real.empty_save.history.json).
+  const stamped = { prompt: [], outputs: {}, status: { status_str: 'success', completed: true, messages: [['execution_start', { timestamp: 1796239487976 }], ['execution_cached', { nodes: ['4', '5'] }], ['execution_success', { timestamp: 1796239488002 }]] } } as HistoryEntry;
+  expect(outcomeOf(stamped)).toMatchObject({ kind: 'success', cachedNodes: ['4', '5'], renderMs: 26 });
   const err = { prompt: [], outputs: {}, status: { status_str: 'error', completed: false, messages: [['execution_error', { node_id: '3', node_type: 'KSampler', exception_type: 'torch.OutOfMemoryError', exception_message: 'CUDA out of memory.\nTIPS: ...\n' }]] } } as HistoryEntry;
   expect(outcomeOf(err)).toMatchObject({ kind: 'error', reason: 'node 3 (KSampler) failed: torch.OutOfMemoryError: CUDA out of memory.' });
   const stop = { prompt: [], outputs: {}, status: { status_str: 'error', completed: false, messages: [['execution_interrupted', { node_id: '3', node_type: 'KSampler' }]] } } as HistoryEntry;

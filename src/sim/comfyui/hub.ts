@@ -1,8 +1,9 @@
 /**
  * The `/ws` side of the simulator, as server.py does it (reference §2.1–2.2): sockets keyed by clientId (a new
  * socket with the same id replaces the old one in the map, and the old one's close still removes the id: the real
- * reconnect race), `sid = undefined` broadcasts, the first message is `status` with the sid, and only a first
- * `feature_flags` message is answered (and decides the binary preview frame type). Faults: drop every socket, or stay connected but send nothing.
+ * reconnect race), `sid = undefined` broadcasts, the first message is `status` with the sid, only a first
+ * `feature_flags` message is answered (and decides the binary preview frame type), and a ping gets its pong.
+ * Faults: drop every socket, or stay connected but send nothing (no pong either).
  */
 import crypto from 'crypto';
 import type { IncomingMessage } from 'http';
@@ -17,7 +18,8 @@ export class Hub {
   private readonly previewMetadata = new WeakSet<WebSocket>();
   /** Fault: sockets stay open but receive nothing (a stalled server, §6 #1). */
   silent = false;
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
+  // aiohttp answers pings itself (autoping); a stalled server does not, so the pong is ours to send or withhold.
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, autoPong: false });
 
   constructor(private readonly hello: (sid: string) => { type: string; data: unknown }[]) {}
 
@@ -39,6 +41,7 @@ export class Hub {
           /* ignored, as server.py logs and moves on */
         }
       });
+      ws.on('ping', (data) => this.silent || ws.pong(data));
       ws.on('error', () => undefined);
       // server.py's `finally: self.sockets.pop(sid)` runs even if a newer socket took the id meanwhile.
       ws.on('close', () => this.sockets.delete(sid));

@@ -1,0 +1,86 @@
+/**
+ * The tracker when our prompts carry a client id no socket has (the runner's default): ComfyUI sends their step
+ * events nowhere, only the queue's `status` broadcasts reach us, and a drop of `queue_remaining` is what settles a
+ * prompt (one `/history` read). Pings keep such a quiet socket from being taken for a dead one. Polling is set far
+ * away in every test, so only the quiet path can settle anything in time.
+ */
+import { ComfySocket } from '../../src/comfy/socket';
+import { PromptTracker } from '../../src/comfy/tracker';
+import type { WsMessage } from '../../src/comfy/types';
+import { clientFor, sd15Prompt, simWithModel, until } from './helpers';
+
+const FAR = { pollMs: 60_000, safetyPollMs: 60_000, unreachableMs: 120_000 };
+const ELSEWHERE = 'no-socket-has-this-client-id';
+
+async function quietSetup(opts: { msPerStep?: number; wsSilenceMs?: number; pingMs?: number } = {}) {
+  const sim = await simWithModel({ msPerStep: opts.msPerStep ?? 1 });
+  const client = clientFor(sim);
+  const socket = new ComfySocket(client, { pingMs: opts.pingMs });
+  const frames: WsMessage[] = [];
+  socket.on('message', (m: WsMessage) => frames.push(m));
+  socket.start();
+  await until(() => socket.connected || undefined, 'socket');
+  const logged: string[] = [];
+  const tracker = new PromptTracker(client, socket, { ...FAR, wsSilenceMs: opts.wsSilenceMs ?? 60_000, quiet: true, log: (l) => logged.push(l) });
+  const close = async () => {
+    tracker.close();
+    await socket.close();
+    await sim.close();
+  };
+  return { sim, client, socket, tracker, frames, logged, close };
+}
+
+test('prompts settle from the status broadcasts and one history read each; no per-prompt frame reaches us', async () => {
+  const t = await quietSetup();
+  const queued = await Promise.all([1, 2, 3].map((seed) => t.client.queuePrompt(sd15Prompt(seed, `quiet/${seed}`), { clientId: ELSEWHERE })));
+  const outcomes = await Promise.all(queued.map((q) => t.tracker.watch(q.promptId)));
+  for (const [i, o] of outcomes.entries()) {
+    const entry = await t.client.history(queued[i].promptId);
+    expect(o).toMatchObject({ kind: 'success', entry: { outputs: entry!.outputs } });
+    // The render time comes from the server's own stamps in the history entry.
+    expect(o.kind === 'success' && typeof o.renderMs === 'number' && o.renderMs >= 0).toBe(true);
+  }
+  expect(t.frames.filter((m) => m.data.prompt_id !== undefined)).toEqual([]);
+  expect(t.frames.some((m) => m.type === 'status')).toBe(true);
+  await t.close();
+});
+
+test('a prompt that ended before watch() is settled from what the sweep already read', async () => {
+  const t = await quietSetup();
+  const first = await t.client.queuePrompt(sd15Prompt(11, 'quiet/early'), { clientId: ELSEWHERE });
+  await until(() => t.client.history(first.promptId), 'history');
+  await new Promise((r) => setTimeout(r, 100)); // the status frame and the sweep it causes have come and gone
+  const outcome = await t.tracker.watch(first.promptId);
+  expect(outcome.kind).toBe('success');
+  await t.close();
+});
+
+test('a failing prompt settles as an error from its history, with the node and the exception', async () => {
+  const t = await quietSetup();
+  t.sim.workerFaults.failNext = { exceptionType: 'torch.OutOfMemoryError', message: 'CUDA out of memory.' };
+  const { promptId } = await t.client.queuePrompt(sd15Prompt(21, 'quiet/oom'), { clientId: ELSEWHERE });
+  expect(await t.tracker.watch(promptId)).toMatchObject({ kind: 'error', reason: expect.stringContaining('torch.OutOfMemoryError: CUDA out of memory.') });
+  await t.close();
+});
+
+test('pings keep a quiet socket alive through a long prompt; a server that stops answering them is noticed', async () => {
+  // 40 steps × 25 ms: about a second with no frame at all, three times the silence limit.
+  const alive = await quietSetup({ msPerStep: 25, wsSilenceMs: 300, pingMs: 80 });
+  const long = sd15Prompt(31, 'quiet/long');
+  long['3'].inputs.steps = 40;
+  const { promptId } = await alive.client.queuePrompt(long, { clientId: ELSEWHERE });
+  expect((await alive.tracker.watch(promptId)).kind).toBe('success');
+  expect(alive.logged.filter((l) => l.includes('no websocket frame'))).toEqual([]);
+  await alive.close();
+
+  // The same prompt against a server whose socket went silent (no pong either): the silence is seen and polled.
+  const stalled = await quietSetup({ msPerStep: 25, wsSilenceMs: 300, pingMs: 80 });
+  stalled.sim.app!.hub.silent = true;
+  const other = sd15Prompt(32, 'quiet/stalled');
+  other['3'].inputs.steps = 40;
+  const queued = await stalled.client.queuePrompt(other, { clientId: ELSEWHERE });
+  const watched = stalled.tracker.watch(queued.promptId);
+  await until(() => stalled.logged.find((l) => l.includes('no websocket frame')), 'the silence noticed', 5000);
+  await stalled.close();
+  void watched;
+});
