@@ -52,7 +52,7 @@ function runBare({ url, token, count, ahead = 3, promptJson, outDir, quiet = fal
       if (reading) return;
       reading = true;
       while (endedSince > 0) {
-        const n = endedSince + 1;
+        const n = endedSince + mine.size;
         endedSince = 0;
         const entries = JSON.parse(Buffer.concat(await call('GET', `/history?max_items=${n}`)).toString());
         for (const [id, e] of Object.entries(entries)) {

@@ -43,13 +43,20 @@ const N = Number(process.argv[2] || 10000);
     line('expansion CPU', `${((cpuExpand.user + cpuExpand.system) / 1000).toFixed(0)} ms`, 'info', true);
     line('orchestration CPU per prompt', `${perPrompt.toFixed(3)} ms (user ${(cpu.user / 1000 / N).toFixed(3)}, sys ${(cpu.system / 1000 / N).toFixed(3)})`, '≤ 0.5 ms', perPrompt <= 0.5 && summary.done === N);
     line('peak RSS', `${(peak / MB).toFixed(0)} MiB`, '< 250 MiB', peak < 250 * MB);
-    // The floor: the same frames, requests and files with no gpuburst code (./comfy-bare), against the same simulator.
-    fs.mkdirSync(path.join(root, 'bare'));
-    const bare = await runBare({ url: sim.url, token: sim.token, count: N, promptJson: (i) => JSON.stringify(sd15Prompt(1e6 + i, 20, 'bare/ComfyUI')), outDir: path.join(root, 'bare') });
-    const barePerPrompt = (bare.user + bare.system) / 1000 / N;
-    const bareFiles = fs.readdirSync(path.join(root, 'bare')).filter((f) => f.endsWith('.png')).length;
-    line('floor: bare Node client, same work', `${barePerPrompt.toFixed(3)} ms (${bareFiles} files; user ${(bare.user / 1000 / N).toFixed(3)}, sys ${(bare.system / 1000 / N).toFixed(3)})`, 'info', true);
-    line('gpuburst above the floor', `${(perPrompt - barePerPrompt).toFixed(3)} ms per prompt`, 'info', true);
+    // The floor: the same requests, frames and files with no gpuburst code (./comfy-bare), against the same simulator.
+    // Quiet is the wire work gpuburst's runner does since session 4; loud, what it did before (every step event).
+    const floor = async (quiet) => {
+      const dir = path.join(root, quiet ? 'bare-quiet' : 'bare-loud');
+      fs.mkdirSync(dir);
+      const bare = await runBare({ url: sim.url, token: sim.token, count: N, quiet, promptJson: (i) => JSON.stringify(sd15Prompt((quiet ? 2e6 : 1e6) + i, 20, 'bare/ComfyUI')), outDir: dir });
+      const files = fs.readdirSync(dir).filter((f) => f.endsWith('.png')).length;
+      return { perPrompt: (bare.user + bare.system) / 1000 / N, files, bare };
+    };
+    const quiet = await floor(true);
+    line('floor: bare Node client, same work', `${quiet.perPrompt.toFixed(3)} ms (${quiet.files} files; user ${(quiet.bare.user / 1000 / N).toFixed(3)}, sys ${(quiet.bare.system / 1000 / N).toFixed(3)})`, 'info', true);
+    line('gpuburst above the floor', `${(perPrompt - quiet.perPrompt).toFixed(3)} ms per prompt`, 'info', true);
+    const loud = await floor(false);
+    line('floor with every step event (old)', `${loud.perPrompt.toFixed(3)} ms (${loud.files} files)`, 'info', true);
     line('simulator CPU per prompt (other process)', `${((simCpu.user + simCpu.system) / 1000 / N).toFixed(3)} ms`, 'info', true);
   } finally {
     await sim.close();

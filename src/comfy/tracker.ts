@@ -170,17 +170,18 @@ export class PromptTracker {
   }
 
   /**
-   * One `/history?max_items=N` read for the prompts that ended since the last one began (history keeps the order in
-   * which prompts end, so those are the newest N−1; one more in case a count was missed); ends that come in while a
-   * read runs are folded into the next. What it misses (another client's prompts ending in between pushed ours out
-   * of the window), the safety poll finds.
+   * One `/history?max_items=N` read for the prompts that ended since the last one began. History keeps the order in
+   * which prompts end, so they are the newest, unless more end before the server answers: N also counts every prompt
+   * of ours in flight (without it, a batch of quick prompts lost one in a few to that race, measured). Ends that come
+   * in while a read runs are folded into the next. What it misses (a count lost with a dropped frame, other clients'
+   * prompts ending in between), the safety poll finds.
    */
   private async sweep(): Promise<void> {
     if (this.sweeping) return;
     this.sweeping = true;
     try {
       while (this.endedSince > 0) {
-        const n = Math.min(64, this.endedSince + 1);
+        const n = Math.min(64, this.endedSince + this.watches.size);
         this.endedSince = 0;
         const entries = await this.client.histories(n, QUICK);
         this.lastContactAt = Date.now();
