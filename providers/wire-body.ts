@@ -101,7 +101,10 @@ export class WireBody {
   }
 
   fail(err: Error): void {
-    if (this.failure || this.ended) return;
+    if (!this.failure && !this.ended) this.reject(err);
+  }
+
+  private reject(err: Error): void {
     this.failure = err;
     if (this.sink) this.settle?.reject(err);
   }
@@ -112,8 +115,9 @@ export class WireBody {
       this.bytes += chunk.length;
       return true;
     } catch (err) {
-      this.fail(err as Error);
-      this.cancelRequest(err as Error);
+      // Also when the whole body had come already (a small file, delivered from the queue): the pipe still fails.
+      if (!this.failure) this.reject(err as Error);
+      if (!this.ended) this.cancelRequest(err as Error);
       return false;
     }
   }
