@@ -6,35 +6,17 @@
  *
  * Only the plain answer is read here: a final response with Content-Length and no Transfer-Encoding (what ComfyUI's
  * /view sends). Anything else (chunked, no length, 1xx) closes the socket and goes through undici instead, that
- * request and every later one to the same origin (a GET may be sent twice). Keep-alive pools per origin like
- * undici's Agent; TLS with the default certificate checks.
+ * request and every later one to the same origin (a GET may be sent twice). Sockets come from ./lean-pool.
  */
-import net from 'net';
-import tls from 'tls';
+import { connect, keepAliveMs, release, takeIdle, type Connection, type Reader } from './lean-pool';
 import { WireError, type WireRequest, type WireResponse } from './wire';
 import { WireBody } from './wire-body';
 
-const READ_BYTES = 64 * 1024;
 const MAX_HEAD_BYTES = 64 * 1024;
-const MAX_IDLE_PER_ORIGIN = 8;
-/** undici's default keep-alive; servers close idle sockets after ~5 s (Node) to 75 s (aiohttp). */
-const IDLE_MS = 4000;
 /** undici's code for an answer cut by the server's close (and below, its timeout codes): callers see one set. */
 const CLOSED_EARLY = 'UND_ERR_SOCKET';
 const HEAD_END = Buffer.from('\r\n\r\n');
 
-interface Connection {
-  socket: net.Socket;
-  key: string;
-  /** The request reading from this socket; undefined while idle. */
-  exchange?: Exchange;
-  /** Has carried a whole answer: a failure before the next answer's first byte may be the server's idle close. */
-  reused: boolean;
-  paused: boolean;
-  idleTimer?: NodeJS.Timeout;
-}
-
-const idle = new Map<string, Connection[]>();
 const undiciOrigins = new Set<string>();
 
 /** Sends `req` (a direct streamed GET) here, or through `viaUndici` for an origin that answered what this cannot read. */
@@ -43,7 +25,7 @@ export function leanGet(req: WireRequest, viaUndici: () => Promise<WireResponse>
   return new Promise((resolve, reject) => new Exchange(req, resolve, reject, viaUndici).start());
 }
 
-class Exchange {
+class Exchange implements Reader {
   private readonly key: string;
   private conn?: Connection;
   private head?: Buffer;
@@ -80,7 +62,6 @@ class Exchange {
     conn.socket.write(requestHead(this.req));
   }
 
-  /** `chunk` is a view of the connection's buffer, valid only during this call. */
   onBytes(chunk: Buffer): void {
     this.gotBytes = true;
     if (!this.body) {
@@ -129,15 +110,11 @@ class Exchange {
     this.keepAliveMs = status[1] === '1' && !/\bclose\b/i.test(headers.connection ?? '') ? keepAliveMs(headers['keep-alive']) : 0;
     clearTimeout(this.headersTimer);
     this.bodyTimer = setTimeout(() => this.fail(new WireError('body-timeout', 'the body went silent', 'UND_ERR_BODY_TIMEOUT')), this.req.deadlines.bodyMs);
-    this.body = new WireBody(
-      () => this.resume(),
-      (err) => this.fail(err),
-    );
+    this.body = new WireBody(() => this.resume(), (err) => this.fail(err));
     this.resolve({ status: code, headers, body: this.body });
     return bytes.subarray(end + HEAD_END.length);
   }
 
-  /** The socket ended or failed while this request owned it. */
   onClose(conn: Connection, err?: Error): void {
     if (this.finished || conn !== this.conn) return;
     conn.exchange = undefined;
@@ -192,69 +169,6 @@ class Exchange {
     this.conn!.paused = false;
     this.conn!.socket.resume();
   }
-}
-
-function connect(url: URL, key: string, connectMs: number): Connection {
-  const host = url.hostname.replace(/^\[|\]$/g, '');
-  const secure = url.protocol === 'https:';
-  const port = Number(url.port) || (secure ? 443 : 80);
-  const conn = { key, reused: false, paused: false } as Connection;
-  const onread = { buffer: Buffer.allocUnsafe(READ_BYTES), callback: (n: number, buffer: Buffer) => read(conn, buffer.subarray(0, n)) };
-  // Node 20 accepts `onread` on tls.connect too; its types list it for net only.
-  const socket = secure ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, onread } as tls.ConnectionOptions) : net.connect({ host, port, onread });
-  conn.socket = socket;
-  const timer = setTimeout(() => socket.destroy(new WireError('connect-timeout', `no connection within ${connectMs} ms`, 'UND_ERR_CONNECT_TIMEOUT')), connectMs);
-  socket.once(secure ? 'secureConnect' : 'connect', () => clearTimeout(timer));
-  const closed = (err?: Error) => {
-    clearTimeout(timer);
-    drop(conn);
-    conn.exchange?.onClose(conn, err);
-  };
-  socket.on('error', closed);
-  socket.on('end', () => closed());
-  socket.on('close', () => closed());
-  return conn;
-}
-
-/** True: Node keeps reading unless the exchange paused the socket itself. */
-function read(conn: Connection, chunk: Buffer): boolean {
-  if (conn.exchange) conn.exchange.onBytes(chunk);
-  else conn.socket.destroy(); // bytes nobody asked for
-  return true;
-}
-
-function takeIdle(key: string): Connection | undefined {
-  const list = idle.get(key);
-  for (let conn = list?.pop(); conn; conn = list?.pop()) {
-    clearTimeout(conn.idleTimer);
-    if (!conn.socket.destroyed) return conn;
-  }
-  return undefined;
-}
-
-/** Back to the pool (unref'd: an idle socket never keeps the process alive), or closed. */
-function release(conn: Connection, keepAliveMs: number): void {
-  const list = idle.get(conn.key) ?? [];
-  if (keepAliveMs <= 0 || list.length >= MAX_IDLE_PER_ORIGIN || conn.socket.destroyed) return void conn.socket.destroy();
-  conn.reused = true;
-  if (conn.paused) (conn.paused = false), conn.socket.resume(); // reading again, to notice the server's close
-  conn.socket.unref();
-  conn.idleTimer = setTimeout(() => conn.socket.destroy(), keepAliveMs).unref();
-  list.push(conn);
-  idle.set(conn.key, list);
-}
-
-function drop(conn: Connection): void {
-  clearTimeout(conn.idleTimer);
-  const list = idle.get(conn.key);
-  const at = list?.indexOf(conn) ?? -1;
-  if (at >= 0) list!.splice(at, 1);
-}
-
-/** The server's `Keep-Alive: timeout=N` less a second of margin, at most our own idle time. */
-function keepAliveMs(hint: string | undefined): number {
-  const seconds = Number(/timeout=(\d+)/i.exec(hint ?? '')?.[1]);
-  return Number.isFinite(seconds) ? Math.min(IDLE_MS, (seconds - 1) * 1000) : IDLE_MS;
 }
 
 function plainHeaders(headers: Record<string, string>): boolean {
