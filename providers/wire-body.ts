@@ -30,7 +30,8 @@ export class WireBody {
 
   /**
    * Hands every chunk, those already here first, to `sink` as it comes; resolves with the byte count at the end of
-   * the body, rejects with the wire's error (or the sink's own: it cancels the request).
+   * the body, rejects with the wire's error (or the sink's own: it cancels the request). A chunk is valid only during
+   * the sink call (the socket's read buffer): a sink that keeps it copies it.
    */
   pipe(sink: Sink): Promise<number> {
     if (this.sink || this.settle) throw new Error('a body is read once');
