@@ -1,53 +1,18 @@
 /**
  * The wire under the one HTTP client (./http): undici's `request`, with a deadline on every wait (connect, headers,
  * the whole body) and a cap on what is buffered. Real clouds go through HTTP(S)_PROXY / NO_PROXY when set; loopback
- * (the simulators, a local ComfyUI) is always direct. Nothing here knows providers or retries.
+ * (the simulators, a local ComfyUI) is always direct. A direct streamed GET (an output pull) takes ./lean-get instead.
+ * Nothing here knows providers or retries.
  */
 import { Agent, Dispatcher, ProxyAgent } from 'undici';
 import { BadInputError, GpuburstError } from './errors';
+import { leanGet } from './lean-get';
 import { registerSecret } from './redact';
+import { WireError, wireError, type Deadlines, type WireRequest, type WireResponse } from './wire';
 import { WireBody } from './wire-body';
 
-export { WireBody };
-
-export interface Deadlines {
-  /** TCP (+ TLS) connect. */
-  connectMs: number;
-  /** From sending to the response headers: what a server that accepts and never answers runs into. */
-  headersMs: number;
-  /** The whole body of a buffered answer; for a streamed one, the longest silence between two chunks. */
-  bodyMs: number;
-  /** Largest buffered body; a stream is never capped here (downloads write to disk as they go). */
-  maxBodyBytes: number;
-}
-
-export interface WireRequest {
-  url: URL;
-  method: string;
-  headers: Record<string, string>;
-  body?: string | Buffer | FormData;
-  signal?: AbortSignal;
-  deadlines: Deadlines;
-  stream: boolean;
-}
-
-export interface WireResponse {
-  status: number;
-  headers: Record<string, string>;
-  /** Buffered body, or the unread body when `stream` was asked for (the caller must pipe or cancel it). */
-  body: Buffer | WireBody;
-}
-
-/** Why a request got no complete answer; `kind` lets the client phrase one line and decide on a retry. */
-export class WireError extends Error {
-  constructor(
-    readonly kind: 'connect-timeout' | 'headers-timeout' | 'body-timeout' | 'too-large' | 'aborted' | 'network',
-    message: string,
-    readonly code?: string,
-  ) {
-    super(message);
-  }
-}
+export { WireBody, WireError, wireError };
+export type { Deadlines, WireRequest, WireResponse };
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|::1)$/i;
 const dispatchers = new Map<string, Dispatcher>();
@@ -101,12 +66,31 @@ export function proxyFor(url: URL, env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /**
+ * One request. A direct streamed GET goes through ./lean-get: undici's receive path cost twice the CPU per byte of
+ * curl on loopback and made the pull CPU-bound (docs/benchmarks.md, comfy-pull). Everything else, and every request
+ * while a test dispatcher is set (nock sees only Node's http), goes through undici.
+ */
+export function send(req: WireRequest): Promise<WireResponse> {
+  return goesLean(req) ? leanGet(req, () => sendViaUndici(req)) : sendViaUndici(req);
+}
+
+function goesLean(req: WireRequest): boolean {
+  if (override || !req.stream || req.method !== 'GET' || req.body !== undefined) return false;
+  if (req.url.protocol !== 'http:' && req.url.protocol !== 'https:') return false;
+  try {
+    return proxyFor(req.url, process.env) === undefined;
+  } catch {
+    return false; // a proxy variable that is not a URL: the undici path words the refusal
+  }
+}
+
+/**
  * One request through undici's `dispatch` with a handler of our own: no Readable per response and no per-request
  * AbortSignal plumbing, which `request()` adds (0.07–0.11 ms of CPU per small request against 0.03 ms here, measured
  * on loopback; docs/benchmarks.md). A buffered answer resolves with its whole body; a streamed one resolves at the
  * headers with a WireBody the caller pipes or cancels.
  */
-export function send(req: WireRequest): Promise<WireResponse> {
+function sendViaUndici(req: WireRequest): Promise<WireResponse> {
   const { deadlines } = req;
   return new Promise((resolve, reject) => {
     let abort: ((err: Error) => void) | undefined;
@@ -206,21 +190,6 @@ export function send(req: WireRequest): Promise<WireResponse> {
 }
 
 const EMPTY = Buffer.alloc(0);
-
-/** undici's error codes onto the few kinds the client words differently. */
-export function wireError(err: unknown): WireError {
-  if (err instanceof WireError) return err;
-  const code = String((err as { code?: unknown })?.code ?? '');
-  const name = (err as Error)?.name;
-  const message = (err as Error)?.message ?? String(err);
-  if (code === 'UND_ERR_CONNECT_TIMEOUT') return new WireError('connect-timeout', message, code);
-  if (code === 'UND_ERR_HEADERS_TIMEOUT') return new WireError('headers-timeout', message, code);
-  if (code === 'UND_ERR_BODY_TIMEOUT') return new WireError('body-timeout', message, code);
-  if (code === 'UND_ERR_ABORTED' || name === 'AbortError' || code === 'ABORT_ERR') return new WireError('aborted', message, code);
-  // undici wraps the socket's own error (ECONNREFUSED, ECONNRESET…) or reports UND_ERR_SOCKET with it as cause.
-  const cause = String((err as { cause?: { code?: unknown } })?.cause?.code ?? '');
-  return new WireError('network', message, /^E[A-Z]/.test(code) ? code : cause || code || undefined);
-}
 
 function redactUserinfo(value: string): string {
   return value.replace(/\/\/[^@/]*@/, '//***@');

@@ -2,6 +2,8 @@
  * A response body handed over unread by ./transport: its chunks go straight to one synchronous sink (a file
  * descriptor's write) as the socket delivers them. No stream object sits in between: for a pull, the Readable layer
  * cost more CPU per chunk than the write itself (docs/benchmarks.md, comfy-pull and comfy-scale).
+ * A chunk may be a view of the connection's read buffer (./lean-get), valid only during the sink call: what is kept
+ * past it (queued before `pipe`, `text()`, `toReadable()`) is copied here, and a sink that keeps a chunk copies it.
  */
 import { Readable } from 'stream';
 
@@ -12,6 +14,8 @@ export class WireBody {
   private queued: Buffer[] = [];
   private bytes = 0;
   private ended = false;
+  /** The Readable of `toReadable` is full: the socket waits until it reads again. */
+  private waiting = false;
   private failure?: Error;
   private settle?: { resolve: (bytes: number) => void; reject: (err: Error) => void };
 
@@ -26,7 +30,8 @@ export class WireBody {
 
   /**
    * Hands every chunk, those already here first, to `sink` as it comes; resolves with the byte count at the end of
-   * the body, rejects with the wire's error (or the sink's own: it cancels the request).
+   * the body, rejects with the wire's error (or the sink's own: it cancels the request). A chunk is valid only during
+   * the sink call (the socket's read buffer): a sink that keeps it copies it.
    */
   pipe(sink: Sink): Promise<number> {
     if (this.sink || this.settle) throw new Error('a body is read once');
@@ -38,7 +43,7 @@ export class WireBody {
       for (const chunk of queued) if (!this.deliver(chunk)) return;
       if (this.failure) return reject(this.failure);
       if (this.ended) return resolve(this.bytes);
-      if (queued.length) this.resume();
+      if (queued.length && !this.waiting) this.resume();
     });
   }
 
@@ -48,7 +53,7 @@ export class WireBody {
     let size = 0;
     const stop = new Error('enough read');
     await this.pipe((chunk) => {
-      chunks.push(chunk);
+      chunks.push(Buffer.from(chunk));
       size += chunk.length;
       if (size >= limitBytes) throw stop;
     }).catch(() => undefined); // a cut error body still says what it could
@@ -65,7 +70,7 @@ export class WireBody {
     let waiting = false;
     const readable = new Readable({
       read: () => {
-        if (waiting) (waiting = false), this.resume();
+        if (waiting) (waiting = false), (this.waiting = false), this.resume();
       },
       destroy: (err, done) => {
         this.cancel();
@@ -73,7 +78,7 @@ export class WireBody {
       },
     });
     this.pipe((chunk) => {
-      if (!readable.push(chunk)) waiting = true;
+      if (!readable.push(Buffer.from(chunk))) waiting = this.waiting = true;
     }).then(
       () => readable.push(null),
       (err) => readable.destroy(err),
@@ -85,11 +90,10 @@ export class WireBody {
   push(chunk: Buffer): boolean {
     if (this.failure) return false; // cancelled: the request is ending
     if (!this.sink) {
-      this.queued.push(chunk);
+      this.queued.push(Buffer.from(chunk));
       return false;
     }
-    this.deliver(chunk);
-    return true;
+    return this.deliver(chunk) && !this.waiting;
   }
 
   end(): void {
@@ -98,7 +102,10 @@ export class WireBody {
   }
 
   fail(err: Error): void {
-    if (this.failure || this.ended) return;
+    if (!this.failure && !this.ended) this.reject(err);
+  }
+
+  private reject(err: Error): void {
     this.failure = err;
     if (this.sink) this.settle?.reject(err);
   }
@@ -109,8 +116,9 @@ export class WireBody {
       this.bytes += chunk.length;
       return true;
     } catch (err) {
-      this.fail(err as Error);
-      this.cancelRequest(err as Error);
+      // Also when the whole body had come already (a small file, delivered from the queue): the pipe still fails.
+      if (!this.failure) this.reject(err as Error);
+      if (!this.ended) this.cancelRequest(err as Error);
       return false;
     }
   }

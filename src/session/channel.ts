@@ -67,7 +67,7 @@ export class MachineChannel {
     try {
       const { body } = await this.client.view({ filename: 'status.json', subfolder: 'gpuburst', type: 'input' }, { retry: false, timeoutMs: 10_000 });
       const chunks: Buffer[] = [];
-      await body.pipe((c) => chunks.push(c));
+      await body.pipe((c) => chunks.push(Buffer.from(c))); // a copy: the chunk is the socket's read buffer
       return JSON.parse(Buffer.concat(chunks).toString('utf8')) as AgentStatus;
     } catch {
       return undefined;

@@ -35,6 +35,19 @@ test("a sink that throws (a full disk) cancels the request and rejects with the 
   expect(calls.cancelled).toEqual([full]);
 });
 
+test('a sink that throws on a body that had already ended (all of it queued) still rejects the pipe', async () => {
+  const { b, calls } = body();
+  b.push(Buffer.from('small file'));
+  b.end();
+  const full = Object.assign(new Error('no space left'), { code: 'ENOSPC', syscall: 'write' });
+  await expect(
+    b.pipe(() => {
+      throw full;
+    }),
+  ).rejects.toBe(full);
+  expect(calls.cancelled).toEqual([]); // nothing left to cancel: the request is over
+});
+
 test('a wire error before or after the sink attaches rejects the pipe', async () => {
   const early = body();
   early.b.fail(new Error('reset'));
