@@ -35,7 +35,7 @@ export function renderReport(r: SessionReport): string {
   ];
   if (r.secondsPerImage !== undefined) {
     const saved = r.calibrated ? (r.calibrated.kind === 'local' ? " (saved as your GPU's measured speed)" : ' (saved: the next estimate for this provider and GPU uses it)') : '';
-    lines.push(`speed: ${r.secondsPerImage.toFixed(2)} s/image${r.speedupVsLocal ? `, ${r.speedupVsLocal.toFixed(1)}× your local RTX 3060` : ''}${saved}`);
+    lines.push(`speed: ${r.secondsPerImage < 0.01 ? 'under 0.01' : r.secondsPerImage.toFixed(2)} s/image${r.speedupVsLocal ? `, ${r.speedupVsLocal.toFixed(1)}× your local RTX 3060` : ''}${saved}`);
   }
   for (const f of r.failures ?? []) lines.push(`failed: ${f.prompts} prompt(s): ${f.reason}`);
   if (r.interruptedPrompts?.length) lines.push(`interrupted (left for resume): ${r.interruptedPrompts.join(', ')}`);
