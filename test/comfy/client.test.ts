@@ -106,8 +106,10 @@ test('queue → history → view, with the client id routing events and ComfyUI 
   const file = (entry.outputs['9'].images as { filename: string; subfolder: string; type: string }[])[0];
   const { body, bytes } = await client.view(file);
   const chunks: Buffer[] = [];
-  await body.pipe((c) => chunks.push(c));
-  expect(Buffer.concat(chunks).length).toBe(bytes);
+  await body.pipe((c) => chunks.push(Buffer.from(c))); // a copy: the chunk is the connection's read buffer
+  const got = Buffer.concat(chunks);
+  expect(got.length).toBe(bytes);
+  expect(got.equals(fs.readFileSync(path.join(sim.dirs.output, file.subfolder, file.filename)))).toBe(true);
   expect(await client.history('unknown-id')).toBeUndefined();
 });
 
