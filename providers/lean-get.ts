@@ -9,7 +9,7 @@
  * request and every later one to the same origin (a GET may be sent twice). Sockets come from ./lean-pool.
  */
 import { connect, keepAliveMs, release, takeIdle, type Connection, type Reader } from './lean-pool';
-import { WireError, type WireRequest, type WireResponse } from './wire';
+import { cancelled, WireError, type WireRequest, type WireResponse } from './wire';
 import { WireBody } from './wire-body';
 
 const MAX_HEAD_BYTES = 64 * 1024;
@@ -37,7 +37,7 @@ class Exchange implements Reader {
   private finished = false;
   private headersTimer?: NodeJS.Timeout;
   private bodyTimer?: NodeJS.Timeout;
-  private readonly onAbort = () => this.fail(new WireError('aborted', 'the request was cancelled', 'ABORT_ERR'));
+  private readonly onAbort = () => this.fail(cancelled());
 
   constructor(
     private readonly req: WireRequest,

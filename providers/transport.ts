@@ -8,7 +8,7 @@ import { Agent, Dispatcher, ProxyAgent } from 'undici';
 import { BadInputError, GpuburstError } from './errors';
 import { leanGet } from './lean-get';
 import { registerSecret } from './redact';
-import { WireError, wireError, type Deadlines, type WireRequest, type WireResponse } from './wire';
+import { cancelled, WireError, wireError, type Deadlines, type WireRequest, type WireResponse } from './wire';
 import { WireBody } from './wire-body';
 
 export { WireBody, WireError, wireError };
@@ -108,7 +108,7 @@ function sendViaUndici(req: WireRequest): Promise<WireResponse> {
       pendingAbort ??= err;
       fail(err);
     };
-    const onAbort = () => cancel(new WireError('aborted', 'the request was cancelled', 'ABORT_ERR'));
+    const onAbort = () => cancel(cancelled());
     const done = () => {
       finished = true;
       clearTimeout(headersTimer);
@@ -166,7 +166,7 @@ function sendViaUndici(req: WireRequest): Promise<WireResponse> {
       },
       onError: fail,
     };
-    if (req.signal?.aborted) pendingAbort = new WireError('aborted', 'the request was cancelled', 'ABORT_ERR');
+    if (req.signal?.aborted) pendingAbort = cancelled();
     req.signal?.addEventListener('abort', onAbort, { once: true });
     try {
       dispatcherFor(req.url, deadlines.connectMs).dispatch(

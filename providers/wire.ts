@@ -44,6 +44,11 @@ export class WireError extends Error {
   }
 }
 
+/** The caller's AbortSignal fired (either wire). */
+export function cancelled(): WireError {
+  return new WireError('aborted', 'the request was cancelled', 'ABORT_ERR');
+}
+
 /** undici's (and the sockets') error codes onto the few kinds the client words differently. */
 export function wireError(err: unknown): WireError {
   if (err instanceof WireError) return err;

@@ -28,6 +28,11 @@ export function outcomeOf(entry: HistoryEntry, cachedNodes?: string[]): PromptOu
 
 function renderMs(messages: [string, Record<string, unknown>][]): number | undefined {
   const at = (type: string) => Number(messages.find(([t]) => t === type)?.[1]?.timestamp);
-  const ms = at('execution_success') - at('execution_start');
+  return elapsedMs(at('execution_start'), at('execution_success'));
+}
+
+/** Milliseconds between the server's start and end stamps; undefined when either is missing or they disagree. */
+export function elapsedMs(start: number | undefined, end: number | undefined): number | undefined {
+  const ms = Number(end) - Number(start);
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }

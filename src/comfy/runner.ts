@@ -15,7 +15,7 @@ import type { ComfyClient } from './client';
 import { Limiter, NodeOutputFile, PulledFile, defaultLocalName, outputFiles, pullOutputs } from './outputs';
 import { ComfySocket } from './socket';
 import { checkSubfolder } from './safe-path';
-import { PromptOutcome, PromptTracker, TrackerOptions } from './tracker';
+import { PromptOutcome, PromptTracker, TrackerOptions, WS_SILENCE_MS } from './tracker';
 import type { ApiPrompt, HistoryEntry } from './types';
 
 export interface RunnerPrompt {
@@ -86,14 +86,21 @@ export class PromptRunner {
   private readonly summary: RunSummary = { done: 0, failed: 0, skipped: 0, cancelled: 0, notStarted: 0, interrupted: 0 };
   private tracker?: PromptTracker;
   private socket?: ComfySocket;
+  /**
+   * Nobody shows step progress: the prompts carry a client id no socket has, so ComfyUI sends their step events and
+   * previews nowhere, and the tracker goes by the queue's status broadcasts (./tracker, "quiet").
+   */
+  private readonly quiet: boolean;
   /** The client id our prompts carry: the socket's own, or one no socket has (quiet). */
-  private eventsClientId?: string;
+  private readonly eventsClientId: string;
   /** The server stopped answering altogether: nothing more is sent, and the run ends with this once in-flight settles. */
   private unreachable?: TransientError;
 
   constructor(private readonly opts: RunnerOptions) {
     this.cb = opts.callbacks ?? {};
     this.limiter = new Limiter(opts.downloadConcurrency ?? 4);
+    this.quiet = !this.cb.onProgress;
+    this.eventsClientId = this.quiet ? crypto.randomBytes(16).toString('hex') : opts.client.clientId;
   }
 
   /** Stop queueing: prompts waiting on the server are taken back (reported cancelled); the running one finishes and is pulled. */
@@ -152,12 +159,8 @@ export class PromptRunner {
   async run(items: Iterable<RunnerPrompt>): Promise<RunSummary> {
     const { client } = this.opts;
     // Pings often enough that a quiet socket is never taken for a silent one.
-    const socket = new ComfySocket(client, { pingMs: Math.max(50, (this.opts.wsSilenceMs ?? 10_000) / 3) });
-    // Nobody shows step progress: the prompts carry a client id no socket has, so ComfyUI sends their step events
-    // and previews nowhere, and the tracker goes by the queue's status broadcasts (./tracker, "quiet").
-    const quiet = !this.cb.onProgress;
-    this.eventsClientId = quiet ? crypto.randomBytes(16).toString('hex') : client.clientId;
-    const tracker = new PromptTracker(client, socket, { ...this.opts, quiet });
+    const socket = new ComfySocket(client, { pingMs: Math.max(50, (this.opts.wsSilenceMs ?? WS_SILENCE_MS) / 3) });
+    const tracker = new PromptTracker(client, socket, { ...this.opts, quiet: this.quiet });
     this.tracker = tracker;
     this.socket = socket;
     socket.start();

@@ -17,7 +17,7 @@ import { GpuburstError } from '../../providers/errors';
 import { sleep } from '../../providers/poll';
 import type { ComfyClient } from './client';
 import type { ComfySocket } from './socket';
-import { PromptOutcome, outcomeOf } from './outcome';
+import { PromptOutcome, elapsedMs, outcomeOf } from './outcome';
 import { Seen, fresh, record, worthParsing } from './seen';
 import type { HistoryEntry, WsMessage } from './types';
 
@@ -58,6 +58,8 @@ interface Watch extends Seen {
 }
 
 const ENDED_FALLBACK_MS = 300;
+/** Default of `wsSilenceMs`; the runner pings a third as often. */
+export const WS_SILENCE_MS = 10_000;
 const QUICK = { retry: false, timeoutMs: 10_000 };
 
 export class PromptTracker {
@@ -94,7 +96,7 @@ export class PromptTracker {
     private readonly socket: ComfySocket,
     opts: TrackerOptions = {},
   ) {
-    this.opts = { pollMs: 1000, wsSilenceMs: 10_000, safetyPollMs: 5000, historyGraceMs: 3000, unreachableMs: 300_000, quiet: false, ...opts };
+    this.opts = { pollMs: 1000, wsSilenceMs: WS_SILENCE_MS, safetyPollMs: 5000, historyGraceMs: 3000, unreachableMs: 300_000, quiet: false, ...opts };
     socket.on('message', this.onMessage);
     socket.on('open', this.onOpen);
     socket.accept = (type, frame) => (type === 'status' ? this.opts.quiet === true : worthParsing(type, frame, this.wantProgress));
@@ -188,7 +190,7 @@ export class PromptTracker {
         for (const [id, entry] of Object.entries(entries)) {
           const w = this.watches.get(id);
           if (w && !w.settling) this.finish(id, w, outcomeOf(entry, w.cachedNodes));
-          else if (!w) this.rememberEnded(id, entry);
+          else if (!w) keepBounded(this.endedEarly, id, entry, 64); // for `watch`, if it comes
         }
       }
     } catch (err) {
@@ -200,16 +202,9 @@ export class PromptTracker {
     }
   }
 
-  /** A sweep's entry for a prompt not watched (yet): kept for `watch`, the oldest dropped past 64. */
-  private rememberEnded(id: string, entry: HistoryEntry): void {
-    this.endedEarly.set(id, entry);
-    if (this.endedEarly.size > 64) this.endedEarly.delete(this.endedEarly.keys().next().value as string);
-  }
-
   private remember(id: string): Seen {
     const s = fresh();
-    this.early.set(id, s);
-    if (this.early.size > 1000) this.early.delete(this.early.keys().next().value as string);
+    keepBounded(this.early, id, s, 1000);
     return s;
   }
 
@@ -224,8 +219,7 @@ export class PromptTracker {
     if (w.settling || this.watches.get(id) !== w) return;
     if (w.complete) {
       const entry: HistoryEntry = { prompt: [], outputs: w.outputs, status: { status_str: 'success', completed: true, messages: [] } };
-      const renderMs = (w.endStamp ?? NaN) - (w.startStamp ?? NaN);
-      return this.finish(id, w, { kind: 'success', entry, cachedNodes: w.cachedNodes, renderMs: renderMs >= 0 ? renderMs : undefined });
+      return this.finish(id, w, { kind: 'success', entry, cachedNodes: w.cachedNodes, renderMs: elapsedMs(w.startStamp, w.endStamp) });
     }
     w.settling = true;
     this.wanted.set(id, Date.now() + this.opts.historyGraceMs);
@@ -327,3 +321,8 @@ export class PromptTracker {
   }
 }
 
+/** `map.set`, dropping the oldest entry past `max` (a Map keeps insertion order). */
+function keepBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
+  map.set(key, value);
+  if (map.size > max) map.delete(map.keys().next().value as K);
+}
