@@ -13,6 +13,7 @@ import { ensureBuilt } from '../stacks/support/build';
 import { exitWithin, sessionIdOf, startCli } from '../faults/support/cli';
 import { expectPromisesKept, inspect, loadJournal, snapshot } from '../faults/support/check';
 import { runInProcess } from '../faults/support/session';
+import { sessionOptions } from './support/options';
 import { batchDir, cliEnv, CREATE_PATH, faultWorld, providerFaults, SESSION_TIMINGS, sessionMachines, simOf, until, WATCHDOG_BOUND_MS } from '../faults/support/world';
 
 let world: World;
@@ -78,23 +79,13 @@ describe('bugs the matrix found', () => {
   test('a watchdog window shorter than the configured heartbeat interval does not end a healthy session', async () => {
     expect(watchdogCadence(DEFAULT_TIMINGS, 1)).toEqual({ heartbeatMs: 15_000, agentPollSeconds: 15 });
     const { dir, batch } = batchDir('cadence', 12);
-    const report = await runSession({
+    const report = await runSession(sessionOptions(world, dir, {
       batchFile: batch,
       provider: 'runpod',
-      pods: 1,
-      teardown: 'terminate',
-      idleMinutes: 10,
       heartbeatMinutes: 0.02,
-      remoteKey: true,
-      comfyUrls: [],
-      stateDir: path.join(dir, '.gpuburst'),
-      cwd: dir,
-      env: { ...world.env },
-      confirm: async () => true,
-      emit: () => undefined,
       // Beats every 5 s against a 1.2 s window: before the fix the agent ended the machine mid-batch.
       timings: { ...SESSION_TIMINGS, heartbeatMs: 5000, agentPollSeconds: 0.2 },
-    });
+    }));
     expect(report.prompts.done).toBe(12);
   }, 60_000);
 

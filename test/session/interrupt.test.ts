@@ -11,6 +11,7 @@ import { resumeSession } from '../../src/session/resume';
 import { runSession } from '../../src/session/session';
 import { Journal } from '../../src/session/journal';
 import { startWorld, World } from '../../src/sim/world';
+import { sessionOptions } from './support/options';
 
 const FAST = { readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
 const MS_PER_STEP = 10;
@@ -37,23 +38,13 @@ function writeBatch(dir: string): string {
 }
 
 function options(world: World, dir: string, signal: AbortSignal, onDone: () => void) {
-  return {
+  return sessionOptions(world, dir, {
     batchFile: writeBatch(dir),
-    provider: 'runpod' as const,
-    pods: 1,
-    teardown: 'terminate' as const,
-    idleMinutes: 10,
-    heartbeatMinutes: 10,
-    remoteKey: true,
-    comfyUrls: [],
-    stateDir: path.join(dir, '.gpuburst'),
-    cwd: dir,
-    env: { ...world.env },
-    confirm: async () => true,
+    provider: 'runpod',
     timings: FAST,
     signal,
-    emit: (e: { type: string; state?: string }) => e.type === 'prompt' && e.state === 'done' && onDone(),
-  };
+    emit: (e) => void (e.type === 'prompt' && e.state === 'done' && onDone()),
+  });
 }
 
 const sha = (file: string) => crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');

@@ -11,6 +11,7 @@ import { Journal } from '../../src/session/journal';
 import { startWorld, World } from '../../src/sim/world';
 import { GpuburstError } from '../../providers/errors';
 import { writeSd15Batch } from './support/batch';
+import { sessionOptions } from './support/options';
 
 const FAST = { readyTimeoutSeconds: 30, modelsTimeoutSeconds: 30, pollSeconds: 0.1, heartbeatMs: 300, agentPollSeconds: 0.3, confirmSeconds: 10 };
 
@@ -28,24 +29,7 @@ function batchFile(dir: string, repeat = 4): string {
 
 function options(dir: string, over: Partial<RunSessionOptions> = {}): RunSessionOptions & { events: SessionEvent[] } {
   const events: SessionEvent[] = [];
-  return {
-    batchFile: batchFile(dir),
-    provider: 'vast',
-    pods: 1,
-    teardown: 'terminate',
-    idleMinutes: 10,
-    heartbeatMinutes: 10,
-    remoteKey: true,
-    comfyUrls: [],
-    stateDir: path.join(dir, '.gpuburst'),
-    cwd: dir,
-    env: { ...world.env },
-    confirm: async () => true,
-    timings: FAST,
-    emit: (e) => events.push(e),
-    events,
-    ...over,
-  };
+  return { ...sessionOptions(world, dir, { batchFile: batchFile(dir), provider: 'vast', timings: FAST, emit: (e) => events.push(e), ...over }), events };
 }
 
 const billing = () => world.sims.flatMap((s) => s.state().machines.filter((m) => m.billing).map((m) => `${s.provider}:${m.name}`));

@@ -8,6 +8,7 @@ import type { SessionEvent } from '../../../src/session/events';
 import type { SessionReport } from '../../../src/session/report';
 import { runSession, RunSessionOptions } from '../../../src/session/session';
 import type { World } from '../../../src/sim/world';
+import { sessionOptions } from '../../session/support/options';
 import { batchDir, HEARTBEAT_MINUTES, SESSION_TIMINGS } from './world';
 
 export interface InProcessRun {
@@ -26,19 +27,11 @@ export async function runInProcess(world: World, provider: CloudProviderName, o:
   const events: SessionEvent[] = [];
   const run: InProcessRun = { dir, batch, stateDir: path.join(dir, '.gpuburst'), sessionId: '', events, startedMs: Date.now() };
   try {
-    run.report = await runSession({
+    run.report = await runSession(sessionOptions(world, dir, {
       batchFile: batch,
       provider,
-      pods: 1,
-      teardown: 'terminate',
-      idleMinutes: 10,
       heartbeatMinutes: HEARTBEAT_MINUTES,
-      remoteKey: true,
-      comfyUrls: [],
-      stateDir: run.stateDir,
-      cwd: dir,
       env: { ...world.env, ...o.env },
-      confirm: async () => true,
       timings: SESSION_TIMINGS,
       emit: (e) => {
         events.push(e);
@@ -46,7 +39,7 @@ export async function runInProcess(world: World, provider: CloudProviderName, o:
         o.onEvent?.(e);
       },
       ...o.over,
-    });
+    }));
   } catch (err) {
     run.error = err;
   }

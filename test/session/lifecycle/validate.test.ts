@@ -11,6 +11,7 @@ import type { SessionReport } from '../../../src/session/report';
 import { runSession, RunSessionOptions } from '../../../src/session/session';
 import { Journal } from '../../../src/session/journal';
 import { startWorld, World } from '../../../src/sim/world';
+import { sessionOptions } from '../support/options';
 import { bareNodeRepo } from '../support/git-pack';
 
 const EXAMPLES = path.join(__dirname, '..', '..', '..', 'examples');
@@ -25,7 +26,7 @@ afterAll(async () => {
 });
 
 function options(dir: string, batchFile: string, provider: RunSessionOptions['provider']): RunSessionOptions {
-  return { batchFile, provider, pods: 1, teardown: 'terminate', idleMinutes: 10, heartbeatMinutes: 10, remoteKey: true, comfyUrls: [], stateDir: path.join(dir, '.gpuburst'), cwd: dir, env: { ...world.env }, confirm: async () => true, timings: FAST, emit: () => undefined };
+  return sessionOptions(world, dir, { batchFile, provider, timings: FAST });
 }
 
 /** The example batch, copied so its outputs land in a temporary folder. */
