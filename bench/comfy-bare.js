@@ -5,7 +5,8 @@
 // machine for the frames, the two requests and the file. A measuring instrument only; it checks nothing.
 // `quiet: true` does the wire work of gpuburst's runner since session 4 instead: the prompts carry a client id no
 // socket has, so only the queue's `status` frames arrive (three a prompt); each drop of `queue_remaining` is followed
-// by one `/history?max_items=N` read, parsed, whose new entries are pulled.
+// by a `/history` read, parsed, whose new entries are pulled: a drop of one reads the oldest prompt in flight by its id
+// (`/history/<id>`), a larger drop (or an id not found) the newest N entries (`?max_items=N`), as gpuburst's tracker.
 const crypto = require('crypto');
 const fs = require('fs');
 const net = require('net');
@@ -51,17 +52,26 @@ function runBare({ url, token, count, ahead = 3, promptJson, outDir, quiet = fal
     const sweep = async () => {
       if (reading) return;
       reading = true;
+      const take = (id, e) => {
+        mine.delete(id);
+        const img = Object.values(e.outputs)[0].images[0];
+        files.set(id, [img.filename, img.subfolder]);
+        pull(id).catch(reject);
+      };
       while (endedSince > 0) {
-        const n = endedSince + mine.size;
+        const ended = endedSince;
         endedSince = 0;
-        const entries = JSON.parse(Buffer.concat(await call('GET', `/history?max_items=${n}`)).toString());
-        for (const [id, e] of Object.entries(entries)) {
-          if (!mine.has(id)) continue;
-          mine.delete(id);
-          const img = Object.values(e.outputs)[0].images[0];
-          files.set(id, [img.filename, img.subfolder]);
-          pull(id).catch(reject);
+        // One end: the oldest prompt in flight, read by its id; otherwise (or not found) the newest entries.
+        const oldest = ended === 1 ? mine.values().next().value : undefined;
+        if (oldest !== undefined) {
+          const entry = JSON.parse(Buffer.concat(await call('GET', `/history/${oldest}`)).toString())[oldest];
+          if (entry) {
+            take(oldest, entry);
+            continue;
+          }
         }
+        const entries = JSON.parse(Buffer.concat(await call('GET', `/history?max_items=${ended + mine.size}`)).toString());
+        for (const [id, e] of Object.entries(entries)) if (mine.has(id)) take(id, e);
       }
       reading = false;
     };

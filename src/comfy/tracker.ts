@@ -7,7 +7,8 @@
  * - Quiet (the prompts carry a client id no socket has, so ComfyUI sends their ~58 frames per prompt nowhere,
  *   previews included): only the `status` broadcasts arrive, three per prompt (queued, started, done; execution.py
  *   sends one on each change of the queue). A drop of `queue_remaining` means prompts ended and their history is
- *   written (task_done writes it before it says so): one `/history?max_items=N` read settles them, however many.
+ *   written (task_done writes it before it says so): one read settles them, however many (`/history/<id>` of our
+ *   oldest prompt when one ended, `/history?max_items=N` otherwise).
  * In both, polling `/queue` is the truth whenever the socket is closed, silent for too long, or simply as a periodic
  * safety check (events can be lost without the socket closing, §6). A prompt that is neither queued nor in history
  * has vanished (server restart, §1.0): the queue is read before the history so a prompt finishing in between is
@@ -172,7 +173,8 @@ export class PromptTracker {
   }
 
   /**
-   * One `/history?max_items=N` read for the prompts that ended since the last one began. History keeps the order in
+   * A history read for the prompts that ended since the last one began: one ended, our oldest is read by id (below);
+   * otherwise, or when that one has not ended, `/history?max_items=N`. History keeps the order in
    * which prompts end, so they are the newest, unless more end before the server answers: N also counts every prompt
    * of ours in flight (without it, a batch of quick prompts lost one in a few to that race, measured). Ends that come
    * in while a read runs are folded into the next. What it misses (a count lost with a dropped frame, other clients'
@@ -183,8 +185,10 @@ export class PromptTracker {
     this.sweeping = true;
     try {
       while (this.endedSince > 0) {
-        const n = Math.min(64, this.endedSince + this.watches.size);
+        const ended = this.endedSince;
         this.endedSince = 0;
+        if (ended === 1 && (await this.settleOldest())) continue;
+        const n = Math.min(64, ended + this.watches.size);
         const entries = await this.client.histories(n, QUICK);
         this.lastContactAt = Date.now();
         for (const [id, entry] of Object.entries(entries)) {
@@ -200,6 +204,23 @@ export class PromptTracker {
     } finally {
       this.sweeping = false;
     }
+  }
+
+  /**
+   * One prompt ended: ComfyUI runs its queue in order, so it is usually our oldest in flight. Its entry alone, read by
+   * id, is a quarter of the `max_items` answer with three in flight (each entry echoes the whole prompt); parsing
+   * that answer was the largest single cost of a quick prompt (bench/comfy-scale). False when it has not ended
+   * (another client's prompt, a deletion, a prompt of ours not watched yet): the sweep reads the newest entries.
+   */
+  private async settleOldest(): Promise<boolean> {
+    const oldest = firstWhere(this.watches, (w) => !w.settling);
+    if (!oldest) return false;
+    const [id, w] = oldest;
+    const entry = await this.client.history(id, QUICK);
+    this.lastContactAt = Date.now();
+    if (!entry) return false;
+    if (this.watches.get(id) === w && !w.settling) this.finish(id, w, outcomeOf(entry, w.cachedNodes));
+    return true;
   }
 
   private remember(id: string): Seen {
@@ -325,4 +346,10 @@ export class PromptTracker {
 function keepBounded<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
   map.set(key, value);
   if (map.size > max) map.delete(map.keys().next().value as K);
+}
+
+/** The first entry, in insertion order, whose value passes `test`. */
+function firstWhere<K, V>(map: Map<K, V>, test: (v: V) => boolean): [K, V] | undefined {
+  for (const entry of map) if (test(entry[1])) return entry;
+  return undefined;
 }

@@ -45,6 +45,32 @@ test('prompts settle from the status broadcasts and one history read each; no pe
   await t.close();
 });
 
+test('each end is read by its prompt id, the oldest of ours in flight: no read of the newest entries', async () => {
+  // 4 steps × 50 ms: each prompt ends 200 ms after the one before, so every drop of the queue is one prompt.
+  const t = await quietSetup({ msPerStep: 50 });
+  const byId = jest.spyOn(t.client, 'history');
+  const newest = jest.spyOn(t.client, 'histories');
+  const queued = await Promise.all([41, 42, 43].map((seed) => t.client.queuePrompt(sd15Prompt(seed, `quiet/byid-${seed}`), { clientId: ELSEWHERE })));
+  const outcomes = await Promise.all(queued.map((q) => t.tracker.watch(q.promptId)));
+  expect(outcomes.map((o) => o.kind)).toEqual(['success', 'success', 'success']);
+  expect(byId.mock.calls.map((c) => c[0])).toEqual(queued.map((q) => q.promptId));
+  expect(newest).not.toHaveBeenCalled();
+  await t.close();
+});
+
+test("another client's prompt ending first is not taken for ours: the newest entries are read, ours settles at its own end", async () => {
+  const t = await quietSetup({ msPerStep: 50 });
+  const theirs = await t.client.queuePrompt(sd15Prompt(51, 'quiet/theirs'), { clientId: 'someone-else' });
+  const ours = await t.client.queuePrompt(sd15Prompt(52, 'quiet/ours'), { clientId: ELSEWHERE });
+  const newest = jest.spyOn(t.client, 'histories');
+  const outcome = t.tracker.watch(ours.promptId);
+  await until(() => t.client.history(theirs.promptId), 'their prompt ended');
+  expect(await outcome).toMatchObject({ kind: 'success', entry: { outputs: (await t.client.history(ours.promptId))!.outputs } });
+  // Their end: our oldest had not ended, so the newest entries were read instead (and theirs left alone).
+  expect(newest).toHaveBeenCalledTimes(1);
+  await t.close();
+});
+
 test('a prompt that ended before watch() is settled from what the sweep already read', async () => {
   const t = await quietSetup();
   const first = await t.client.queuePrompt(sd15Prompt(11, 'quiet/early'), { clientId: ELSEWHERE });
