@@ -35,17 +35,23 @@ export class GpuClock {
   private halted = false;
   private pending?: { timer: NodeJS.Timeout; done: () => void };
 
-  /** A prompt starts on the GPU now. */
-  start(): void {
-    this.at = Date.now();
+  /** A prompt starts on the GPU at `at` (ms, its `execution_start` stamp). */
+  start(at: number): void {
+    this.at = at;
   }
 
   /** Spends `ms` of GPU work, ending no earlier than `ms` after the previous work ended. */
   spend(ms: number): Promise<void> {
     this.at += ms;
+    return new Promise((done) => this.waitUntilAt(done));
+  }
+
+  /** Timers run on the monotonic clock and the stamps on the wall clock (each cut to whole ms): check again. */
+  private waitUntilAt(done: () => void): void {
+    this.pending = undefined;
     const waitMs = this.at - Date.now();
-    if (this.halted || waitMs <= 0) return new Promise((r) => setImmediate(r));
-    return new Promise((done) => (this.pending = { timer: setTimeout(done, waitMs), done }));
+    if (this.halted || waitMs <= 0) return void setImmediate(done);
+    this.pending = { timer: setTimeout(() => this.waitUntilAt(done), waitMs), done };
   }
 
   /** The process died: work in progress ends now (a closed simulator must not hold its host process open). */

@@ -67,7 +67,6 @@ export class Worker {
       for (let next = this.queue.get(); next && this.alive; next = this.alive ? this.queue.get() : undefined) {
         const start: PromptStart = { promptId: next.item[1], pendingAtStart: this.queue.heap.length, at: Date.now() };
         logStart(this.starts, start);
-        this.gpu.start();
         await this.execute(next.item, next.taskId);
         start.endAt = Date.now();
         await new Promise((r) => setImmediate(r)); // let HTTP in between prompts
@@ -77,10 +76,12 @@ export class Worker {
     }
   }
 
-  private message(messages: [string, Record<string, unknown>][], type: string, data: Record<string, unknown>, broadcast: boolean): void {
+  /** Records and sends one event; returns its timestamp. */
+  private message(messages: [string, Record<string, unknown>][], type: string, data: Record<string, unknown>, broadcast: boolean): number {
     const payload = { ...data, timestamp: Date.now() };
     messages.push([type, payload]);
     if (this.clientId !== null || broadcast) this.hub.send(type, payload, this.clientId);
+    return payload.timestamp;
   }
 
   private async execute(item: QueueItem, taskId: number): Promise<void> {
@@ -88,7 +89,9 @@ export class Worker {
     this.interruptFlag = false;
     this.clientId = typeof extra.client_id === 'string' ? extra.client_id : null;
     const messages: [string, Record<string, unknown>][] = [];
-    this.message(messages, 'execution_start', { prompt_id: promptId }, false);
+    // The GPU starts at the stamp it reports, as on the real server (stamp first, then work): the stamps of a prompt
+    // never span less than its steps, even when this process is descheduled between the two.
+    this.gpu.start(this.message(messages, 'execution_start', { prompt_id: promptId }, false));
     const sigs = new Map<string, string>();
     const sig = (id: string): string => signature(prompt, id, sigs, this.dirs.inputHash);
     const cached = Object.keys(prompt).filter((id) => this.cache.has(sig(id)));
