@@ -36,6 +36,10 @@ export function handleError(err: unknown, ctx: CliContext): number {
 }
 
 export function processContext(): CliContext {
+  // A reader that went away (`gpuburst run | tee log`: Ctrl-C ends tee too) must not stop the teardown. Unhandled,
+  // the broken pipe's 'error' became an uncaught exception, whose log line failed the same way, forever: one core
+  // spinning and the machine left running. Handled, later writes go nowhere and the session ends as it should.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
   return {
     env: process.env,
     cwd: process.cwd(),

@@ -55,6 +55,26 @@ test.each(['SIGINT', 'SIGTERM'] as const)('one %s while a long prompt runs: it i
   fs.rmSync(cwd, { recursive: true, force: true });
 }, 90_000);
 
+test('Ctrl-C that also ends the reader of our output (`gpuburst run | tee log`): no loop on the broken pipe, the machine is torn down, exit 130', async () => {
+  const cwd = workspace({ 'b.yaml': batch(1, 1) });
+  // The shell sends SIGINT to the whole pipeline: tee is gone before gpuburst writes its first line about it.
+  const readerGoesToo = when(
+    (output) => /prompt \S+ done \(/.test(output),
+    (child) => {
+      child.stdout!.destroy();
+      child.stderr!.destroy();
+      child.kill('SIGINT');
+    },
+  );
+  const r = await gpuburst(['run', 'b.yaml', '--provider', 'runpod', '--yes'], { cwd, env: { ...slow.env, ...ENV }, killMs: (LONG_SECONDS * 1000) / 2, onSpawn: readerGoesToo });
+  expect({ killed: r.killed, status: r.status }).toEqual({ killed: false, status: 130 });
+  const machines = machinesOf(slow, sessionOf(cwd));
+  expect(machines.map((m) => m.status)).toEqual(['TERMINATED']);
+  expect(machines[0].billedSeconds).toBeLessThan(LONG_SECONDS);
+  expect(journalOf(cwd).prompts.map((p: { state: string }) => p.state).sort()).toEqual(['done', 'interrupted']);
+  fs.rmSync(cwd, { recursive: true, force: true });
+}, 90_000);
+
 test('resume after an interrupt rents only as many machines as prompts are left (--pods 4, 2 left → 2) and renders the interrupted ones', async () => {
   const cwd = workspace({ 'b.yaml': batch(2, 2) });
   const r = await gpuburst(['run', 'b.yaml', '--provider', 'runpod', '--pods', '4', '--yes'], { cwd, env: { ...slow.env, ...ENV }, killMs: (LONG_SECONDS * 1000) / 2, onSpawn: signalAfterDone('SIGINT', 2) });
