@@ -219,7 +219,7 @@ export class PromptTracker {
     const entry = await this.client.history(id, QUICK);
     this.lastContactAt = Date.now();
     if (!entry) return false;
-    if (this.watches.get(id) === w && !w.settling) this.finish(id, w, outcomeOf(entry, w.cachedNodes));
+    if (!w.settling) this.finish(id, w, outcomeOf(entry, w.cachedNodes)); // finish() ignores a watch already gone
     return true;
   }
 
