@@ -6,11 +6,11 @@
 import fs from 'fs';
 import path from 'path';
 import { BILLING } from '../../providers/billing';
-import { BadInputError } from '../../providers/errors';
-import { Limiter, outputFiles, pullOutputs } from '../comfy/outputs';
+import { BadInputError, GpuburstError } from '../../providers/errors';
+import { Limiter, outputFiles, pullOutputs, type PulledFile } from '../comfy/outputs';
 import { machineBilledSeconds, machineCostUsd } from './budget';
 import type { Emit } from './events';
-import { isLive, Journal, MachineRecord, readSession, sessionsDir } from './journal';
+import { isLive, Journal, MachineRecord, PromptRecord, readSession, sessionsDir } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
 import { localOutputName } from './render';
 import { notFound } from './manage';
@@ -79,7 +79,8 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   // A machine started with less than a minute of work left in the budget would be stopped by its watchdog at once.
   if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar < minuteOfWorkUsd(plan, pool)) throw budgetSpent(o.id, request.maxCostUsd, spentSoFar);
   const left = journal.data.prompts.filter((p) => p.state !== 'done').length;
-  const toRender = journal.data.prompts.filter((p) => p.state !== 'done' && p.state !== 'failed').length;
+  // A prompt whose outputs were never pulled is pulled from its machine, or rendered again if that machine is gone.
+  const toRender = journal.data.prompts.filter((p) => p.state !== 'done' && (p.state !== 'failed' || p.pullFailed)).length;
   const [spent, budget] = formatUsdPair(spentSoFar, request.maxCostUsd ?? 0);
   const pods = Math.min(request.pods, plan.pods, toRender);
   const notes = [`resuming session ${o.id}: ${left} of ${journal.data.prompts.length} prompt(s) not done${pods > 0 ? ` (on at most ${pods} machine(s))` : ''}; spent so far ${spent}${request.maxCostUsd !== undefined ? ` of a ${budget} budget` : ''}`, ...keyNotes(plan, pool, request)];
@@ -109,8 +110,13 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
     journal.now((d) => Object.assign(d, { status: 'failed', message: `resume failed: ${(err as Error).message}` }));
     throw err;
   }
-  // Whatever was in flight on a machine that is gone runs again.
-  journal.now((d) => d.prompts.filter((p) => (p.state === 'queued' || p.state === 'running') && !existing.some((m) => m.record.name === p.machine)).forEach((p) => Object.assign(p, { state: 'pending', machine: undefined })));
+  // Whatever was in flight on a machine that is gone runs again; so does a prompt that rendered there but was never
+  // pulled: its outputs went with the machine (its watchdog ended it, the host reclaimed it, someone deleted it).
+  const gone = (p: PromptRecord) => !existing.some((m) => m.record.name === p.machine);
+  const lost = journal.data.prompts.filter((p) => p.state === 'failed' && p.pullFailed && gone(p));
+  if (lost.length) o.emit({ type: 'log', level: 'warn', message: `${lost.length} prompt(s) rendered on a machine that no longer exists and were never pulled: rendering them again` });
+  journal.now((d) => d.prompts.filter((p) => (p.state === 'queued' || p.state === 'running') && gone(p)).forEach((p) => Object.assign(p, { state: 'pending', machine: undefined })));
+  journal.now(() => lost.forEach(renderAgain));
 
   return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit: o.emit, prior }, plan, journal, existing);
 }
@@ -132,10 +138,21 @@ async function adoptFinished(journal: Journal, m: LiveMachine): Promise<void> {
     const remote = entry?.status?.status_str === 'success' ? outputFiles(entry) : p.pullFailed ? p.remote : undefined;
     if (!remote?.length) continue;
     const sessionDir = journal.data.outDir;
-    const files = await pullOutputs(p.id, remote, { client: m.client, outputDir: path.join(sessionDir, p.workflow), limiter, localName: localOutputName }).catch(() => undefined);
-    if (!files) continue;
+    let files: PulledFile[];
+    try {
+      files = await pullOutputs(p.id, remote, { client: m.client, outputDir: path.join(sessionDir, p.workflow), limiter, localName: localOutputName });
+    } catch (err) {
+      // The machine came back without the files (404): render it again rather than keep the machine for it.
+      if (p.pullFailed && (err as GpuburstError).code === 'ERR_NOT_FOUND') journal.now(() => renderAgain(p));
+      continue;
+    }
     journal.now(() => Object.assign(p, { state: 'done', pullFailed: undefined, remote: undefined, error: undefined, files: files.map((f) => ({ path: path.relative(sessionDir, f.path), bytes: f.bytes })) }));
   }
+}
+
+/** Back to the queue: its outputs are nowhere to pull from. */
+function renderAgain(p: PromptRecord): void {
+  Object.assign(p, { state: 'pending', machine: undefined, comfyPromptId: undefined, pullFailed: undefined, remote: undefined, error: undefined, files: undefined });
 }
 
 function budgetSpent(id: string, budgetUsd: number, spentUsd: number): BadInputError {

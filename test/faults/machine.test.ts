@@ -124,6 +124,25 @@ describe.each(CLOUD_PROVIDERS)('%s', (provider) => {
     expectPromisesKept(f);
   }, 180_000);
 
+  test('a full output disk, then the machine is gone: resume renders what it held again', async () => {
+    const started = Date.now();
+    const disk = await fillDisk(provider);
+    expectKeptOnMachine(provider, disk);
+    const held = disk.journal.prompts.filter((p) => p.pullFailed).map((p) => p.id);
+    // Gone before the user came back: its watchdog ended it, the host reclaimed it, or it was deleted in a console.
+    await new ProviderPool(world.env).get(provider).terminateMachine({ id: disk.journal.machines[0].id! });
+    const { run, exit } = await resume(disk.dir, disk.id);
+    expect({ code: exit.code, stderr: run.stderr() }).toMatchObject({ code: 0 });
+    expect(run.events.some((e) => e.type === 'log' && /no longer exists and were never pulled: rendering them again/.test(String(e.message)))).toBe(true);
+    const after = loadJournal(path.join(disk.dir, '.gpuburst'), disk.id);
+    expect(after.prompts.filter((p) => held.includes(p.id)).map((p) => [p.state, p.pullFailed])).toEqual(held.map(() => ['done', undefined]));
+    const f = inspect({ world, stateDir: path.join(disk.dir, '.gpuburst'), sessionId: disk.id, since: snapshot(world, undefined, started), allPulled: false });
+    row('machine', provider, 'machine gone with outputs', 'full disk; the kept machine is deleted; resume renders its prompts again', f, (Date.now() - started) / 1000);
+    expect(f.failed).toEqual([]);
+    expect(f.promptsDone).toBe(f.promptsTotal);
+    expectPromisesKept(f);
+  }, 180_000);
+
   // Only where outputs wait on a stopped machine is there a restart that can fail.
   (provider === 'vast' || provider === 'paperspace' ? test : test.skip)('capacity gone when the stopped machine is started again', async () => {
     expect(stopKeepsOutputs(provider)).toBe(true);
