@@ -7,8 +7,9 @@ const base = {
   moduleFileExtensions: ['ts', 'js', 'json'],
   // The build output mirrors the sources; jest must never pick modules (or a second package.json) from it.
   modulePathIgnorePatterns: ['<rootDir>/dist/'],
-  // Key canaries: fails a test whose output, temporary files or Pulumi state show a simulator key.
-  setupFilesAfterEnv: ['<rootDir>/test/canary/setup.ts'],
+  // Sessions register in a state dir of each test file, not the developer's (test/isolate-state.ts). Key canaries:
+  // fails a test whose output, temporary files or Pulumi state show a simulator key.
+  setupFilesAfterEnv: ['<rootDir>/test/isolate-state.ts', '<rootDir>/test/canary/setup.ts'],
 };
 
 module.exports = {
