@@ -7,7 +7,7 @@ import { BadInputError } from '../../providers/errors';
 import { Journal, readSession, type DamagedSession, type MachineRecord, type SessionJournal } from './journal';
 import { MachineLifecycle } from './lifecycle';
 import { takeOverSession } from './lock';
-import { notFound } from './manage';
+import { inOtherWorld, notFound } from './manage';
 import { ProviderPool } from './pool';
 import { findSession, type SessionLocation } from './state-dir';
 import { teardown, type TeardownOutcome } from './teardown';
@@ -51,6 +51,7 @@ async function downJournal(o: DownOptions, loc: SessionLocation, data: SessionJo
   if (kept && !o.force) throw new BadInputError(`session ${o.id}: ${kept} finished prompt(s) still have their outputs only on the machine; gpuburst resume ${o.id} pulls them, gpuburst down ${o.id} --force ends it anyway`);
   const journal = Journal.open(loc.file);
   journal.claim();
+  if (inOtherWorld(data, o.env)) return letGoSimulated(journal);
   const request = journal.data.request;
   const pool = new ProviderPool(o.env, request.comfyUrls);
   const lifecycle = new MachineLifecycle({ journal, stateDir: loc.stateDir, pool, request, timings: sessionTimings({ env: o.env, simulated: request.simulated }) });
@@ -58,6 +59,21 @@ async function downJournal(o: DownOptions, loc: SessionLocation, data: SessionJo
   const open = journal.data.machines.some((m) => m.state !== 'terminated' && m.state !== 'not-created');
   journal.now((d) => Object.assign(d, { status: open ? d.status : d.prompts.every((p) => p.state === 'done') ? 'done' : 'stopped', message: open ? 'down: some machines are not confirmed ended' : 'ended with gpuburst down' }));
   return outcomes.map((x) => ({ ...x, billedSeconds: billed(journal.data.machines.find((m) => m.name === x.name)) }));
+}
+
+/**
+ * A simulated session outside a simulated world: no provider is asked (./manage `inOtherWorld`). Nothing real was
+ * rented, so the journal lets its machines go and the session no longer shows as open.
+ */
+function letGoSimulated(journal: Journal): DownOutcome[] {
+  const open = journal.data.machines.filter((m) => m.state !== 'terminated' && m.state !== 'not-created');
+  const note = 'a simulated machine: nothing real was rented; let go without asking any provider (its simulators are not running in this shell)';
+  const at = new Date().toISOString();
+  journal.now((d) => {
+    for (const m of open) Object.assign(m, { state: 'terminated', endedAt: m.endedAt ?? at, note });
+    Object.assign(d, { status: d.prompts.every((p) => p.state === 'done') ? 'done' : 'stopped', message: 'ended with gpuburst down (simulated)' });
+  });
+  return open.map((m) => ({ name: m.name, provider: m.provider, id: m.id, result: 'released', message: note }));
 }
 
 /** The machines a damaged journal names, rebuilt into a journal written over it (the damaged text kept as .damaged). */

@@ -22,6 +22,8 @@ interface MachineStatusRow {
   journalState: string;
   /** As the provider reports it now; undefined when it could not be asked. */
   providerStatus?: string;
+  /** Why the provider was not asked. */
+  notAsked?: string;
   note?: string;
   spentUsd: number;
 }
@@ -39,6 +41,8 @@ export interface SessionStatusRow {
   journal: string;
   /** Why the journal could not be read; its machines were found in its raw text. */
   damaged?: string;
+  /** Run against simulators: nothing was rented, nothing billed. */
+  simulated?: boolean;
 }
 
 export interface StatusOptions {
@@ -56,15 +60,26 @@ export async function sessionStatus(o: StatusOptions): Promise<SessionStatusRow[
   return Promise.all(found.reverse().map((loc) => readSession(loc)).map((s) => (s.journal ? statusOf(s.journal, s.location.stateDir, pool, o.env) : damagedStatus(s.damaged!, s.location.stateDir, pool, o.env))));
 }
 
+/**
+ * A session run against simulators (`--simulate`, `gpuburst sim`) is acted on only in a simulated world
+ * (`GPUBURST_SIMULATED=1`): its machine ids mean nothing to the real providers, and a real key must never be used on
+ * them (a sim id could even be one of the user's real machines).
+ */
+export function inOtherWorld(j: Pick<SessionJournal, 'request'>, env: NodeJS.ProcessEnv): boolean {
+  return j.request.simulated === true && env.GPUBURST_SIMULATED !== '1';
+}
+
 export function notFound(id: string): BadInputError {
   return new BadInputError(`no session "${id}" in this folder or the registered ones; gpuburst status lists them`);
 }
 
 async function statusOf(j: SessionJournal, stateDir: string, pool: ProviderPool, env: NodeJS.ProcessEnv): Promise<SessionStatusRow> {
+  const elsewhere = inOtherWorld(j, env);
   const machines = await Promise.all(
     j.machines.map(async (m): Promise<MachineStatusRow> => {
       const row: MachineStatusRow = { name: m.name, provider: m.provider, id: m.id, journalState: m.state, note: m.note, spentUsd: spent(m, pool) };
       if (!m.id || m.state === 'terminated' || m.state === 'not-created') return row;
+      if (elsewhere) return { ...row, notAsked: 'a simulated machine; its simulators are not running in this shell' };
       return { ...row, providerStatus: await askProvider(m.provider, m.id, pool, env) };
     }),
   );
@@ -78,6 +93,7 @@ async function statusOf(j: SessionJournal, stateDir: string, pool: ProviderPool,
     spentUsd: machines.reduce((s, m) => s + m.spentUsd, 0),
     message: j.message,
     journal: path.join(sessionsDir(stateDir), `${j.id}.json`),
+    simulated: j.request.simulated || undefined,
   };
 }
 

@@ -13,7 +13,7 @@ import type { Emit } from './events';
 import { isLive, Journal, MachineRecord, PromptRecord, readSession, sessionsDir } from './journal';
 import { LiveMachine, MachineLifecycle } from './lifecycle';
 import { localOutputName } from './render';
-import { notFound } from './manage';
+import { inOtherWorld, notFound } from './manage';
 import { keyNotes } from './notes';
 import { makePlan, type Plan } from './plan';
 import { ProviderPool } from './pool';
@@ -46,7 +46,7 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   if (!loc || !fs.existsSync(loc.file)) throw notFound(o.id);
   const found = readSession(loc);
   if (found.damaged) throw new BadInputError(`session ${o.id}: its journal is damaged (${found.damaged.reason}); gpuburst status shows the machines it names, gpuburst down ${o.id} ends them`);
-  checkWorld(o.id, found.journal!.request.simulated, o.env);
+  if (inOtherWorld(found.journal!, o.env)) throw new BadInputError(`session ${o.id} ran against simulators (--simulate); it resumes only there, never on real providers: nothing was rented`);
   const owned = ownSession(loc.stateDir, o.id, { signal: o.signal, onStop: (by) => o.emit({ type: 'log', level: 'warn', message: stopRequested(by) }) });
   registerSession(o.env, o.id, loc.file); // a session journaled before the registry existed is found from anywhere after this
   try {
@@ -54,14 +54,6 @@ export async function resumeSession(o: ResumeOptions): Promise<SessionReport> {
   } finally {
     owned.release();
   }
-}
-
-/**
- * A simulated session resumes only against simulators (`GPUBURST_SIMULATED=1`, set by `gpuburst sim` and
- * `--simulate`'s world), never on real providers even when keys are set.
- */
-function checkWorld(id: string, simulated: boolean, env: NodeJS.ProcessEnv): void {
-  if (simulated && env.GPUBURST_SIMULATED !== '1') throw new BadInputError(`session ${id} ran against simulators (--simulate); it resumes only there, never on real providers: nothing was rented`);
 }
 
 async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal): Promise<SessionReport> {

@@ -26,12 +26,12 @@ afterAll(() => world.close());
 const ctx = (dir: string) => captureContext({ ...world.env }, dir);
 
 /** A session whose process "died" right after its machine became ready: the journal says ready, nobody owns it. */
-async function crashedSession(dir: string, provider: 'vast' | 'lambda'): Promise<Journal> {
+async function crashedSession(dir: string, provider: 'vast' | 'lambda', simulated?: boolean): Promise<Journal> {
   fs.copyFileSync(path.join(__dirname, '..', '..', 'examples', 'sd15-txt2img.api.json'), path.join(dir, 'wf.json'));
   fs.writeFileSync(path.join(dir, 'batch.yaml'), 'output: out\nmodels:\n  - url: https://example.com/v1-5-pruned-emaonly-fp16.safetensors\n    folder: checkpoints\nworkflows:\n  - path: wf.json\n    name: w\n    repeat: 2\n');
   const env = { ...world.env };
   const pool = new ProviderPool(env);
-  const request = parseSessionRequest({ batchFile: path.join(dir, 'batch.yaml'), provider });
+  const request = parseSessionRequest({ batchFile: path.join(dir, 'batch.yaml'), provider, simulated });
   const plan = await makePlan(request, pool, env, dir);
   const stateDir = path.join(dir, '.gpuburst');
   const journal = openJournal(request, plan, stateDir);
@@ -83,4 +83,31 @@ test('down refuses while outputs are only on the machine, then ends it with --fo
   expect(await main(['node', 'gpuburst', 'down', journal.data.id, '--force'], forced)).toBe(0);
   expect(forced.out()).toMatch(/terminated/);
   expect(billingNamed(name)).toBe(false);
+}, 60_000);
+
+test('a simulated session seen from a shell without its simulators: status and down never ask a provider with the keys set', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-manage-'));
+  const journal = await crashedSession(dir, 'vast', true);
+  const name = journal.data.machines[0].name;
+  // Real-looking keys and URLs are set (they reach the simulator here), but this shell is not a simulated world.
+  const elsewhere = () => captureContext({ ...world.env, GPUBURST_SIMULATED: '' }, dir);
+
+  const s = elsewhere();
+  expect(await main(['node', 'gpuburst', 'status'], s)).toBe(0);
+  expect(s.out()).toContain(`${journal.data.id}  rendering (its process is gone)  simulated`);
+  expect(s.out()).toContain('provider not asked (a simulated machine; its simulators are not running in this shell)');
+  expect(s.out()).toContain(`finish with: gpuburst resume ${journal.data.id}; or end it with: gpuburst down ${journal.data.id}`);
+
+  const down = elsewhere();
+  expect(await main(['node', 'gpuburst', 'down', journal.data.id], down)).toBe(0);
+  expect(down.out()).toMatch(new RegExp(`${name}.*released — a simulated machine: nothing real was rented`));
+  expect(billingNamed(name)).toBe(true); // no terminate went out
+  expect(Journal.load(path.join(dir, '.gpuburst'), journal.data.id)!.data).toMatchObject({ status: 'stopped', machines: [{ state: 'terminated' }] });
+
+  // In the simulated world the same session's machine is asked, and ended, as any other.
+  const dir2 = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-manage-'));
+  const journal2 = await crashedSession(dir2, 'vast', true);
+  const inWorld = captureContext({ ...world.env, GPUBURST_SIMULATED: '1' }, dir2);
+  expect(await main(['node', 'gpuburst', 'down', journal2.data.id], inWorld)).toBe(0);
+  expect(billingNamed(journal2.data.machines[0].name)).toBe(false);
 }, 60_000);
