@@ -18,6 +18,9 @@ import { checkSubfolder } from './safe-path';
 import { PromptOutcome, PromptTracker, TrackerOptions, WS_SILENCE_MS } from './tracker';
 import type { ApiPrompt, HistoryEntry } from './types';
 
+/** Events that mean a prompt is being worked on (reference §2.4): a sampler step, a node's progress or output. */
+const STEP_EVENTS = new Set(['progress', 'progress_state', 'executed']);
+
 export interface RunnerPrompt {
   /** Stable id (from batch expansion): names the local files and lets a rerun skip done prompts. */
   id: string;
@@ -95,6 +98,11 @@ export class PromptRunner {
   private readonly eventsClientId: string;
   /** The server stopped answering altogether: nothing more is sent, and the run ends with this once in-flight settles. */
   private unreachable?: TransientError;
+  /** Quiet: a second socket under our prompts' client id, opened by `listenForSteps`, and when it last heard a step. */
+  private stepSocket?: ComfySocket;
+  private stepAt = 0;
+  /** run() has returned or thrown: nothing of this runner opens any more. */
+  private ended = false;
 
   constructor(private readonly opts: RunnerOptions) {
     this.cb = opts.callbacks ?? {};
@@ -146,6 +154,35 @@ export class PromptRunner {
     this.stop();
     this.tracker?.close();
     void this.socket?.close();
+    void this.stepSocket?.close();
+  }
+
+  /**
+   * When this runner last saw its machine work on a prompt: a step, a node's output (0: not listened for yet).
+   * For the session's stall guard, which cannot tell a hung machine from a long render (a video prompt can take
+   * more than the stall window) by prompt ends alone.
+   */
+  lastStepAt(): number {
+    return this.stepAt;
+  }
+
+  /**
+   * Hear step events from now on. Quiet runs are sent none (their prompts carry a client id no socket has), so a
+   * second socket opens under that id: ComfyUI sends a prompt's events to whichever socket has its client id now.
+   * Opening counts as a step: it had no chance to hear one yet. Idempotent; closed when the run ends.
+   */
+  listenForSteps(): void {
+    if (!this.socket || this.stepSocket || this.ended) return;
+    this.stepAt = Date.now();
+    if (!this.quiet) return;
+    const steps = new ComfySocket(this.opts.client, { clientId: this.eventsClientId, pingMs: 30_000 });
+    // Only work counts: not a queue broadcast, not the `executing` hello a (re)connect gets while a node runs.
+    steps.accept = (type) => {
+      if (STEP_EVENTS.has(type)) this.stepAt = Date.now();
+      return false;
+    };
+    this.stepSocket = steps;
+    steps.start();
   }
 
   /** Deletes waiting prompts from the server's queue and has the tracker see it now, not at its next safety poll. */
@@ -192,7 +229,12 @@ export class PromptRunner {
           const gaveUp = new Promise<PromptOutcome>((resolve) => Object.assign(this.inFlight.get(promptId) ?? {}, { giveUp: resolve }));
           const watched = tracker.watch(promptId, {
             onRunning: () => this.markRunning(item, promptId),
-            onProgress: this.cb.onProgress && ((v, max) => this.cb.onProgress?.(item.id, v, max)),
+            onProgress:
+              this.cb.onProgress &&
+              ((v, max) => {
+                this.stepAt = Date.now();
+                this.cb.onProgress?.(item.id, v, max);
+              }),
           });
           const done = Promise.race([watched, gaveUp])
             .then((outcome) => this.settle(item, promptId, outcome, retry, attempts, claimed));
@@ -210,8 +252,9 @@ export class PromptRunner {
       if (this.stopped) for (let item = retry.shift() ?? this.next(source); item; item = retry.shift() ?? this.next(source)) this.summary.notStarted++;
       return { ...this.summary };
     } finally {
+      this.ended = true;
       tracker.close();
-      await socket.close();
+      await Promise.all([socket.close(), this.stepSocket?.close()]);
     }
   }
 

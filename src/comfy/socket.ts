@@ -21,6 +21,8 @@ export interface SocketOptions {
   openTimeoutMs?: number;
   /** A ping this often while open; its pong counts as contact. @default 4000 */
   pingMs?: number;
+  /** Whose events to receive: ComfyUI sends a prompt's events to the socket of the client id it carries. @default the client's */
+  clientId?: string;
 }
 
 export class ComfySocket extends EventEmitter {
@@ -33,7 +35,7 @@ export class ComfySocket extends EventEmitter {
   private failures = 0;
   private timer?: NodeJS.Timeout;
   private pinger?: NodeJS.Timeout;
-  private readonly opts: Required<SocketOptions>;
+  private readonly opts: Required<Omit<SocketOptions, 'clientId'>> & SocketOptions;
 
   constructor(
     private readonly client: ComfyClient,
@@ -70,7 +72,7 @@ export class ComfySocket extends EventEmitter {
   }
 
   private connect(): void {
-    const { url, headers } = this.client.wsTarget();
+    const { url, headers } = this.client.wsTarget(this.opts.clientId);
     const ws = new WebSocket(url, { headers, handshakeTimeout: this.opts.openTimeoutMs, perMessageDeflate: false });
     this.ws = ws;
     ws.on('open', () => {

@@ -114,10 +114,14 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
     const spentUsd = o.budget.spentUsd();
     o.emit({ type: 'progress', done, failed, total, spentUsd, projectedUsd: spentUsd + (o.projectUsd?.(total - done - failed) ?? 0) });
   };
+  const stallSeconds = o.stallSeconds ?? 1200;
   const budgetTimer = setInterval(() => {
-    const quietSeconds = (Date.now() - lastEndMs) / 1000;
-    if (!stoppedBy && quietSeconds >= (o.stallSeconds ?? 1200)) {
-      o.emit({ type: 'log', level: 'warn', message: `stalled: no prompt finished for ${Math.round(quietSeconds)} s; ending the session (what was pulled stays)` });
+    // A prompt can take longer than the window (a video): once none ended for a quarter of it, steps count too.
+    if ((Date.now() - lastEndMs) / 1000 >= stallSeconds / 4) for (const r of runners) r.listenForSteps();
+    const lastWorkMs = Math.max(lastEndMs, ...runners.map((r) => r.lastStepAt()));
+    const quietSeconds = (Date.now() - lastWorkMs) / 1000;
+    if (!stoppedBy && quietSeconds >= stallSeconds) {
+      o.emit({ type: 'log', level: 'warn', message: `stalled: no prompt finished and no step was made for ${Math.round(quietSeconds)} s; ending the session (what was pulled stays)` });
       stopAll('stall');
       for (const r of runners) r.abandon();
       onStall();

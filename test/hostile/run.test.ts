@@ -126,11 +126,22 @@ describe('class 2: every network wait is bounded', () => {
     const r = await gpuburst(['run', 'b.yaml', '--provider', 'local', '--comfy-url', sim.url, '--yes'], { cwd, env: { GPUBURST_SESSION_TIMINGS: '{"stallSeconds":2}' }, killMs: 25_000 });
     // The report is on stdout: its last line says what went wrong.
     expectEnded({ ...r, err: r.out }, 1, /ended: the machines made no progress for the stall window/);
-    expect(r.err).toMatch(/stalled: no prompt finished for \d+ s/);
+    expect(r.err).toMatch(/stalled: no prompt finished and no step was made for \d+ s/);
     expect(r.out).toMatch(/session \S+: failed/);
     expect(journal(cwd).status).toBe('failed');
     fs.rmSync(cwd, { recursive: true, force: true });
   }, 30_000);
+
+  test('a prompt longer than the stall window that keeps stepping is not a stall (a long video render)', async () => {
+    // 20 steps of 200 ms: each prompt takes 4 s, twice the window; steps come every 200 ms.
+    const sim = await comfy(200);
+    const cwd = workspace({ 'b.yaml': batch(2) });
+    const r = await gpuburst(['run', 'b.yaml', '--provider', 'local', '--comfy-url', sim.url, '--yes'], { cwd, env: { GPUBURST_SESSION_TIMINGS: '{"stallSeconds":2}' }, killMs: 40_000 });
+    expect({ status: r.status, err: r.err }).toMatchObject({ status: 0 });
+    expect(r.err).not.toMatch(/stalled/);
+    expect(journal(cwd).status).toBe('done');
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }, 50_000);
 });
 
 describe('class 5: the outcome is honest', () => {
