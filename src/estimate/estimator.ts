@@ -24,6 +24,11 @@ export interface Batch {
   height: number;
   batchSize: number;
   precision: Precision;
+  /**
+   * The workflow's model is none the catalog has figures for (a video model, SD3, …): what was found. `model` is then
+   * a stand-in whose speed can be far off; such a batch is never saved as a measurement of `model`.
+   */
+  unknownModel?: string;
 }
 
 export interface EstimateInput {

@@ -18,20 +18,48 @@ export function batchShape(prompts: ExpandedPrompt[], model?: string): Batch {
   let height = 0;
   let batchSize = 1;
   let checkpoint = '';
+  let loader = '';
+  let frames = 0;
   for (const node of Object.values((loading ?? prompts[0]).prompt)) {
     const i = node.inputs as Record<string, unknown>;
     if (/KSampler/.test(node.class_type) && typeof i.steps === 'number') steps = i.steps;
-    if (/Latent/.test(node.class_type) && typeof i.width === 'number' && typeof i.height === 'number') {
-      width = i.width;
-      height = i.height;
+    const sized = typeof i.width === 'number' && typeof i.height === 'number';
+    if (/Latent/.test(node.class_type) && sized) {
+      width = i.width as number;
+      height = i.height as number;
       if (typeof i.batch_size === 'number') batchSize = i.batch_size;
     }
-    for (const k of ['ckpt_name', 'unet_name']) if (typeof i[k] === 'string') checkpoint ||= i[k] as string;
+    // A video latent or image-to-video node: a size and a number of frames (EmptyHunyuanLatentVideo, WanImageToVideo…).
+    if (sized && typeof i.length === 'number' && i.length > 1) {
+      frames = i.length;
+      if (!width) [width, height] = [i.width as number, i.height as number];
+    }
+    for (const k of ['ckpt_name', 'unet_name']) {
+      if (typeof i[k] === 'string' && !checkpoint) [checkpoint, loader] = [i[k] as string, k];
+    }
   }
-  const profile = model ?? guessProfile(checkpoint);
+  const unknownModel = model === undefined ? notInCatalog(checkpoint, loader, frames) : undefined;
+  // A stand-in for an unknown model: the heaviest image profile (its VRAM floor at least keeps small GPUs out).
+  const profile = model ?? (unknownModel ? 'flux-dev' : guessProfile(checkpoint));
   if (!profileNames().includes(profile)) throw new BadInputError(`--model: unknown model "${profile}"; accepted: ${profileNames().join(', ')}`);
   const defaults = profile === 'sd15' || profile === 'lcm' || profile === 'sd-turbo' ? 512 : 1024;
-  return { model: profile, images: prompts.length * batchSize, steps, width: width || defaults, height: height || defaults, batchSize, precision: 'fp16' };
+  const shape: Batch = { model: profile, images: prompts.length * batchSize, steps, width: width || defaults, height: height || defaults, batchSize, precision: 'fp16' };
+  return unknownModel ? { ...shape, unknownModel } : shape;
+}
+
+/** Model families the catalog has no figures for, by file name (SD 1.x fine-tunes have any name, so those pass). */
+const OTHER_FAMILIES = /sd3|sd_3|stable[-_]?cascade|hunyuan|wan2|wan_|ltx|cosmos|mochi|hidream|qwen|chroma|lumina|pixart|kolors|sana|omnigen|aura[-_]?flow|cogvideo|svd/i;
+
+/**
+ * Why the catalog's speeds do not apply, or undefined when they do: a video (frames), a diffusion model loaded on
+ * its own (UNETLoader) that is not FLUX, or a checkpoint of another family.
+ */
+function notInCatalog(file: string, loader: string, frames: number): string | undefined {
+  const name = file || 'its model';
+  if (frames > 1) return `${name}, a video model (${frames} frames a prompt)`;
+  if (loader === 'unet_name' && !/flux/i.test(file)) return `${name}, a diffusion model loaded on its own (not FLUX)`;
+  if (OTHER_FAMILIES.test(file)) return `${name}, a model family the catalog has no figures for`;
+  return undefined;
 }
 
 /** One image per prompt at the profile's fixed figure; the size is the first image node's, for the plan line. */
@@ -50,4 +78,12 @@ function guessProfile(checkpoint: string): string {
   if (c.includes('lcm')) return 'lcm';
   if (/xl/.test(c)) return 'sdxl';
   return 'sd15';
+}
+
+/**
+ * The one warning for a model the catalog has no speed for: the figures are a stand-in, and what follows from that.
+ */
+export function unknownModelNote(what: string, command: 'run' | 'estimate'): string {
+  const then = command === 'run' ? "; the machines' watchdog lifetime cap is therefore its longest (48 h), and the run is not saved as a speed measurement: set --max-cost to bound the spend" : '';
+  return `speed unknown: ${what}; the catalog has figures for image models only, so times and costs are FLUX.1-dev's and can be far off (a video prompt takes minutes to hours); --model <profile> picks one knowingly${then}`;
 }

@@ -25,7 +25,7 @@ import type { AgentModel } from './agent/config';
 import { machineModels } from './agent/models';
 import { diskFloorGb, modelSizes } from './agent/disk';
 import type { NodePack } from '../comfy/batch/nodes';
-import { batchShape } from './batch-shape';
+import { batchShape, unknownModelNote } from './batch-shape';
 import { cacheNotes, planCache, PlannedCache } from './cache';
 import type { ProviderPool } from './pool';
 import { templateFor } from './templates';
@@ -133,6 +133,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   // Issue 12: never rent a machine that would get no prompt.
   const pods = Math.min(o.pods, prompts.length);
   const notes = pods < o.pods ? [`${o.pods} pods asked for ${prompts.length} prompt(s): renting ${pods}, one per prompt.`] : [];
+  if (shape.unknownModel) notes.push(unknownModelNote(shape.unknownModel, 'run'));
   const share: Batch = { ...shape, images: Math.ceil(shape.images / pods) };
   const today = new Date().toISOString().slice(0, 10);
   const calibration = readCalibration(cwd).entries;
@@ -203,3 +204,4 @@ function noOfferMessage(o: PlanOptions, offers: Offer[], minVramGb: number, erro
   const errs = errors.length ? `; errors: ${errors.map((e) => `${e.provider} ${e.code}`).join(', ')}` : '';
   return `no offer fits: ${parts.join(', ')}${errs}`;
 }
+

@@ -204,3 +204,17 @@ describe('bad input: one line naming the value and what is accepted, exit 2, no 
     expect(r.err).toMatch(/^gpuburst: catalog .*bad\.json: offers\.0\.usdPerHour: .+\n$/);
   });
 });
+
+test('a batch of a video model: the estimate says the speed is unknown and what it stands in with, in text and --json', async () => {
+  const fixture = path.join(__dirname, '..', 'fixtures', 'comfy', 'workflows', 'wan__text_to_video_wan.json.ui.json');
+  fs.copyFileSync(fixture, path.join(cwd, 'wan.json'));
+  fs.writeFileSync(path.join(cwd, 'b.yaml'), 'output: out\nworkflows:\n  - path: wan.json\n    repeat: 4\n');
+  const r = await cli(['b.yaml']);
+  expect(r.code).toBe(0);
+  const [head, warning] = r.out.split('\n');
+  expect(head).toMatch(/^4 × flux-dev \(FLUX\.1-dev/);
+  expect(warning).toBe(
+    "speed unknown: wan2.1_t2v_1.3B_fp16.safetensors, a video model (33 frames a prompt); the catalog has figures for image models only, so times and costs are FLUX.1-dev's and can be far off (a video prompt takes minutes to hours); --model <profile> picks one knowingly",
+  );
+  expect((await json(['b.yaml'])).batch.unknownModel).toBe('wan2.1_t2v_1.3B_fp16.safetensors, a video model (33 frames a prompt)');
+});

@@ -9,7 +9,12 @@ import { bundledObjectInfo } from '../../src/comfy/workflow/object-info';
 import { renderPlan } from '../../src/cli/render/session';
 import { estimate } from '../../src/estimate/estimator';
 import { MODEL_FREE } from '../../src/estimate/profiles';
-import { batchShape } from '../../src/session/batch-shape';
+import { convertUiToApi } from '../../src/comfy/workflow/convert';
+import { batchShape, unknownModelNote } from '../../src/session/batch-shape';
+import { maxLifetimeMinutes } from '../../src/session/timings';
+import { agentSettings } from '../../src/session/lifecycle/setup';
+import { parseSessionRequest } from '../../src/session/request';
+import fs from 'fs';
 import type { Plan } from '../../src/session/plan';
 import { fixtureCatalog } from '../estimate/fixture';
 
@@ -42,4 +47,52 @@ test('the plan line claims no model and no steps', () => {
   const batch = loadBatch(path.join(EXAMPLES, 'invert-batch.yaml'), info);
   const plan = { prompts: promptsOf('invert-batch.yaml'), batch, shape: batchShape(promptsOf('invert-batch.yaml')), models: [], ranked: [], estimateUsd: 0, offerErrors: [] } as unknown as Plan;
   expect(renderPlan(plan, []).split('\n')[0]).toBe(`3 prompt(s) from ${batch.file} (model-free: no model is loaded, 512×512)`);
+});
+
+const WORKFLOWS = path.join(__dirname, '..', 'fixtures', 'comfy', 'workflows');
+const shapeOf = (file: string) => {
+  const converted = convertUiToApi(JSON.parse(fs.readFileSync(path.join(WORKFLOWS, file), 'utf8')), info) as unknown as { prompt?: unknown };
+  const prompt = (converted.prompt ?? converted) as never;
+  return batchShape([{ id: 'x', prompt, workflow: 'w', index: 0 }]);
+};
+
+test.each([
+  ['hunyuan_video__hunyuan_video_text_to_video.json.ui.json', /^hunyuan_video_t2v_720p_bf16\.safetensors, a video model \(73 frames a prompt\)$/],
+  ['wan__text_to_video_wan.json.ui.json', /^wan2\.1_t2v_1\.3B_fp16\.safetensors, a video model \(33 frames a prompt\)$/],
+  ['ltxv__ltxv_image_to_video.json.ui.json', /a video model \(97 frames a prompt\)$/],
+  ['hidream__hidream_dev_example.png.ui.json', /^hidream_i1_dev_bf16\.safetensors, a diffusion model loaded on its own \(not FLUX\)$/],
+  ['sd3__sd3.5_simple_example.png.ui.json', /^sd3\.5_large_fp8_scaled\.safetensors, a model family the catalog has no figures for$/],
+  ['aura_flow__aura_flow_0.2_example.png.ui.json', /a model family the catalog has no figures for$/],
+])('a model the catalog has no speed for is said so, not estimated as SD 1.5: %s', (file, what) => {
+  const shape = shapeOf(file);
+  expect(shape.unknownModel).toMatch(what);
+  // The stand-in is the heaviest image profile (its VRAM floor keeps small GPUs out), named as such.
+  expect(shape.model).toBe('flux-dev');
+  expect(unknownModelNote(shape.unknownModel!, 'estimate')).toContain("times and costs are FLUX.1-dev's and can be far off");
+});
+
+test.each([
+  ['sdxl__sdxl_simple_example.png.ui.json', 'sdxl'],
+  ['flux__flux_dev_example.png.ui.json', 'flux-dev'],
+  ['inpaint__inpaint_example.png.ui.json', 'sd15'],
+  ['sdturbo__sdxlturbo_example.png.ui.json', 'sd-turbo'],
+])('a catalog model keeps its profile and no warning: %s', (file, model) => {
+  expect(shapeOf(file)).toMatchObject({ model });
+  expect(shapeOf(file).unknownModel).toBeUndefined();
+});
+
+test('--model is the user knowing: no warning', () => {
+  const converted = convertUiToApi(JSON.parse(fs.readFileSync(path.join(WORKFLOWS, 'wan__text_to_video_wan.json.ui.json'), 'utf8')), info) as unknown as { prompt?: unknown };
+  const shape = batchShape([{ id: 'x', prompt: (converted.prompt ?? converted) as never, workflow: 'w', index: 0 }], 'sdxl');
+  expect(shape).toMatchObject({ model: 'sdxl' });
+  expect(shape.unknownModel).toBeUndefined();
+});
+
+test("an unknown model's machines get the longest lifetime cap, not one from a stand-in estimate", () => {
+  const request = parseSessionRequest({ batchFile: path.join(EXAMPLES, 'sdxl-batch.yaml'), provider: 'vast' });
+  const offer = { usdPerHour: 0.5 } as never;
+  const plan = { models: [], estimateSeconds: 600 };
+  expect(agentSettings(request, plan, offer, 30).maxLifetimeMinutes).toBe(60);
+  expect(agentSettings(request, { ...plan, shape: { unknownModel: 'wan2.1_t2v_14B.safetensors, a video model (81 frames a prompt)' } }, offer, 30).maxLifetimeMinutes).toBe(maxLifetimeMinutes(Infinity));
+  expect(maxLifetimeMinutes(Infinity)).toBe(48 * 60);
 });

@@ -6,6 +6,7 @@ import { label } from '../../estimate/recommend';
 import { barChart } from './chart';
 import { formatDuration, seconds, times, usd, usdPerHour } from './format';
 import { table } from './table';
+import { unknownModelNote } from '../../session/batch-shape';
 
 interface EstimateView {
   /** `file` and `prompts` when the batch came from a batch file. */
@@ -58,6 +59,7 @@ export function renderEstimate(v: EstimateView): string {
   // A model-free batch has no steps, batch size or precision to claim.
   const settings = b.model === 'model-free' ? `${b.width}×${b.height}` : `${b.steps} steps, ${b.width}×${b.height}, batch ${b.batchSize}, ${b.precision}`;
   out.push(`${b.images} × ${b.model} (${b.title})${from}, ${settings} — catalog ${v.catalogDate}`);
+  if (b.unknownModel) out.push(unknownModelNote(b.unknownModel, 'estimate'));
   const shown = shownRows(v.rows, v.top);
   out.push(
     table(

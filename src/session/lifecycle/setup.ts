@@ -5,6 +5,7 @@
 import type { CacheMount, CloudProviderName, KillSwitch, MachineSpec, Offer, Provider } from '../../../providers/types';
 import type { PlannedCache } from '../cache';
 import type { NodePack } from '../../comfy/batch/nodes';
+import type { Batch } from '../../estimate/estimator';
 import type { AgentModel, AgentSettings } from '../agent/config';
 import type { MachineRecord } from '../journal';
 import type { SessionRequest } from '../request';
@@ -24,6 +25,8 @@ export interface MachinePlan {
   /** Download tokens the user allowed on the machines (HF_TOKEN, CIVITAI_TOKEN, `auth:`). */
   tokens?: Record<string, string>;
   estimateSeconds: number;
+  /** The batch's shape; with `unknownModel` the estimate cannot bound the machines' lifetime. */
+  shape?: Pick<Batch, 'unknownModel'>;
   /** The batch's `comfyui:` version; undefined: the provider's default pin. */
   comfyuiVersion?: string;
   /** The model cache to find or create before the first machine (../cache.ts), and its mount once it exists. */
@@ -35,7 +38,8 @@ export function agentSettings(r: SessionRequest, plan: MachinePlan, offer: Offer
   return {
     heartbeatMinutes: r.heartbeatMinutes,
     idleMinutes: r.idleMinutes,
-    maxLifetimeMinutes: maxLifetimeMinutes(plan.estimateSeconds),
+    // A speed the catalog does not know (a video model) bounds nothing: the longest cap; the budget still holds.
+    maxLifetimeMinutes: maxLifetimeMinutes(plan.shape?.unknownModel ? Infinity : plan.estimateSeconds),
     usdPerHour: offer.usdPerHour,
     // The session's whole budget: heartbeats carry the whole session's spend (./spend), so the two compare.
     budgetUsd: r.maxCostUsd,

@@ -77,6 +77,20 @@ test('an SD3 UI workflow the live server accepts runs locally', async () => {
   expect(report).toMatchObject({ status: 'done', prompts: { done: 1 } });
 }, 30_000);
 
+test('an SD3 batch on a local server: its speed is not saved under a catalog model (measurement.ts names files, SD3 is none)', async () => {
+  const s = await server({ checkpoints: ['sd3.5_large_fp8_scaled.safetensors'] });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-local-sd3-cal-'));
+  fs.copyFileSync(path.join(WORKFLOWS, 'sd3__sd3.5_simple_example.png.ui.json'), path.join(dir, 'sd3.ui.json'));
+  fs.writeFileSync(path.join(dir, 'batch.yaml'), 'output: out\nworkflows:\n  - path: sd3.ui.json\n    name: sd3\n    repeat: 3\n');
+  fs.mkdirSync(path.join(dir, '.gpuburst'));
+  const calibration = JSON.stringify({ version: 2, entries: [] });
+  fs.writeFileSync(path.join(dir, '.gpuburst', 'calibration.json'), calibration);
+  const report = await runSession(options(dir, [s.url]));
+  expect(report).toMatchObject({ status: 'done', prompts: { done: 3 } });
+  expect(report.calibrated).toBeUndefined();
+  expect(fs.readFileSync(path.join(dir, '.gpuburst', 'calibration.json'), 'utf8')).toBe(calibration);
+}, 30_000);
+
 test('resume checks every server again: one that lost the checkpoint since gets nothing, and neither does the other', async () => {
   const a = await server({ checkpoints: [SD15] });
   const b = await server({ checkpoints: [SD15] });
