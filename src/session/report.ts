@@ -160,9 +160,10 @@ function nextSteps(rep: SessionReport, failure: unknown, localWrite?: string): s
   if (rep.stoppedBy === 'stall') parts.push('ended: the machines made no progress for the stall window (stallSeconds)');
   if (rep.stoppedBy === 'rejections') parts.push(`stopped queueing: the first ${rep.prompts.failed} prompts all failed (reasons above); fix the workflow and run again`);
   if (localWrite) parts.push(localWrite);
-  if (rep.remoteOutputs.length) parts.push(`${rep.remoteOutputs.length} prompt(s)' outputs are still on the machine (listed above); gpuburst resume ${rep.sessionId} pulls them`);
   const open = rep.machines.filter((m) => m.result === 'stopped' || m.result === 'left-running' || m.result === 'unconfirmed');
-  for (const m of open) parts.push(`${m.provider} ${m.name} ${m.result}${m.message ? `: ${m.message}` : ''}`);
+  // The commands come once, at the end, when a machine is still up; a kept machine's reason is the line before.
+  if (rep.remoteOutputs.length) parts.push(`${rep.remoteOutputs.length} prompt(s)' outputs are still on the machine (listed above)${open.length ? '' : `; gpuburst resume ${rep.sessionId} pulls them`}`);
+  for (const m of open) parts.push(`${m.provider} ${m.name} ${m.result}${m.message && (m.result === 'unconfirmed' || !rep.remoteOutputs.length) ? `: ${m.message}` : ''}`);
   // After a budget stop a plain resume would be refused (the budget is spent): it needs a higher one.
   const more = rep.stoppedBy === 'budget' && rep.budgetUsd !== undefined ? ` --max-cost <more than ${formatUsd(rep.budgetUsd)}>` : '';
   if (rep.prompts.interrupted) parts.push(`${rep.prompts.interrupted} prompt(s) interrupted while running (listed above)`);

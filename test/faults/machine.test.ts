@@ -68,6 +68,8 @@ function expectKeptOnMachine(provider: CloudProviderName, disk: Awaited<ReturnTy
   expect(onMachine).toBeGreaterThanOrEqual(1);
   expect({ onMachine: onMachine + notRendered, stoppedEarly: notRendered > 0 }).toEqual({ onMachine: 4, stoppedEarly: true });
   expect(disk.report.message).toContain(`gpuburst resume ${disk.id}`);
+  // Said once, not once per clause (the machine's line above the report has its own).
+  expect(disk.report.message.split(`gpuburst resume ${disk.id}`)).toHaveLength(2);
   // Never terminated with outputs on it: stopped where the provider can, otherwise left to its armed watchdog.
   expect(disk.machine.terminatedAt).toBeUndefined();
   const rec = disk.journal.machines[0];
