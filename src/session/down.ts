@@ -4,7 +4,7 @@
  * then whatever is still open is ended here. A damaged journal is handled with the machines its text still names.
  */
 import { BadInputError } from '../../providers/errors';
-import { Journal, readSession, type DamagedSession, type MachineRecord, type SessionJournal } from './journal';
+import { isOpen, Journal, readSession, type DamagedSession, type MachineRecord, type SessionJournal } from './journal';
 import { MachineLifecycle } from './lifecycle';
 import { takeOverSession } from './lock';
 import { inOtherWorld, notFound } from './manage';
@@ -56,7 +56,7 @@ async function downJournal(o: DownOptions, loc: SessionLocation, data: SessionJo
   const pool = new ProviderPool(o.env, request.comfyUrls);
   const lifecycle = new MachineLifecycle({ journal, stateDir: loc.stateDir, pool, request, timings: sessionTimings({ env: o.env, simulated: request.simulated }) });
   const outcomes = await lifecycle.teardown('terminate', () => 0);
-  const open = journal.data.machines.some((m) => m.state !== 'terminated' && m.state !== 'not-created');
+  const open = journal.data.machines.some(isOpen);
   journal.now((d) => Object.assign(d, { status: open ? d.status : d.prompts.every((p) => p.state === 'done') ? 'done' : 'stopped', message: open ? 'down: some machines are not confirmed ended' : 'ended with gpuburst down' }));
   return outcomes.map((x) => ({ ...x, billedSeconds: billed(journal.data.machines.find((m) => m.name === x.name)) }));
 }
@@ -66,7 +66,7 @@ async function downJournal(o: DownOptions, loc: SessionLocation, data: SessionJo
  * rented, so the journal lets its machines go and the session no longer shows as open.
  */
 function letGoSimulated(journal: Journal): DownOutcome[] {
-  const open = journal.data.machines.filter((m) => m.state !== 'terminated' && m.state !== 'not-created');
+  const open = journal.data.machines.filter(isOpen);
   const note = 'a simulated machine: nothing real was rented; let go without asking any provider (its simulators are not running in this shell)';
   const at = new Date().toISOString();
   journal.now((d) => {
@@ -102,7 +102,7 @@ async function downDamaged(o: DownOptions, loc: SessionLocation, d: DamagedSessi
 /** Machines open before the stop request that the owner ended itself. */
 function endedByOwner(before: MachineRecord[] | undefined, after: SessionJournal | undefined): DownOutcome[] {
   return (before ?? [])
-    .filter((m) => m.state !== 'terminated' && m.state !== 'not-created')
+    .filter(isOpen)
     .map((m) => after?.machines.find((x) => x.name === m.name))
     .filter((m): m is MachineRecord => m?.state === 'terminated')
     .map((m) => ({ name: m.name, provider: m.provider, id: m.id, result: 'terminated', message: 'ended by the process that ran the session', billedSeconds: billed(m) }));

@@ -15,6 +15,17 @@ export type PromptState = 'pending' | 'queued' | 'running' | 'done' | 'failed' |
 // One list: the type and the schema that checks journals on read can never disagree.
 const STATUSES = ['planning', 'provisioning', 'rendering', 'tearing-down', 'done', 'partial', 'failed', 'interrupted', 'stopped'] as const;
 export type SessionStatus = (typeof STATUSES)[number];
+const ENDED: ReadonlySet<string> = new Set<SessionStatus>(['done', 'partial', 'failed', 'interrupted', 'stopped']);
+
+/** The session is over: no process works on it any more (the others mean under way, or crashed while so). */
+export function hasEnded(status: string): boolean {
+  return ENDED.has(status);
+}
+
+/** A machine that may still exist and bill: neither confirmed ended nor known never to have been created. */
+export function isOpen(m: Pick<MachineRecord, 'state'>): boolean {
+  return m.state !== 'terminated' && m.state !== 'not-created';
+}
 
 export interface MachineRecord {
   provider: ProviderName;

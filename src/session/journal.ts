@@ -8,12 +8,13 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { BadInputError } from '../../providers/errors';
-import { readJournal, type MachineRecord, type SessionJournal } from './journal-format';
+import { hasEnded, readJournal, type MachineRecord, type SessionJournal } from './journal-format';
 import { damagedSession, type DamagedSession } from './journal-scan';
 import type { SessionLocation } from './state-dir';
 
 export type { DamagedSession } from './journal-scan';
 export type { MachineRecord, MachineState, PromptRecord, PromptState, SessionJournal, SessionStatus } from './journal-format';
+export { hasEnded, isOpen } from './journal-format';
 
 export function sessionsDir(stateDir: string): string {
   return path.join(stateDir, 'sessions');
@@ -141,7 +142,7 @@ export function readSession(location: SessionLocation): FoundSession {
 
 /** A session whose owner process is alive on this host (or on another host, which we cannot check). */
 export function isLive(j: SessionJournal): boolean {
-  if (['done', 'partial', 'failed', 'interrupted', 'stopped'].includes(j.status)) return false;
+  if (hasEnded(j.status)) return false;
   if (j.owner.host !== os.hostname()) return true;
   try {
     process.kill(j.owner.pid, 0);

@@ -204,4 +204,3 @@ function noOfferMessage(o: PlanOptions, offers: Offer[], minVramGb: number, erro
   const errs = errors.length ? `; errors: ${errors.map((e) => `${e.provider} ${e.code}`).join(', ')}` : '';
   return `no offer fits: ${parts.join(', ')}${errs}`;
 }
-

@@ -107,8 +107,10 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   const gone = (p: PromptRecord) => !existing.some((m) => m.record.name === p.machine);
   const lost = journal.data.prompts.filter((p) => p.state === 'failed' && p.pullFailed && gone(p));
   if (lost.length) o.emit({ type: 'log', level: 'warn', message: `${lost.length} prompt(s) rendered on a machine that no longer exists and were never pulled: rendering them again` });
-  journal.now((d) => d.prompts.filter((p) => (p.state === 'queued' || p.state === 'running') && gone(p)).forEach((p) => Object.assign(p, { state: 'pending', machine: undefined })));
-  journal.now(() => lost.forEach(renderAgain));
+  journal.now((d) => {
+    d.prompts.filter((p) => (p.state === 'queued' || p.state === 'running') && gone(p)).forEach((p) => Object.assign(p, { state: 'pending', machine: undefined }));
+    lost.forEach(renderAgain);
+  });
 
   return runJournaled({ lifecycle, request, timings, cwd: o.cwd, signal: o.signal, emit: o.emit, prior }, plan, journal, existing);
 }

@@ -7,7 +7,7 @@ import { GpuburstError } from '../../providers/errors';
 import { pollUntil } from '../../providers/poll';
 import type { Provider } from '../../providers/types';
 import type { Emit } from './events';
-import type { Journal, MachineRecord } from './journal';
+import { isOpen, type Journal, type MachineRecord } from './journal';
 import type { ProviderPool } from './pool';
 import { templateFor } from './templates';
 
@@ -33,7 +33,7 @@ export interface TeardownOptions {
 }
 
 export async function teardown(o: TeardownOptions): Promise<TeardownOutcome[]> {
-  const open = o.journal.data.machines.filter((m) => m.state !== 'terminated' && m.state !== 'not-created');
+  const open = o.journal.data.machines.filter(isOpen);
   const outcomes = await Promise.all(open.map((m) => teardownOne(o, m)));
   o.journal.flush();
   return outcomes;

@@ -1,5 +1,6 @@
 /** `gpuburst status [id]`: every session (this folder's and those registered in the user state dir), its machines as the providers see them now, and the spend so far. */
 import type { Command } from 'commander';
+import { hasEnded } from '../../session/journal';
 import type { SessionStatusRow } from '../../session/manage';
 import type { CliContext, CommandResult } from '../context';
 import { keptCacheLines } from '../render/caches';
@@ -25,7 +26,7 @@ function render(rows: SessionStatusRow[]): string {
     .map((s) => {
       if (s.damaged) return [`${s.id}  damaged${s.live ? ' (running now)' : ''}  ${s.message}`, `  journal: ${s.journal}`, ...machineLines(s)].join('\n');
       // A session still "rendering" whose process is gone crashed or was killed: say so, and what to do.
-      const orphaned = !s.live && UNDER_WAY.has(s.status);
+      const orphaned = !s.live && !hasEnded(s.status);
       const state = s.live ? ' (running now)' : orphaned ? ' (its process is gone)' : '';
       const head = `${s.id}  ${s.status}${state}${s.simulated ? '  simulated' : ''}  ${s.prompts.done}/${s.prompts.total} done${s.prompts.failed ? `, ${s.prompts.failed} failed` : ''}  spent ${usd(s.spentUsd)}${s.simulated ? ' (simulated, nothing billed)' : ''}`;
       const next = orphaned ? [`  finish with: gpuburst resume ${s.id}; or end it with: gpuburst down ${s.id}`] : [];
@@ -33,8 +34,6 @@ function render(rows: SessionStatusRow[]): string {
     })
     .join('\n');
 }
-
-const UNDER_WAY = new Set(['planning', 'provisioning', 'rendering', 'tearing-down']);
 
 function machineLines(s: SessionStatusRow): string[] {
   return s.machines.map((m) => `  ${m.provider} ${m.name}${m.id ? ` (${m.id})` : ''}: ${m.journalState}${m.providerStatus ? `, provider says ${m.providerStatus}` : ''}${m.notAsked ? `, provider not asked (${m.notAsked})` : ''}${m.note ? ` — ${m.note}` : ''}`);

@@ -5,6 +5,7 @@
  * redraw cannot overwrite it.
  */
 import type { SessionEvent } from '../../session/events';
+import { hasEnded } from '../../session/journal';
 import type { CliContext } from '../context';
 import { redact } from '../../../providers/redact';
 import { EtaClock } from './eta';
@@ -70,8 +71,6 @@ function repeatedFailure(e: SessionEvent, seen: Set<string>): boolean {
   return false;
 }
 
-const FINAL = new Set(['done', 'partial', 'failed', 'interrupted', 'stopped']);
-
 function lineView(ctx: CliContext): ProgressView {
   let lastProgress = 0;
   let estimateUsd: number | undefined;
@@ -79,7 +78,7 @@ function lineView(ctx: CliContext): ProgressView {
   const seen = new Set<string>();
   return {
     emit(e) {
-      if (e.type === 'session' && FINAL.has(e.status)) return; // the report that follows says it
+      if (e.type === 'session' && hasEnded(e.status)) return; // the report that follows says it
       if (e.type === 'progress') {
         const etaText = eta.text(e.done + e.failed, e.total);
         if (Date.now() - lastProgress < 10_000 && e.done + e.failed < e.total) return;
@@ -130,7 +129,7 @@ function barView(ctx: CliContext): ProgressView {
         return;
       }
       if (e.type === 'prompt' && e.state !== 'failed') return;
-      if (e.type === 'session' && FINAL.has(e.status)) return;
+      if (e.type === 'session' && hasEnded(e.status)) return;
       if (repeatedFailure(e, seen)) return;
       const line = describe(e);
       if (line) print(line);
