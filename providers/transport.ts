@@ -139,7 +139,8 @@ function sendViaUndici(req: WireRequest): Promise<WireResponse> {
           resolve({ status, headers, body });
           return true;
         }
-        const declared = Number(headers['content-length']);
+        // A HEAD answer's Content-Length is the size of what a GET would send (a model's GBs), not a body.
+        const declared = req.method === 'HEAD' ? 0 : Number(headers['content-length']);
         if (declared > deadlines.maxBodyBytes) {
           cancel(new WireError('too-large', `declared ${declared} bytes`));
           return false;

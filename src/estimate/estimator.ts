@@ -29,6 +29,11 @@ export interface Batch {
    * a stand-in whose speed can be far off; such a batch is never saved as a measurement of `model`.
    */
   unknownModel?: string;
+  /** With `unknownModel`: the file the workflow loads its model from (`ckpt_name`, `unet_name`). */
+  modelFile?: string;
+  /** Its size, GB, when its server states one; then a VRAM floor above the profile's (src/session/batch-shape.ts). */
+  modelGb?: number;
+  minVramGb?: number;
 }
 
 export interface EstimateInput {
@@ -147,7 +152,8 @@ function rowFor(offer: PricedOffer, input: EstimateInput, local: EstimateRow | u
     localSecondsPerImage: local?.secondsPerImage,
   });
   if (!speed) return skip(`no throughput figure for ${offer.gpu} with ${profile.throughputModel}; give one with --speed`);
-  if (offer.vramGb < profile.minVramGb && !speed.overridden) return skip(`${offer.vramGb} GB VRAM is below the ${profile.minVramGb} GB ${profile.name} needs`);
+  const minVramGb = Math.max(profile.minVramGb, batch.minVramGb ?? 0);
+  if (offer.vramGb < minVramGb && !speed.overridden) return skip(`${offer.vramGb} GB VRAM is below the ${minVramGb} GB ${batch.minVramGb && batch.modelFile ? batch.modelFile : profile.name} needs`);
 
   const price = lastMatching(input.prices ?? [], offer);
   const usdPerHour = price?.usdPerHour ?? offer.usdPerHour;

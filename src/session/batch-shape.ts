@@ -44,7 +44,34 @@ export function batchShape(prompts: ExpandedPrompt[], model?: string): Batch {
   if (!profileNames().includes(profile)) throw new BadInputError(`--model: unknown model "${profile}"; accepted: ${profileNames().join(', ')}`);
   const defaults = profile === 'sd15' || profile === 'lcm' || profile === 'sd-turbo' ? 512 : 1024;
   const shape: Batch = { model: profile, images: prompts.length * batchSize, steps, width: width || defaults, height: height || defaults, batchSize, precision: 'fp16' };
-  return unknownModel ? { ...shape, unknownModel } : shape;
+  return unknownModel ? { ...shape, unknownModel, ...(checkpoint ? { modelFile: checkpoint } : {}) } : shape;
+}
+
+/**
+ * VRAM per GB of weights that keeps a model whole on one GPU: the weights plus a fifth for activations, latents and
+ * the VAE decode [I]. ComfyUI runs a larger model partly offloaded to system RAM (slowly) or fails out of memory.
+ */
+const VRAM_PER_WEIGHT_GB = 1.2;
+
+/**
+ * A model the catalog has no figures for has no known VRAM need either; the stand-in's floor (12 GB) would let a
+ * 16 GB card be rented for a 14B video model. The size of the file it loads, when the batch's `models:` download it
+ * and its server states a size, sets the floor instead. Text encoders are left out: ComfyUI encodes, then frees them.
+ */
+export function withModelVram(shape: Batch, models: { name: string }[], sizes: (number | undefined)[]): Batch {
+  if (!shape.unknownModel || !shape.modelFile) return shape;
+  const base = (name: string) => name.split(/[\\/]/).pop();
+  const i = models.findIndex((m) => base(m.name) === base(shape.modelFile!));
+  const bytes = i >= 0 ? sizes[i] : undefined;
+  if (!bytes) return shape;
+  const modelGb = Math.round(bytes / 1e8) / 10;
+  return { ...shape, modelGb, minVramGb: Math.ceil((bytes / 1e9) * VRAM_PER_WEIGHT_GB) };
+}
+
+/** The plan's line when the model's size raised the VRAM floor above its stand-in profile's. */
+export function modelVramNote(shape: Batch, profileMinGb: number): string | undefined {
+  if (!shape.minVramGb || shape.minVramGb <= profileMinGb) return undefined;
+  return `GPUs with less than ${shape.minVramGb} GB VRAM left out: ${shape.modelFile} is ${shape.modelGb} GB of weights, kept whole on one GPU`;
 }
 
 /** Model families the catalog has no figures for, by file name (SD 1.x fine-tunes have any name, so those pass). */
@@ -84,6 +111,9 @@ function guessProfile(checkpoint: string): string {
  * The one warning for a model the catalog has no speed for: the figures are a stand-in, and what follows from that.
  */
 export function unknownModelNote(what: string, command: 'run' | 'estimate'): string {
-  const then = command === 'run' ? "; the machines' watchdog lifetime cap is therefore its longest (48 h), and the run is not saved as a speed measurement: set --max-cost to bound the spend" : '';
+  const then =
+    command === 'run'
+      ? "; the machines' watchdog lifetime cap is therefore its longest (48 h), and the run is not saved as a speed measurement: set --max-cost to bound the spend"
+      : "; GPUs are listed down to FLUX.1-dev's 12 GB (run leaves out those too small for the model file's size)";
   return `speed unknown: ${what}; the catalog has figures for image models only, so times and costs are FLUX.1-dev's and can be far off (a video prompt takes minutes to hours); --model <profile> picks one knowingly${then}`;
 }

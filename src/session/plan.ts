@@ -25,7 +25,7 @@ import type { AgentModel } from './agent/config';
 import { machineModels } from './agent/models';
 import { diskFloorGb, modelSizes } from './agent/disk';
 import type { NodePack } from '../comfy/batch/nodes';
-import { batchShape, unknownModelNote } from './batch-shape';
+import { batchShape, modelVramNote, unknownModelNote, withModelVram } from './batch-shape';
 import { cacheNotes, planCache, PlannedCache } from './cache';
 import type { ProviderPool } from './pool';
 import { templateFor } from './templates';
@@ -97,8 +97,8 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const sizes = ownServers ? Promise.resolve([]) : modelSizes(placed.models, placed.tokens, env);
   const problems = validateBatch(batch, prompts, objectInfo);
   if (problems.length) throw new BatchFileError(batch.file, problems.map((p) => ({ path: p.where, message: formatBatchProblem(p) })));
-  const shape = batchShape(prompts, o.model);
-  const profile = getProfile(shape.model);
+  const named = batchShape(prompts, o.model);
+  const profile = getProfile(named.model);
   const { catalog } = loadCatalog({ env });
   const known = Object.keys(catalog.gpus);
   const wanted = o.gpu ? new Set(resolveGpuNames(o.gpu, known)) : undefined;
@@ -116,15 +116,19 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     else offerErrors.push({ provider: clouds[i], code: (r.reason as { code?: string }).code ?? 'ERR_PROVIDER', message: (r.reason as Error).message });
   });
   if (offers.length === 0 && offerErrors.length && clouds.length === 1) throw listed.find((r) => r.status === 'rejected')!.reason as Error;
+  // A model the catalog does not know needs the VRAM its file's size says (asked while the offers were listed).
+  const shape = named.unknownModel ? withModelVram(named, placed.models, await sizes) : named;
+  const minVramGb = Math.max(profile.minVramGb, shape.minVramGb ?? 0);
 
   const usable = offers.filter(
     (x) =>
       x.available &&
       (ownServers || !wanted || wanted.has(gpuOf(x))) &&
-      (ownServers || x.vramGb * x.gpuCount >= profile.minVramGb) &&
+      // One ComfyUI runs a model on one GPU: the floor is per GPU, whatever the machine's count.
+      (ownServers || x.vramGb >= minVramGb) &&
       (o.maxUsdPerHour === undefined || x.usdPerHour <= o.maxUsdPerHour),
   );
-  if (usable.length === 0) throw new BadInputError(noOfferMessage(o, offers, profile.minVramGb, offerErrors, wanted, gpuOf));
+  if (usable.length === 0) throw new BadInputError(noOfferMessage(o, offers, minVramGb, offerErrors, wanted, gpuOf, shape));
   // An offer whose GPU the machine's image cannot run (a Blackwell card under a CUDA 12.1 build) is never rented.
   const runnable = ownServers ? usable : usable.filter((x) => imageRuns({ provider: x.provider as CloudProviderName, gpu: x.gpu, comfyuiVersion, env }));
   if (runnable.length === 0) resolveImage({ provider: usable[0].provider as CloudProviderName, gpu: usable[0].gpu, comfyuiVersion, env });
@@ -134,6 +138,8 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const pods = Math.min(o.pods, prompts.length);
   const notes = pods < o.pods ? [`${o.pods} pods asked for ${prompts.length} prompt(s): renting ${pods}, one per prompt.`] : [];
   if (shape.unknownModel) notes.push(unknownModelNote(shape.unknownModel, 'run'));
+  const vramNote = modelVramNote(shape, profile.minVramGb);
+  if (vramNote) notes.push(vramNote);
   const share: Batch = { ...shape, images: Math.ceil(shape.images / pods) };
   const today = new Date().toISOString().slice(0, 10);
   const calibration = readCalibration(cwd).entries;
@@ -194,12 +200,13 @@ function keyVar(c: CloudProviderName): string {
   return `${c.toUpperCase()}_API_KEY`;
 }
 
-function noOfferMessage(o: PlanOptions, offers: Offer[], minVramGb: number, errors: Plan['offerErrors'], wanted: Set<string> | undefined, gpuOf: (x: Offer) => string): string {
+function noOfferMessage(o: PlanOptions, offers: Offer[], minVramGb: number, errors: Plan['offerErrors'], wanted: Set<string> | undefined, gpuOf: (x: Offer) => string, shape: Batch): string {
   const parts = [`${offers.length} offer(s) listed`];
   const available = offers.filter((x) => x.available);
   parts.push(`${available.length} available`);
   if (wanted) parts.push(`${available.filter((x) => wanted.has(gpuOf(x))).length} with GPU "${o.gpu}" (offered: ${[...new Set(available.map(gpuOf))].join(', ') || 'none'})`);
-  parts.push(`${available.filter((x) => x.vramGb * x.gpuCount >= minVramGb).length} with ≥ ${minVramGb} GB VRAM`);
+  const sized = shape.minVramGb === minVramGb ? ` (what keeps ${shape.modelFile} whole on one GPU; --model <profile> estimates it as that profile instead, offloaded if it must)` : '';
+  parts.push(`${available.filter((x) => x.vramGb >= minVramGb).length} with ≥ ${minVramGb} GB VRAM${sized}`);
   if (o.maxUsdPerHour !== undefined) parts.push(`${available.filter((x) => x.usdPerHour <= o.maxUsdPerHour!).length} at ≤ $${o.maxUsdPerHour}/h`);
   const errs = errors.length ? `; errors: ${errors.map((e) => `${e.provider} ${e.code}`).join(', ')}` : '';
   return `no offer fits: ${parts.join(', ')}${errs}`;

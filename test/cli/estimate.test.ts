@@ -214,7 +214,7 @@ test('a batch of a video model: the estimate says the speed is unknown and what 
   const [head, warning] = r.out.split('\n');
   expect(head).toMatch(/^4 × flux-dev \(FLUX\.1-dev/);
   expect(warning).toBe(
-    "speed unknown: wan2.1_t2v_1.3B_fp16.safetensors, a video model (33 frames a prompt); the catalog has figures for image models only, so times and costs are FLUX.1-dev's and can be far off (a video prompt takes minutes to hours); --model <profile> picks one knowingly",
+    "speed unknown: wan2.1_t2v_1.3B_fp16.safetensors, a video model (33 frames a prompt); the catalog has figures for image models only, so times and costs are FLUX.1-dev's and can be far off (a video prompt takes minutes to hours); --model <profile> picks one knowingly; GPUs are listed down to FLUX.1-dev's 12 GB (run leaves out those too small for the model file's size)",
   );
   expect((await json(['b.yaml'])).batch.unknownModel).toBe('wan2.1_t2v_1.3B_fp16.safetensors, a video model (33 frames a prompt)');
 });

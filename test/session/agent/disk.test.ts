@@ -2,6 +2,8 @@
  * Disk sizing: each model's size from HEAD through the stand-in internet (redirects followed, the token only to its
  * own host), then the image allowance and margin above the floor.
  */
+import http from 'http';
+import type { AddressInfo } from 'net';
 import { diskFloorGb, diskGbFor, modelBytes, modelSizes } from '../../../src/session/agent/disk';
 import { Cdn, startCdn } from '../../../src/sim/cdn';
 import { SIGNED_CDN_HOST } from '../../../src/sim/cdn-hosts';
@@ -39,4 +41,19 @@ test('disk = image allowance + models × 1.2, never below the floor; a bad floor
   expect(diskFloorGb({ GPUBURST_DISK_FLOOR_GB: '40' })).toBe(40);
   expect(diskFloorGb({})).toBeUndefined();
   expect(() => diskFloorGb({ GPUBURST_DISK_FLOOR_GB: '60GB' })).toThrow('GPUBURST_DISK_FLOOR_GB=60GB: must be a whole number of GB from 10 to 10000');
+});
+
+test("a real model's size comes through: a HEAD answer's Content-Length of GBs is not a body too large to read", async () => {
+  // Sizes above the client's 1 MiB body limit were once refused as a body, so no real model ever had a size.
+  const server = http.createServer((req, res) => {
+    res.writeHead(200, { 'content-length': String(23.8e9), 'content-type': 'application/octet-stream' });
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/wan2.1_t2v_14B_bf16.safetensors`;
+    expect(await modelSizes([{ name: 'w', folder: 'diffusion_models', url }], undefined, {})).toEqual([23.8e9]);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
