@@ -14,6 +14,11 @@ export interface HeartbeatPayload {
   budgetUsd?: number;
   /** The client has everything it wanted; the agent may end the machine once ComfyUI idles. */
   batchDone?: boolean;
+  /**
+   * Prompts are ending: live at least this many minutes from this beat (the agent never goes past its ceiling). A
+   * slower GPU than the estimate's is not ended mid-batch by a cap fixed at create.
+   */
+  lifetimeLeftMinutes?: number;
 }
 
 export interface AgentStatus {

@@ -32,6 +32,11 @@ export interface RenderOptions {
   interruptGraceSeconds?: number;
   /** Projected spend of the remaining work, for progress lines. */
   projectUsd?: (remaining: number) => number;
+  /**
+   * Every second while prompts end: the wall time the rest should take at this run's measured pace (the machines'
+   * lifetime cap follows it, ./lifecycle); undefined once rendering stops or nothing has ended yet.
+   */
+  onPace?: (remainingSeconds: number | undefined) => void;
 }
 
 /**
@@ -87,7 +92,9 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
   const runners: PromptRunner[] = [];
   let localWriteError: string | undefined;
   // A stall cannot be stopped politely (stop() waits for the running prompt): rendering ends without the runners.
-  let lastEndMs = Date.now();
+  const startMs = Date.now();
+  let lastEndMs = startMs;
+  let endsThisRun = 0;
   let onStall: () => void = () => undefined;
   const stalled = new Promise<'stalled'>((resolve) => (onStall = () => resolve('stalled')));
   const graceMs = (o.interruptGraceSeconds ?? 30) * 1000;
@@ -130,13 +137,19 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
       if (!stoppedBy) o.emit({ type: 'log', level: 'warn', message: `budget: one more billing increment would pass ${formatUsd(o.budget.capUsd ?? NaN)}; stopping the queue, pulling what is done` });
       stopAll('budget');
     }
+    const { done, failed } = counts();
+    const left = total - done - failed;
+    o.onPace?.(stoppedBy || endsThisRun === 0 ? undefined : (left * (Date.now() - startMs)) / endsThisRun / 1000);
     progress();
   }, 1000);
 
   const update = (id: string, change: Partial<PromptRecord>, event?: { reason?: string; files?: number }) => {
     const rec = records.get(id);
     if (!rec) return;
-    if (change.state === 'done' || change.state === 'failed') lastEndMs = Date.now();
+    if (change.state === 'done' || change.state === 'failed') {
+      lastEndMs = Date.now();
+      endsThisRun++;
+    }
     o.journal.later(() => Object.assign(rec, change));
     o.emit({ type: 'prompt', id, state: rec.state, machine: rec.machine, ...event });
   };
@@ -222,6 +235,7 @@ export async function renderAll(o: RenderOptions): Promise<RenderResult> {
     }
   } finally {
     clearInterval(budgetTimer);
+    o.onPace?.(undefined);
     o.signal?.removeEventListener('abort', onAbort);
     o.journal.flush();
     progress();

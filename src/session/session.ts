@@ -133,6 +133,7 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
       emit: r.emit,
       stallSeconds: r.timings.stallSeconds,
       projectUsd: (remaining) => remaining * perImageUsd,
+      onPace: (seconds) => lifecycle.pace(seconds),
     });
     await lifecycle.finishBatch(machines);
   };

@@ -14,6 +14,8 @@ import { parseSessionRequest } from '../../src/session/request';
 import { resumeSession } from '../../src/session/resume';
 import { openJournal, runSession } from '../../src/session/session';
 import { provisionStep, renderStep } from '../../src/session/steps';
+import { MachineLifecycle } from '../../src/session/lifecycle';
+import { sessionTimings } from '../../src/session/timings';
 import { readBootstrapEnv } from '../../src/sim/common/bootstrap-env';
 import { startWorld, World } from '../../src/sim/world';
 import { writeSd15Batch } from './support/batch';
@@ -108,7 +110,7 @@ test('run, resume and the Pulumi steps give a machine the same agent settings, t
   const resume = await viaResume();
   const pulumi = await viaPulumiSteps();
 
-  expect(run.agent).toMatchObject({ heartbeatMinutes: 10, idleMinutes: 10, budgetUsd: BUDGET_USD, maxLifetimeMinutes: 60, models: [expect.objectContaining({ folder: 'checkpoints' })], killSwitch: expect.any(Object) });
+  expect(run.agent).toMatchObject({ heartbeatMinutes: 10, idleMinutes: 10, budgetUsd: BUDGET_USD, maxLifetimeMinutes: 60, lifetimeCeilingMinutes: 48 * 60, models: [expect.objectContaining({ folder: 'checkpoints' })], killSwitch: expect.any(Object) });
   expect(resume.agent).toEqual(run.agent);
   expect(pulumi.agent).toEqual(run.agent);
 
@@ -122,3 +124,42 @@ test('run, resume and the Pulumi steps give a machine the same agent settings, t
   expect(shape(pulumi.heartbeat)).toEqual(shape(run.heartbeat));
   expect(world.sims[0].state().machines.filter((m) => m.billing)).toEqual([]);
 }, 120_000);
+
+test('while prompts end, the beats ask for the lifetime the rest needs at the pace measured; the last one does not', async () => {
+  const { dir, stateDir } = folder('pace');
+  const batchFile = writeSd15Batch(dir, 60);
+  let id: string | undefined;
+  const asked: number[] = [];
+  const watch = setInterval(() => {
+    if (!id) return;
+    try {
+      const beat = JSON.parse(fs.readFileSync(path.join(world.machineDisk(id), 'input', 'gpuburst', 'heartbeat.json'), 'utf8'));
+      if (beat.lifetimeLeftMinutes !== undefined) asked.push(beat.lifetimeLeftMinutes);
+    } catch {
+      // not written yet, or being replaced
+    }
+  }, 50);
+  try {
+    const emit = (e: SessionEvent) => void (e.type === 'machine' && e.id && (id ??= e.id));
+    const report = await runSession({ batchFile, provider: 'paperspace', stateDir, cwd: dir, env: { ...world.env }, confirm: async () => true, timings: FAST, emit });
+    expect(report.status).toBe('done');
+  } finally {
+    clearInterval(watch);
+  }
+  // A batch of seconds: the cap asked is the floor, 1 h from each beat.
+  expect(asked.length).toBeGreaterThan(0);
+  expect(new Set(asked)).toEqual(new Set([60]));
+  const last = JSON.parse(fs.readFileSync(path.join(world.machineDisk(id!), 'input', 'gpuburst', 'heartbeat.json'), 'utf8'));
+  expect(last).toMatchObject({ batchDone: true });
+  expect(last.lifetimeLeftMinutes).toBeUndefined();
+}, 120_000);
+
+test('the lifetime asked is 3 × the rest at the measured pace, 1 h at least, 48 h at most; none once nothing ends', () => {
+  const request = parseSessionRequest({ batchFile: path.join(os.tmpdir(), 'b.yaml'), provider: 'paperspace', maxCostUsd: BUDGET_USD });
+  const lifecycle = new MachineLifecycle({ journal: {} as never, stateDir: '/nonexistent', pool: {} as never, request, timings: sessionTimings({ env: {}, simulated: true }) });
+  const asked = (seconds: number | undefined) => (lifecycle.pace(seconds), lifecycle.heartbeat().lifetimeLeftMinutes);
+  expect(asked(600)).toBe(60);
+  expect(asked(2 * 3600)).toBe(360);
+  expect(asked(100 * 3600)).toBe(48 * 60);
+  expect(asked(undefined)).toBeUndefined();
+});

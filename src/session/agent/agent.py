@@ -139,6 +139,9 @@ def watch():
     beat_minutes = float(CONF.get("heartbeatMinutes", 10))
     idle_minutes = float(CONF.get("idleMinutes", 10))
     max_minutes = float(CONF.get("maxLifetimeMinutes", 24 * 60))
+    # While prompts end, the client's beats push the cap (lifetimeLeftMinutes from the beat), never past the ceiling.
+    ceiling = START + float(CONF.get("lifetimeCeilingMinutes", max_minutes)) * 60
+    deadline = START + max_minutes * 60
     usd_per_hour = float(CONF.get("usdPerHour", 0))
     budget = CONF.get("budgetUsd")
     # Billing began before the agent started (provisioning, image pull): count it against the budget.
@@ -149,6 +152,9 @@ def watch():
         hb = read_heartbeat()
         if hb is not None and hb.get("seq") != last_seq:
             last_seq, last_beat = hb.get("seq"), now
+            left = hb.get("lifetimeLeftMinutes")
+            if isinstance(left, (int, float)) and not isinstance(left, bool) and left > 0:
+                deadline = max(deadline, min(ceiling, now + float(left) * 60))
         if hb and hb.get("budgetUsd") is not None:
             budget = hb["budgetUsd"]
         with lock:
@@ -159,8 +165,8 @@ def watch():
         reason = None
         if now - last_beat >= beat_minutes * 60:
             reason = "no heartbeat from the client for %.1f min" % ((now - last_beat) / 60)
-        elif now - START >= max_minutes * 60:
-            reason = "maximum lifetime of %.1f min reached" % max_minutes
+        elif now >= deadline:
+            reason = "maximum lifetime of %.1f min reached" % ((deadline - START) / 60)
         elif budget is not None and usd_per_hour > 0 and spent + usd_per_hour * POLL / 3600 >= float(budget):
             reason = "budget of $%.2f reached" % float(budget)
         elif hb and hb.get("batchDone"):

@@ -36,6 +36,8 @@ export interface AgentSettings {
   /** Terminate when ComfyUI has been idle this long after the client said the batch is done. */
   idleMinutes: number;
   maxLifetimeMinutes: number;
+  /** The furthest a heartbeat's `lifetimeLeftMinutes` may push the cap, from the agent's start. */
+  lifetimeCeilingMinutes?: number;
   usdPerHour: number;
   budgetUsd?: number;
   /** Billing that happened before the agent could start (provisioning, image pull), counted against the budget. */

@@ -17,7 +17,7 @@ import type { ProviderPool } from '../pool';
 import type { SessionRequest } from '../request';
 import { teardown, TeardownOutcome } from '../teardown';
 import { templateFor } from '../templates';
-import { SessionTimings, watchdogCadence } from '../timings';
+import { maxLifetimeMinutes, SessionTimings, watchdogCadence } from '../timings';
 import { connect, Connected } from './connect';
 import { createJournaled, endQuietly, intendedRecord } from './create';
 import { agentSettings, machineSetup, MachinePlan } from './setup';
@@ -51,6 +51,7 @@ export class MachineLifecycle {
   readonly budget: BudgetTracker;
   readonly cadence: { heartbeatMs: number; agentPollSeconds: number };
   private batchDone = false;
+  private lifetimeLeftMinutes?: number;
   private cacheReady?: Promise<void>;
   private readonly emit: Emit;
 
@@ -61,10 +62,22 @@ export class MachineLifecycle {
     this.emit = o.emit ?? quiet;
   }
 
-  /** The one heartbeat payload, on every path: the whole session's spend and budget, and "the batch is done". */
+  /**
+   * The one heartbeat payload, on every path: the whole session's spend and budget, "the batch is done", and while
+   * prompts end, the lifetime the rest needs.
+   */
   heartbeat(): HeartbeatPayload {
     const payload: HeartbeatPayload = { spentUsd: (this.o.priorSpentUsd ?? 0) + this.budget.spentUsd(), budgetUsd: this.o.request.maxCostUsd };
+    if (this.lifetimeLeftMinutes !== undefined && !this.batchDone) payload.lifetimeLeftMinutes = this.lifetimeLeftMinutes;
     return this.batchDone ? { ...payload, batchDone: true } : payload;
+  }
+
+  /**
+   * The rest of the batch at the measured pace: the machines may live the same cap as at create, counted from now
+   * (3 × that time, 1 h at least). Undefined (nothing ends, rendering stopped): the cap stays where the agent has it.
+   */
+  pace(remainingSeconds: number | undefined): void {
+    this.lifetimeLeftMinutes = remainingSeconds === undefined ? undefined : Math.round(maxLifetimeMinutes(remainingSeconds));
   }
 
   agentSettings(offer: Offer): AgentSettings {

@@ -40,6 +40,8 @@ export function agentSettings(r: SessionRequest, plan: MachinePlan, offer: Offer
     idleMinutes: r.idleMinutes,
     // A speed the catalog does not know (a video model) bounds nothing: the longest cap; the budget still holds.
     maxLifetimeMinutes: maxLifetimeMinutes(plan.shape?.unknownModel ? Infinity : plan.estimateSeconds),
+    // A GPU slower than its estimate: heartbeats push the cap while prompts end, never past the longest one.
+    lifetimeCeilingMinutes: maxLifetimeMinutes(Infinity),
     usdPerHour: offer.usdPerHour,
     // The session's whole budget: heartbeats carry the whole session's spend (./spend), so the two compare.
     budgetUsd: r.maxCostUsd,

@@ -139,6 +139,41 @@ describe('machine agent (python3)', () => {
     expect(status().terminating).toMatch(/budget/);
   });
 
+  test('the lifetime cap ends a machine whose client still beats', async () => {
+    await start({ heartbeatMinutes: 10, maxLifetimeMinutes: 0.02 }, podKill());
+    let seq = 0;
+    const timer = setInterval(() => beat(++seq), 100);
+    expect(await waitFor(() => calls.length > 0)).toBe(true);
+    clearInterval(timer);
+    expect(status().terminating).toMatch(/^maximum lifetime of 0\.0 min reached$/);
+  });
+
+  test('beats that say prompts are ending push the cap from each beat, never past the ceiling', async () => {
+    const t0 = Date.now();
+    // Cap 1.2 s, ceiling 3.6 s; each beat asks for 1.2 s more from itself.
+    await start({ heartbeatMinutes: 10, maxLifetimeMinutes: 0.02, lifetimeCeilingMinutes: 0.06 }, podKill());
+    let seq = 0;
+    const timer = setInterval(() => beat(++seq, { lifetimeLeftMinutes: 0.02 }), 100);
+    expect(await waitFor(() => calls.length > 0)).toBe(true);
+    clearInterval(timer);
+    const endedAfterMs = Date.now() - t0;
+    expect(endedAfterMs).toBeGreaterThanOrEqual(3400);
+    expect(status().terminating).toBe('maximum lifetime of 0.1 min reached');
+  });
+
+  test('a pushed cap holds once beats stop asking, then ends the machine', async () => {
+    const t0 = Date.now();
+    beat(1, { lifetimeLeftMinutes: 0.04 }); // 2.4 s from when the agent reads it, well past the 0.6 s cap
+    await start({ heartbeatMinutes: 10, maxLifetimeMinutes: 0.01, lifetimeCeilingMinutes: 60 }, podKill());
+    await new Promise((r) => setTimeout(r, 500)); // read by now (the agent looks every 0.1 s)
+    let seq = 1;
+    const timer = setInterval(() => beat(++seq), 100); // alive, but no longer asking
+    expect(await waitFor(() => calls.length > 0)).toBe(true);
+    clearInterval(timer);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(2200);
+    expect(status().terminating).toMatch(/^maximum lifetime of 0\.\d min reached$/);
+  });
+
   test('idle after the batch: terminates only once the queue is empty long enough', async () => {
     queueBusy = true;
     await start({ heartbeatMinutes: 10, idleMinutes: 0.02 }, podKill());
