@@ -80,18 +80,29 @@ export class MachineChannel {
   }
 }
 
-/** Waits until the agent has placed every model; a failed download fails the session before any prompt runs. */
+/**
+ * Waits until the agent has placed every model; a failed download fails the session before any prompt runs.
+ * `timeoutSeconds` is a window without progress (more bytes on disk, a model or node pack finished), not a total:
+ * a 40 GB video model on a slow host takes as long as it takes, a download that stopped ends the wait.
+ */
 export async function waitForModels(channel: MachineChannel, models: AgentModel[], opts: { machineId: string; timeoutSeconds: number; pollMs?: number; signal?: AbortSignal; onProgress?: (bytes: number) => void; nodes?: string[] }): Promise<void> {
   const packs = opts.nodes ?? [];
   if (models.length === 0 && packs.length === 0) return;
+  let mark = '';
+  let progressAt = Date.now();
+  let bytes = 0;
   const placed = await pollUntil(
-    async () => {
+    async (): Promise<true | 'stalled' | undefined> => {
       const st = await channel.status();
       // The agent installs node packs first and downloads nothing after a failed one (nodes.py).
       const badPack = packs.find((n) => st?.nodes?.[n]?.state === 'failed');
       if (badPack) throw new BadInputError(`custom node pack ${st!.nodes![badPack].error ?? `${badPack}: install failed`}`, { machineId: opts.machineId });
-      if (packs.length && !st?.nodesReady) return undefined;
       const entries = models.map((m) => st?.models[`${m.folder}/${m.name}`]);
+      bytes = entries.reduce((sum, e) => sum + (e?.bytes ?? 0), 0);
+      const now = `${bytes}|${entries.filter((e) => e?.state === 'done').length}|${packs.filter((n) => st?.nodes?.[n]?.state === 'done').length}|${Boolean(st?.nodesReady)}`;
+      if (now !== mark) [mark, progressAt] = [now, Date.now()];
+      else if (Date.now() - progressAt >= opts.timeoutSeconds * 1000) return 'stalled';
+      if (packs.length && !st?.nodesReady) return undefined;
       const failed = models.find((_, i) => entries[i]?.state === 'failed');
       if (failed) {
         const { error = 'download failed', code } = st!.models[`${failed.folder}/${failed.name}`];
@@ -99,11 +110,12 @@ export async function waitForModels(channel: MachineChannel, models: AgentModel[
         if (code === 'auth') throw new AuthError(redact(error), { machineId: opts.machineId });
         throw new BadInputError(`model ${failed.folder}/${failed.name} could not be placed on the machine: ${error} (url ${failed.url})`, { machineId: opts.machineId });
       }
-      opts.onProgress?.(entries.reduce((sum, e) => sum + (e?.bytes ?? 0), 0));
+      opts.onProgress?.(bytes);
       return entries.every((e) => e?.state === 'done') || undefined;
     },
-    { timeoutMs: opts.timeoutSeconds * 1000, intervalMs: opts.pollMs ?? 2000, signal: opts.signal },
+    { timeoutMs: Infinity, intervalMs: opts.pollMs ?? 2000, signal: opts.signal },
   );
-  if (placed) return;
-  throw new TransientError(`models were not placed on machine ${opts.machineId} within ${opts.timeoutSeconds} s`, { machineId: opts.machineId });
+  if (placed === true) return;
+  const why = placed === 'stalled' ? `no download progress for ${opts.timeoutSeconds} s` : 'interrupted';
+  throw new TransientError(`models were not placed on machine ${opts.machineId}: ${why} (${bytes} bytes so far)`, { machineId: opts.machineId });
 }

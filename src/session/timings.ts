@@ -4,7 +4,7 @@ import { BadInputError } from '../../providers/errors';
 export interface SessionTimings {
   /** Provider boot + image pull + ComfyUI start (RunPod's ComfyUI tutorial: "up to 30 minutes"). */
   readyTimeoutSeconds: number;
-  /** Model downloads on the machine. */
+  /** Model downloads on the machine: the longest wait without progress (bytes, a model or node pack done). */
   modelsTimeoutSeconds: number;
   /** Status polls while waiting. */
   pollSeconds: number;
@@ -20,7 +20,8 @@ export interface SessionTimings {
 
 export const DEFAULT_TIMINGS: SessionTimings = {
   readyTimeoutSeconds: 45 * 60,
-  modelsTimeoutSeconds: 60 * 60,
+  // Not a total: a 40 GB model on a 100 Mbit/s host takes most of an hour and is fine while bytes keep coming.
+  modelsTimeoutSeconds: 30 * 60,
   pollSeconds: 5,
   heartbeatMs: 60_000,
   agentPollSeconds: 30,
