@@ -47,6 +47,11 @@ export interface PlanOptions {
   cacheRegion?: string;
   /** Ctrl-C while planning: a slow server's answer is not waited for. */
   signal?: AbortSignal;
+  /**
+   * Resume with machines still standing: no fitting offer is not an error (the machines it has may finish the batch
+   * and must be pulled and ended); the plan then ranks nothing and says why in `noOffer`.
+   */
+  offersOptional?: boolean;
 }
 
 export interface Plan {
@@ -79,6 +84,8 @@ export interface Plan {
   cache?: PlannedCache;
   /** Set once the cache exists: what every machine's spec attaches. */
   cacheMount?: CacheMount;
+  /** With `offersOptional`: why no offer fits now (the error a plan without that option throws). */
+  noOffer?: string;
 }
 
 export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.ProcessEnv, cwd: string): Promise<Plan> {
@@ -120,6 +127,11 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   const shape = named.unknownModel ? withModelVram(named, placed.models, await sizes) : named;
   const minVramGb = Math.max(profile.minVramGb, shape.minVramGb ?? 0);
 
+  // A resume whose machines still stand: nothing to rank, the plan says why (./resume decides if they suffice).
+  const withoutOffers = async (why: string): Promise<Plan> => ({
+    batch, prompts, ...placed, nodes: batch.nodes, modelBytes: await sizes, diskFloorGb: floorGb, shape, ranked: [], estimateUsd: 0, estimateSeconds: 0,
+    pods: Math.min(o.pods, prompts.length), notes: [`${why}: only the machines this session still has render the rest`], comfyuiVersion, offerErrors, cache, noOffer: why,
+  });
   const usable = offers.filter(
     (x) =>
       x.available &&
@@ -128,6 +140,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
       (ownServers || x.vramGb >= minVramGb) &&
       (o.maxUsdPerHour === undefined || x.usdPerHour <= o.maxUsdPerHour),
   );
+  if (usable.length === 0 && o.offersOptional) return withoutOffers(noOfferMessage(o, offers, minVramGb, offerErrors, wanted, gpuOf, shape));
   if (usable.length === 0) throw new BadInputError(noOfferMessage(o, offers, minVramGb, offerErrors, wanted, gpuOf, shape));
   // An offer whose GPU the machine's image cannot run (a Blackwell card under a CUDA 12.1 build) is never rented.
   const runnable = ownServers ? usable : usable.filter((x) => imageRuns({ provider: x.provider as CloudProviderName, gpu: x.gpu, comfyuiVersion, env }));

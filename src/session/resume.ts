@@ -67,7 +67,9 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
 
   // The whole batch's estimate may exceed what is left of the budget although most of it is done: no refusal here,
   // the budget stops queueing instead.
-  const plan = await makePlan({ ...request, maxCostUsd: undefined }, pool, o.env, o.cwd);
+  // Machines still standing may hold outputs: a market with no fitting offer now must not keep them from being pulled.
+  const standing = journal.data.machines.some((m) => m.id && ['created', 'ready', 'stopped'].includes(m.state));
+  const plan = await makePlan({ ...request, maxCostUsd: undefined, offersOptional: standing }, pool, o.env, o.cwd);
   // A machine started with less than a minute of work left in the budget would be stopped by its watchdog at once.
   if (request.maxCostUsd !== undefined && request.maxCostUsd - spentSoFar < minuteOfWorkUsd(plan, pool)) throw budgetSpent(o.id, request.maxCostUsd, spentSoFar);
   const left = journal.data.prompts.filter((p) => p.state !== 'done').length;
@@ -75,7 +77,7 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
   const toRender = journal.data.prompts.filter((p) => p.state !== 'done' && (p.state !== 'failed' || p.pullFailed)).length;
   const [spent, budget] = formatUsdPair(spentSoFar, request.maxCostUsd ?? 0);
   const pods = Math.min(request.pods, plan.pods, toRender);
-  const notes = [`resuming session ${o.id}: ${left} of ${journal.data.prompts.length} prompt(s) not done${pods > 0 ? ` (on at most ${pods} machine(s))` : ''}; spent so far ${spent}${request.maxCostUsd !== undefined ? ` of a ${budget} budget` : ''}`, ...keyNotes(plan, pool, request)];
+  const notes = [`resuming session ${o.id}: ${left} of ${journal.data.prompts.length} prompt(s) not done${pods > 0 ? ` (on at most ${pods} machine(s))` : ''}; spent so far ${spent}${request.maxCostUsd !== undefined ? ` of a ${budget} budget` : ''}`, ...keyNotes(plan, pool, request), ...(plan.noOffer ? plan.notes : [])];
   if (o.confirm && !(await o.confirm(plan, notes))) throw new BadInputError('cancelled before anything was rented');
   if (o.signal?.aborted) throw new BadInputError('interrupted before anything was rented');
   journal.claim();
@@ -93,6 +95,7 @@ async function resumeOwned(o: ResumeOptions, stateDir: string, journal: Journal)
       if (m) existing.push(m);
     }
     for (const m of existing) await adoptFinished(journal, m);
+    if (plan.noOffer && existing.length === 0) throw new BadInputError(plan.noOffer);
   } catch (err) {
     // Interrupted or failed before the run could take over: end the machines as a failed run would, keeping any
     // machine that may hold finished outputs (prompts it was running when the last client died).

@@ -122,7 +122,9 @@ export async function runJournaled(r: JournaledRun, plan: Plan, journal: Journal
     await validateOnMachines(machines, plan, r.emit);
 
     emitStatus('rendering');
-    const perImageUsd = (plan.ranked[0].row.secondsPerImage * machines.reduce((s, m) => s + m.record.usdPerHour, 0)) / 3600 / machines.length;
+    // A resume with no fitting offer left ranks nothing: the journal's estimate still has the per-image figure.
+    const secondsPerImage = plan.ranked[0]?.row.secondsPerImage ?? journal.data.estimate?.secondsPerImage ?? 0;
+    const perImageUsd = (secondsPerImage * machines.reduce((s, m) => s + m.record.usdPerHour, 0)) / 3600 / machines.length;
     render = await renderAll({
       journal,
       machines,

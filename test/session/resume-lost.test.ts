@@ -88,3 +88,38 @@ test('the machine is back but the files are not (404 from /view): resume renders
   // Nothing held it back: every machine of the session ended.
   expect(after.machines.map((m: { state: string }) => m.state)).toEqual(after.machines.map(() => 'terminated'));
 }, 60_000);
+
+test('no offer fits any more, but the machine holding unpulled outputs stands: resume pulls them and ends it', async () => {
+  const s = await finishedSession('nooffer');
+  const p0 = s.journal.data.prompts[0];
+  // ComfyUI's own name of prompt 0's image, from the local one (`<name>-<hash>.png`, src/session/render.ts).
+  const local = path.basename(p0.files![0].path);
+  const id = unpull(s, local.replace(/-[0-9a-f]+(\.\w+)$/, '$1'));
+  // The market empties: every RunPod pool has no free GPU, so a new plan ranks nothing.
+  const runpod = world.sims[0];
+  const { capacity: pools } = (await (await fetch(`${runpod.url}/_sim/capacity`)).json()) as { capacity: { gpuTypeId: string; cloud: string; free: number }[] };
+  const setFree = (free?: number) =>
+    Promise.all(pools.map((pool) => fetch(`${runpod.url}/_sim/capacity`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gpuTypeId: pool.gpuTypeId, cloud: pool.cloud, free: free ?? pool.free }) })));
+  await setFree(0);
+  try {
+    const { report, after } = await resume(s);
+    expect(report.status).toBe('done');
+    const p = after.prompts.find((x: { id: string }) => x.id === id);
+    expect(p).toMatchObject({ state: 'done', machine: s.journal.data.machines[0].name });
+    for (const f of p.files) expect(fs.statSync(path.join(after.outDir, f.path)).size).toBe(f.bytes);
+    expect(after.machines.map((m: { state: string }) => m.state)).toEqual(['terminated']);
+  } finally {
+    await setFree();
+  }
+
+  // With no machine standing, the same market is refused in one line before anything is rented.
+  const again = await finishedSession('nooffer-gone');
+  await again.pool.get('runpod').terminateMachine({ id: again.journal.data.machines[0].id! });
+  unpull(again, 'ComfyUI_00001_.png');
+  await setFree(0);
+  try {
+    await expect(resume(again)).rejects.toMatchObject({ code: 'ERR_BAD_INPUT', message: expect.stringMatching(/^no offer fits: \d+ offer\(s\) listed, 0 available/) });
+  } finally {
+    await setFree();
+  }
+}, 90_000);

@@ -13,6 +13,8 @@ export function renderPlan(plan: Plan, notes: string[]): string {
   const shape = s.model === 'model-free' ? `model-free: no model is loaded, ${s.width}×${s.height}` : `${s.model}, ${s.steps} steps, ${s.width}×${s.height}`;
   const lines = [`${plan.prompts.length} prompt(s) from ${plan.batch.file} (${shape})`];
   if (plan.models.length) lines.push(`models to place on the machine: ${plan.models.map((m) => `${m.folder}/${m.name}`).join(', ')}`);
+  // A resume with no fitting offer: nothing is rented, the notes say why.
+  if (plan.ranked.length === 0) return [...lines, ...notes].join('\n');
   // Each ranked row is one machine's share of the batch; the session rents `pods` of them.
   const pods = plan.pods ?? 1;
   lines.push(pods > 1 ? `cheapest offers for this batch (${pods} machines, each a share; time is per machine, cost for all):` : 'cheapest offers for this batch:');
