@@ -12,7 +12,10 @@ export function renderPlan(plan: Plan, notes: string[]): string {
   // A model-free batch has no model and no steps to claim.
   const shape = s.model === 'model-free' ? `model-free: no model is loaded, ${s.width}×${s.height}` : `${s.model}, ${s.steps} steps, ${s.width}×${s.height}`;
   const lines = [`${plan.prompts.length} prompt(s) from ${plan.batch.file} (${shape})`];
-  if (plan.models.length) lines.push(`models to place on the machine: ${plan.models.map((m) => `${m.folder}/${m.name}`).join(', ')}`);
+  // A model the workflow's own download link brought (not the batch file's models:) says so.
+  const linked = new Set((plan.batch?.models ?? []).filter((m) => m.fromWorkflow).map((m) => `${m.folder}/${m.name}`));
+  const named = (m: { folder: string; name: string }) => `${m.folder}/${m.name}${linked.has(`${m.folder}/${m.name}`) ? ' (linked in the workflow)' : ''}`;
+  if (plan.models.length) lines.push(`models to place on the machine: ${plan.models.map(named).join(', ')}`);
   // A resume with no fitting offer: nothing is rented, the notes say why.
   if (plan.ranked.length === 0) return [...lines, ...notes].join('\n');
   // Each ranked row is one machine's share of the batch; the session rents `pods` of them.

@@ -12,11 +12,12 @@ import { BadInputError } from '../../../providers/errors';
 import { canonicalFolder } from '../model-folders';
 import type { ApiPrompt, ObjectInfo } from '../types';
 import { convertUiToApi } from '../workflow/convert';
+import { EmbeddedModel, embeddedModels } from '../workflow/embedded-models';
 import { readWorkflowFile } from '../workflow/format';
 import { nodePacksOf } from '../workflow/node-packs';
 import { nodeInfo } from '../workflow/object-info';
 import { COMFYUI_VERSION } from '../version';
-import { BatchFile, BatchSchema, ModelEntry, formatPath } from './schema';
+import { BatchFile, BatchSchema, ModelEntry, ModelSchema, formatPath } from './schema';
 
 export interface PathError {
   /** Place in the batch file: `workflows[2].repeat`, or '' for the file as a whole. */
@@ -51,6 +52,8 @@ interface LoadedModel extends ModelEntry {
   name: string;
   /** The URL names no file (Civitai `/api/download/models/128713`): the machine takes the name the server gives. */
   nameFromServer?: boolean;
+  /** Taken from this workflow's own download links (`workflowModels`), not from `models:`. */
+  fromWorkflow?: string;
 }
 
 export interface LoadedBatch {
@@ -83,6 +86,7 @@ export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathEr
   });
   const names = new Map<string, number>();
   const workflows: LoadedWorkflow[] = [];
+  const linked: (EmbeddedModel & { workflow: string })[] = [];
   spec.workflows.forEach((w, index) => {
     const where = `workflows[${index}]`;
     const wfFile = path.resolve(dir, w.path);
@@ -102,10 +106,12 @@ export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathEr
       }
       const prompt = format === 'api' ? (json as ApiPrompt) : convertUiToApi(json as Parameters<typeof convertUiToApi>[0], objectInfo);
       workflows.push({ index, name, file: wfFile, format, prompt, images, ...(packs?.size ? { packs } : {}) });
+      if (format === 'ui' && spec.workflowModels !== false) linked.push(...embeddedModels(json, prompt).map((m) => ({ ...m, workflow: name })));
     } catch (err) {
       errors.push({ path: `${where}.path`, message: err instanceof BadInputError ? err.message.replace(`${wfFile}: `, '') : String(err) });
     }
   });
+  models.push(...fromWorkflows(linked, models));
   const nodes = (spec.nodes ?? []).map(nodePack);
   nodes.forEach((n, i) => {
     const first = nodes.findIndex((o) => o.name === n.name);
@@ -114,6 +120,25 @@ export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathEr
   if (errors.length && !collect) throw new BatchFileError(file, errors);
   const outputDir = path.resolve(dir, spec.output ?? path.join('outputs', path.basename(file).replace(/\.ya?ml$/i, '')));
   return { file, dir, spec, outputDir, models, nodes, workflows };
+}
+
+/**
+ * The workflows' own download links for models `models:` does not list (the batch file's entry wins). A link the
+ * batch file could not hold (not http(s), an unknown folder, a path for a name) is left out: the check of the
+ * prompts then names the model as missing, as without the link.
+ */
+function fromWorkflows(linked: (EmbeddedModel & { workflow: string })[], listed: LoadedModel[]): LoadedModel[] {
+  const have = new Set(listed.map((m) => `${m.folder}/${m.name}`));
+  const out: LoadedModel[] = [];
+  for (const m of linked) {
+    const entry = ModelSchema.safeParse({ url: m.url, folder: m.folder, name: m.name });
+    if (!entry.success) continue;
+    const folder = canonicalFolder(m.folder) ?? m.folder;
+    if (have.has(`${folder}/${m.name}`)) continue;
+    have.add(`${folder}/${m.name}`);
+    out.push({ ...entry.data, folder, name: m.name, fromWorkflow: m.workflow });
+  }
+  return out;
 }
 
 function customUiMessage(missing: [string, string][]): string {

@@ -28,7 +28,7 @@ const safeRelative = text('must be a file name').refine((s) => !s.startsWith('/'
   error: 'must be a plain relative name (no "..", no absolute path, "/" only between folders)',
 });
 
-const ModelSchema = z
+export const ModelSchema = z
   .object({
     /** Where the machine downloads the file from (Hugging Face, Civitai, …). */
     url: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }),
@@ -142,6 +142,11 @@ export const BatchSchema = z
      * gated downloads. Each goes only to its own host and is scrubbed from every output. @default false
      */
     modelTokens: z.boolean({ error: 'must be true or false' }).optional(),
+    /**
+     * Place the models a UI workflow links to (ComfyUI templates list them with a URL) when it loads them and
+     * `models:` does not list them. @default true
+     */
+    workflowModels: z.boolean({ error: 'must be true or false' }).optional(),
   })
   .strict();
 

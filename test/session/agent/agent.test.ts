@@ -165,7 +165,8 @@ describe('machine agent (python3)', () => {
     const t0 = Date.now();
     beat(1, { lifetimeLeftMinutes: 0.04 }); // 2.4 s from when the agent reads it, well past the 0.6 s cap
     await start({ heartbeatMinutes: 10, maxLifetimeMinutes: 0.01, lifetimeCeilingMinutes: 60 }, podKill());
-    await new Promise((r) => setTimeout(r, 500)); // read by now (the agent looks every 0.1 s)
+    // The agent has looked at its beats once (on a loaded machine it starts well after start() returns).
+    expect(await waitFor(() => fs.existsSync(path.join(dir, 'input', 'gpuburst', 'status.json')) && status().lastBeatAgeSeconds !== null)).toBe(true);
     let seq = 1;
     const timer = setInterval(() => beat(++seq), 100); // alive, but no longer asking
     expect(await waitFor(() => calls.length > 0)).toBe(true);
