@@ -80,3 +80,18 @@ export function batchSize(prompt: Prompt, id: string): number {
   }
   return 1;
 }
+
+/** Frames reaching a saver: a video latent's `length` upstream (a node with width, height and length), else the batch. */
+export function frameCount(prompt: Prompt, id: string): number {
+  const queue = [id];
+  const seen = new Set<string>();
+  while (queue.length) {
+    const cur = queue.shift() as string;
+    if (seen.has(cur) || !prompt[cur]) continue;
+    seen.add(cur);
+    const i = prompt[cur].inputs;
+    if (typeof i.length === 'number' && typeof i.width === 'number' && typeof i.height === 'number') return Math.max(1, i.length);
+    for (const v of Object.values(i)) if (Array.isArray(v) && v.length === 2) queue.push(String(v[0]));
+  }
+  return batchSize(prompt, id);
+}

@@ -1,7 +1,9 @@
 /**
  * SaveImage / PreviewImage as nodes.py + folder_paths.get_save_image_path do them: the prefix may carry a
- * subfolder (`/`), names are `<prefix>_<counter:05>_.png` with the counter one above the highest in that folder,
- * PreviewImage writes to temp with a `_temp_xxxxx` suffix, and a prefix escaping the folder raises.
+ * subfolder (`/`), names are `<prefix>_<counter:05>_.png` with the counter one above the highest in that folder
+ * (whatever the extension), PreviewImage writes to temp with a `_temp_xxxxx` suffix, and a prefix escaping the
+ * folder raises. The animated and video savers write one file of all frames under their own extension; its bytes
+ * here are one PNG frame (nothing in gpuburst reads a video's content).
  */
 import fs from 'fs';
 import path from 'path';
@@ -19,7 +21,7 @@ export class ImageSaver {
 
   constructor(private readonly settings: SaveSettings) {}
 
-  save(opts: { dir: string; type: 'output' | 'temp'; prefix: string; count: number; seed: string; text: Record<string, string> }): { filename: string; subfolder: string; type: string }[] {
+  save(opts: { dir: string; type: 'output' | 'temp'; prefix: string; count: number; seed: string; text: Record<string, string>; ext?: string }): { filename: string; subfolder: string; type: string }[] {
     let prefix = opts.prefix;
     if (opts.type === 'temp') prefix += '_temp_' + Array.from({ length: 5 }, () => 'abcdefghijklmnopqrstupvxyz'[Math.floor(Math.random() * 26)]).join('');
     const normal = path.posix.normalize(prefix.replace(/\\/g, '/'));
@@ -34,7 +36,7 @@ export class ImageSaver {
     let counter = this.counters.get(key) ?? this.scan(folder, filename);
     const results = [];
     for (let i = 0; i < opts.count; i++) {
-      const file = `${filename.replace('%batch_num%', String(i))}_${String(counter).padStart(5, '0')}_.png`;
+      const file = `${filename.replace('%batch_num%', String(i))}_${String(counter).padStart(5, '0')}_${opts.ext ?? '.png'}`;
       const png = renderPng(`${opts.seed}#${i}`, { sizePx: this.settings.imageSizePx, targetBytes: this.settings.outputBytes, text: this.settings.disableMetadata ? {} : opts.text });
       fs.writeFileSync(path.join(folder, file), png);
       results.push({ filename: file, subfolder, type: opts.type });

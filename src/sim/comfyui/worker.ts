@@ -10,7 +10,7 @@
 import type { Hub } from './hub';
 import type { PromptQueue, QueueItem } from './queue';
 import type { ImageSaver } from './save';
-import { batchSize, executionOrder, samplerSteps, signature } from './graph';
+import { batchSize, executionOrder, frameCount, samplerSteps, signature } from './graph';
 import { GpuClock, Interrupted, logStart, NodeFailure, SAMPLERS, type PromptStart, type WorkerFaults, type WorkerSettings } from './gpu';
 import { loadImageProblem } from './images';
 import { renderPng } from './png';
@@ -18,6 +18,17 @@ import { PromptProgress } from './progress';
 
 type Prompt = QueueItem[2];
 
+
+/**
+ * The savers of animations and videos in ComfyUI 0.3.64: the extension of their one file, whether it is always
+ * flagged animated (SaveAnimatedWEBP flags it only with more than one frame), and the default prefix.
+ */
+const ANIMATED_SAVERS: Record<string, { ext: string; always: boolean; prefix: string }> = {
+  SaveAnimatedWEBP: { ext: '.webp', always: false, prefix: 'ComfyUI' },
+  SaveAnimatedPNG: { ext: '.png', always: true, prefix: 'ComfyUI' },
+  SaveWEBM: { ext: '.webm', always: true, prefix: 'ComfyUI' },
+  SaveVideo: { ext: '.mp4', always: true, prefix: 'video/ComfyUI' },
+};
 export class Worker {
   clientId: string | null = null;
   lastNodeId: string | null = null;
@@ -185,6 +196,13 @@ export class Worker {
       const count = batchSize(prompt, id);
       for (let i = 0; i < count; i++) this.progress?.step(id, i, count, renderPng(`${seed}#${i}`, { sizePx: 8 }));
       return { output: undefined, max: count };
+    }
+    const animated = ANIMATED_SAVERS[node.class_type];
+    if (animated) {
+      // One file of every frame (comfy_extras nodes_images.py / nodes_video.py): {images: [it], animated: [flag]}.
+      const frames = frameCount(prompt, id);
+      const images = this.saver.save({ dir: this.dirs.output, type: 'output', prefix: String(node.inputs.filename_prefix ?? animated.prefix), count: 1, seed, text: {}, ext: animated.ext });
+      return { output: { images, animated: [animated.always || frames !== 1] }, max: 1 };
     }
     if (node.class_type !== 'SaveImage' && node.class_type !== 'PreviewImage') return { output: undefined, max: 1 };
     const preview = node.class_type === 'PreviewImage';

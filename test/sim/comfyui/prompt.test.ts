@@ -174,3 +174,28 @@ test(`models appear in /models and /object_info lists (${SD15})`, async () => {
   expect((await api(sim, 'GET', '/object_info/NoSuchNode')).json).toEqual({});
   expect((await api(sim, 'GET', '/object_info')).json.VAELoader.input.required.vae_name[0]).toEqual(['pixel_space']);
 });
+
+test('animated and video savers: one file of all frames under their own extension, flagged as ComfyUI 0.3.64 flags it', async () => {
+  const tap = new WsTap(wsUrl(sim, 'c-anim'));
+  await tap.opened;
+  const saver = (classType: string, inputs: Record<string, unknown>, batch = 1) => {
+    const p = sd15Prompt(800 + batch, 'unused') as Record<string, { class_type: string; inputs: Record<string, unknown> }>;
+    p['5'].inputs.batch_size = batch;
+    p['9'] = { class_type: classType, inputs: { images: ['8', 0], filename_prefix: 'anim/ComfyUI', ...inputs } };
+    return p;
+  };
+  const webp = { fps: 6, lossless: false, quality: 80, method: 'default' };
+  const outputsOf = async (prompt: unknown) => {
+    const { id } = await runToEnd(tap, prompt, 'c-anim');
+    return (await api(sim, 'GET', `/history/${id}`)).json[id].outputs['9'];
+  };
+  // SaveAnimatedWEBP flags a single frame as not animated (num_frames != 1).
+  expect(await outputsOf(saver('SaveAnimatedWEBP', webp))).toEqual({ images: [{ filename: 'ComfyUI_00001_.webp', subfolder: 'anim', type: 'output' }], animated: [false] });
+  expect(await outputsOf(saver('SaveAnimatedWEBP', webp, 4))).toEqual({ images: [{ filename: 'ComfyUI_00002_.webp', subfolder: 'anim', type: 'output' }], animated: [true] });
+  // One counter per prefix whatever the extension; a video is always animated.
+  expect(await outputsOf(saver('SaveWEBM', { codec: 'vp9', fps: 24, crf: 32 }))).toEqual({ images: [{ filename: 'ComfyUI_00003_.webm', subfolder: 'anim', type: 'output' }], animated: [true] });
+  const view = await fetch(`${sim.url}/view?filename=ComfyUI_00003_.webm&subfolder=anim&type=output`, { headers: { authorization: `Bearer ${sim.opts.token}` } });
+  expect(view.status).toBe(200);
+  expect((await view.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  tap.close();
+});
