@@ -24,8 +24,19 @@ export interface PulledFile {
   type: string;
 }
 
-/** Every file listed in a history entry (`images`, `gifs`, `audio`, video…): any array of `{filename, type}`. */
+/**
+ * Every file listed in a history entry (`images`, `gifs`, `audio`, video…): any array of `{filename, type}`.
+ * Temporary files (PreviewImage) only with `includeTemp`, or when they are all the prompt made: a workflow that
+ * only previews would otherwise render on a rented GPU and bring nothing back.
+ */
 export function outputFiles(entry: HistoryEntry, opts: { includeTemp?: boolean } = {}): NodeOutputFile[] {
+  const all = listedFiles(entry);
+  if (opts.includeTemp) return all;
+  const saved = all.filter((f) => f.type !== 'temp');
+  return saved.length > 0 ? saved : all;
+}
+
+function listedFiles(entry: HistoryEntry): NodeOutputFile[] {
   const files: NodeOutputFile[] = [];
   for (const [nodeId, ui] of Object.entries(entry.outputs ?? {})) {
     for (const value of Object.values(ui ?? {})) {
@@ -33,7 +44,7 @@ export function outputFiles(entry: HistoryEntry, opts: { includeTemp?: boolean }
       for (const item of value as Partial<OutputFile>[]) {
         if (!item || typeof item !== 'object' || typeof item.filename !== 'string') continue;
         const type = String(item.type ?? 'output');
-        if (type === 'input' || (type === 'temp' && !opts.includeTemp)) continue;
+        if (type === 'input') continue;
         files.push({ nodeId, filename: item.filename, subfolder: String(item.subfolder ?? ''), type });
       }
     }

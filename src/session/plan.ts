@@ -153,6 +153,10 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   if (shape.unknownModel) notes.push(unknownModelNote(shape.unknownModel, 'run'));
   const vramNote = modelVramNote(shape, profile.minVramGb);
   if (vramNote) notes.push(vramNote);
+  for (const wf of batch.workflows) {
+    const classes = Object.values(wf.prompt).map((n) => n.class_type);
+    if (classes.includes('PreviewImage') && !classes.some((c) => /Save/.test(c))) notes.push(`workflow ${wf.name} saves nothing (PreviewImage only): its previews, temporary files on the machine, are pulled instead`);
+  }
   const share: Batch = { ...shape, images: Math.ceil(shape.images / pods) };
   const today = new Date().toISOString().slice(0, 10);
   const calibration = readCalibration(cwd).entries;

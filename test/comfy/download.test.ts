@@ -97,7 +97,7 @@ test('a body shorter than its Content-Length is retried, then fails without leav
   await srv.close();
 });
 
-test('outputFiles lists images, gifs, audio…; temp only when asked; input never', () => {
+test('outputFiles lists images, gifs, audio…; temp only when asked or when it is all there is; input never', () => {
   const entry = {
     prompt: [],
     outputs: {
@@ -109,6 +109,9 @@ test('outputFiles lists images, gifs, audio…; temp only when asked; input neve
   } as HistoryEntry;
   expect(outputFiles(entry).map((f) => `${f.nodeId}:${f.filename}`)).toEqual(['9:a.png', '11:v.mp4']);
   expect(outputFiles(entry, { includeTemp: true }).map((f) => f.filename)).toContain('p.png');
+  // A workflow that only previews (PreviewImage): its previews are what it made.
+  const previewOnly = { prompt: [], outputs: { '10': entry.outputs['10'], '12': entry.outputs['12'] } } as HistoryEntry;
+  expect(outputFiles(previewOnly).map((f) => `${f.nodeId}:${f.filename}:${f.type}`)).toEqual(['10:p.png:temp']);
 });
 
 test('the download limiter never runs more than its limit, even when a slot frees while others wait', async () => {
