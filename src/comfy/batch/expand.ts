@@ -54,7 +54,7 @@ export function expandBatch(batch: LoadedBatch, objectInfo: ObjectInfo, collect?
     const entry = batch.spec.workflows[wf.index];
     const where = `workflows[${wf.index}]`;
     const before = errors.length;
-    const axes = [imageAxis(wf, entry, where, errors), ...substitutionAxes(wf, entry, where, errors)];
+    const axes = [...imageAxes(wf, errors), ...substitutionAxes(wf, entry, where, errors)];
     const seeds = seedPlan(wf, entry, where, objectInfo, errors);
     if (errors.length > before) continue;
     const count = axes.reduce((n, a) => n * a.length, 1) * seeds.count;
@@ -99,20 +99,32 @@ export function prepareBatch(file: string, objectInfo: ObjectInfo): { batch: Loa
   return { batch, prompts };
 }
 
-/** One entry per input image (uploaded under a content-hashed name), or a single "no image" entry. */
-function imageAxis(wf: LoadedWorkflow, entry: WorkflowEntry, where: string, errors: PathError[]): Variation[] {
-  if (!entry.images) return [{ apply: () => undefined, key: null }];
+/**
+ * One axis per `images:` entry, one value per image (uploaded under a content-hashed name); a `file:` entry is an
+ * axis of one. Several entries must each name their LoadImage node, and no node twice.
+ */
+function imageAxes(wf: LoadedWorkflow, errors: PathError[]): Variation[][] {
+  // No images: one "no image" value, so the seed keys (and the prompt ids) stay what they always were.
+  if (wf.images.length === 0) return [[{ apply: () => undefined, key: null }]];
   const loaders = Object.entries(wf.prompt).filter(([, n]) => n.class_type === 'LoadImage' || n.class_type === 'LoadImageMask');
-  const node = entry.images.node ?? (loaders.length === 1 ? loaders[0][0] : undefined);
-  if (!node || !wf.prompt[node]) {
-    const msg = entry.images.node ? `node ${entry.images.node} is not in ${path.basename(wf.file)}` : loaders.length === 0 ? `${path.basename(wf.file)} has no LoadImage node` : `${path.basename(wf.file)} has ${loaders.length} LoadImage nodes (${loaders.map(([id]) => id).join(', ')}); say which one with node:`;
-    errors.push({ path: `${where}.images.${entry.images.node ? 'node' : 'folder'}`, message: msg });
-    return [];
-  }
-  return wf.images.map((localPath) => {
-    const sha = crypto.createHash('sha256').update(fs.readFileSync(localPath)).digest('hex').slice(0, 10);
-    const name = `gpuburst-${sha}-${path.basename(localPath).replace(/[^A-Za-z0-9._-]/g, '_')}`;
-    return { apply: (d: Draft) => d.set(node, 'image', name), key: path.basename(localPath), upload: { localPath, name } };
+  const fed = new Map<string, string>();
+  return wf.images.map((input) => {
+    const node = input.node ?? (loaders.length === 1 && wf.images.length === 1 ? loaders[0][0] : undefined);
+    const at = `${input.where}.${input.node ? 'node' : input.fixed ? 'file' : 'folder'}`;
+    let problem: string | undefined;
+    if (input.node && !wf.prompt[input.node]) problem = `node ${input.node} is not in ${path.basename(wf.file)}`;
+    else if (!node) problem = loaders.length === 0 ? `${path.basename(wf.file)} has no LoadImage node` : `${path.basename(wf.file)} has ${loaders.length} LoadImage nodes (${loaders.map(([id]) => id).join(', ')}); say which one with node:`;
+    else if (fed.has(node)) problem = `node ${node} is already fed by ${fed.get(node)}`;
+    if (problem || !node) {
+      errors.push({ path: at, message: problem! });
+      return [];
+    }
+    fed.set(node, input.where);
+    return input.files.map((localPath) => {
+      const sha = crypto.createHash('sha256').update(fs.readFileSync(localPath)).digest('hex').slice(0, 10);
+      const name = `gpuburst-${sha}-${path.basename(localPath).replace(/[^A-Za-z0-9._-]/g, '_')}`;
+      return { apply: (d: Draft) => d.set(node, 'image', name), key: path.basename(localPath), upload: { localPath, name } };
+    });
   });
 }
 

@@ -35,6 +35,16 @@ export class BatchFileError extends BadInputError {
   }
 }
 
+export interface ImageInput {
+  node?: string;
+  /** The folder's images, or the one `file:`. */
+  files: string[];
+  /** `workflows[2].images` or `workflows[2].images[1]`. */
+  where: string;
+  /** A `file:` (the same image in every prompt) rather than a folder. */
+  fixed: boolean;
+}
+
 export interface LoadedWorkflow {
   /** Index in `workflows:` (for error paths). */
   index: number;
@@ -42,7 +52,8 @@ export interface LoadedWorkflow {
   file: string;
   format: 'api' | 'ui';
   prompt: ApiPrompt;
-  images: string[];
+  /** One per `images:` entry: the LoadImage node it feeds (when named), its files, its place in the batch file. */
+  images: ImageInput[];
   /** A UI workflow's custom classes → the node pack it names for each (../workflow/node-packs). */
   packs?: Map<string, string>;
 }
@@ -93,8 +104,13 @@ export function loadBatch(file: string, objectInfo: ObjectInfo, collect?: PathEr
     const name = w.name ?? path.basename(w.path).replace(/(\.api|\.ui)?\.json$/i, '').replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 64);
     if (names.has(name)) errors.push({ path: `${where}.name`, message: `"${name}" is already used by workflows[${names.get(name)}]; give each workflow its own name` });
     names.set(name, index);
-    let images: string[] = [];
-    if (w.images) images = listImages(path.resolve(dir, w.images.folder), `${where}.images.folder`, errors);
+    const entries = w.images === undefined ? [] : Array.isArray(w.images) ? w.images.map((e, k) => [e, `${where}.images[${k}]`] as const) : [[w.images, `${where}.images`] as const];
+    const images: ImageInput[] = entries.map(([e, at]) => ({
+      node: e.node,
+      where: at,
+      fixed: e.file !== undefined,
+      files: e.folder !== undefined ? listImages(path.resolve(dir, e.folder), `${at}.folder`, errors) : imageFile(path.resolve(dir, e.file!), `${at}.file`, errors),
+    }));
     try {
       const { format, json } = readWorkflowFile(wfFile);
       const packs = format === 'ui' ? nodePacksOf(json) : undefined;
@@ -212,6 +228,21 @@ function loadModel(m: ModelEntry, i: number, errors: PathError[]): LoadedModel {
   if (!name || name.includes('..')) errors.push({ path: `models[${i}].name`, message: `cannot take a file name from ${m.url}; add name:` });
   // A last segment without an extension is an id, not a file name: ComfyUI would ignore a file saved under it.
   return { ...m, folder, name, ...(name.includes('.') ? {} : { nameFromServer: true }) };
+}
+
+/** A `file:` entry: an existing image file, or an error at its place. */
+function imageFile(file: string, where: string, errors: PathError[]): string[] {
+  if (!IMAGE_EXT.has(path.extname(file).toLowerCase())) {
+    errors.push({ path: where, message: `${file} is not an image (${[...IMAGE_EXT].join(' ')})` });
+    return [];
+  }
+  try {
+    if (fs.statSync(file).isFile()) return [file];
+    errors.push({ path: where, message: `${file} is not a file` });
+  } catch (err) {
+    errors.push({ path: where, message: `cannot read ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})` });
+  }
+  return [];
 }
 
 function listImages(folder: string, where: string, errors: PathError[]): string[] {

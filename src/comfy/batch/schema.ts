@@ -83,6 +83,15 @@ const SubstitutionSchema = z.union(
   { error: 'must be {find, values} or {node, input, values}' },
 );
 
+const ImageInputSchema = z
+  .object({
+    folder: text('must be a folder').optional(),
+    file: text('must be an image file').optional(),
+    node: z.union([z.string(), z.number()], { error: 'must be a node id' }).transform(String).optional(),
+  })
+  .strict()
+  .refine((i) => (i.folder === undefined) !== (i.file === undefined), { error: 'needs folder: (one prompt per image in it) or file: (the same image in every prompt), not both' });
+
 const WorkflowEntrySchema = z
   .object({
     /** API- or UI-format JSON, relative to the batch file. */
@@ -93,11 +102,12 @@ const WorkflowEntrySchema = z
     repeat: positiveInt().optional(),
     seeds: SeedsSchema.optional(),
     substitutions: z.array(SubstitutionSchema, { error: 'must be a list' }).optional(),
-    /** One prompt per image of this folder (relative to the batch file), fed to a LoadImage node. */
-    images: z
-      .object({ folder: text('must be a folder'), node: z.union([z.string(), z.number()], { error: 'must be a node id' }).transform(String).optional() })
-      .strict()
-      .optional(),
+    /**
+     * Images fed to LoadImage nodes: `folder:` gives one prompt per image in it, `file:` the same image to every
+     * prompt (paths relative to the batch file). A list feeds several LoadImage nodes, each named by `node:`; the
+     * prompts are every combination.
+     */
+    images: z.union([ImageInputSchema, z.array(ImageInputSchema, { error: 'must be a list of {folder or file, node}' }).min(1, { error: 'needs at least one entry' })], { error: 'must be {folder or file, node} or a list of them' }).optional(),
   })
   .strict();
 
