@@ -35,7 +35,7 @@ export class BatchFileError extends BadInputError {
   }
 }
 
-export interface ImageInput {
+interface ImageInput {
   node?: string;
   /** The folder's images, or the one `file:`. */
   files: string[];
