@@ -66,32 +66,28 @@ export function samplerSteps(prompt: Prompt, id: string): number {
   return typeof source?.inputs.steps === 'number' ? source.inputs.steps : 20;
 }
 
-/** The batch size of the latent feeding an image node, found upstream (EmptyLatentImage and kin). */
-export function batchSize(prompt: Prompt, id: string): number {
+/** The first value `pick` finds walking upstream from node `id`, breadth first through its links. */
+function upstream<T>(prompt: Prompt, id: string, pick: (inputs: Prompt[string]['inputs']) => T | undefined): T | undefined {
   const queue = [id];
   const seen = new Set<string>();
   while (queue.length) {
     const cur = queue.shift() as string;
     if (seen.has(cur) || !prompt[cur]) continue;
     seen.add(cur);
-    const b = prompt[cur].inputs.batch_size;
-    if (typeof b === 'number') return Math.max(1, Math.min(64, b));
+    const found = pick(prompt[cur].inputs);
+    if (found !== undefined) return found;
     for (const v of Object.values(prompt[cur].inputs)) if (Array.isArray(v) && v.length === 2) queue.push(String(v[0]));
   }
-  return 1;
+  return undefined;
+}
+
+/** The batch size of the latent feeding an image node, found upstream (EmptyLatentImage and kin). */
+export function batchSize(prompt: Prompt, id: string): number {
+  return upstream(prompt, id, (i) => (typeof i.batch_size === 'number' ? Math.max(1, Math.min(64, i.batch_size)) : undefined)) ?? 1;
 }
 
 /** Frames reaching a saver: a video latent's `length` upstream (a node with width, height and length), else the batch. */
 export function frameCount(prompt: Prompt, id: string): number {
-  const queue = [id];
-  const seen = new Set<string>();
-  while (queue.length) {
-    const cur = queue.shift() as string;
-    if (seen.has(cur) || !prompt[cur]) continue;
-    seen.add(cur);
-    const i = prompt[cur].inputs;
-    if (typeof i.length === 'number' && typeof i.width === 'number' && typeof i.height === 'number') return Math.max(1, i.length);
-    for (const v of Object.values(i)) if (Array.isArray(v) && v.length === 2) queue.push(String(v[0]));
-  }
-  return batchSize(prompt, id);
+  const frames = upstream(prompt, id, (i) => (typeof i.length === 'number' && typeof i.width === 'number' && typeof i.height === 'number' ? Math.max(1, i.length) : undefined));
+  return frames ?? batchSize(prompt, id);
 }
