@@ -140,8 +140,11 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
       (ownServers || x.vramGb >= minVramGb) &&
       (o.maxUsdPerHour === undefined || x.usdPerHour <= o.maxUsdPerHour),
   );
-  if (usable.length === 0 && o.offersOptional) return withoutOffers(noOfferMessage(o, offers, minVramGb, offerErrors, wanted, gpuOf, shape));
-  if (usable.length === 0) throw new BadInputError(noOfferMessage(o, offers, minVramGb, offerErrors, wanted, gpuOf, shape));
+  if (usable.length === 0) {
+    const why = noOfferMessage(o, offers, minVramGb, offerErrors, wanted, gpuOf, shape);
+    if (o.offersOptional) return withoutOffers(why);
+    throw new BadInputError(why);
+  }
   // An offer whose GPU the machine's image cannot run (a Blackwell card under a CUDA 12.1 build) is never rented.
   const runnable = ownServers ? usable : usable.filter((x) => imageRuns({ provider: x.provider as CloudProviderName, gpu: x.gpu, comfyuiVersion, env }));
   if (runnable.length === 0) resolveImage({ provider: usable[0].provider as CloudProviderName, gpu: usable[0].gpu, comfyuiVersion, env });
