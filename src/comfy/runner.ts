@@ -343,11 +343,18 @@ export class PromptRunner {
     }
     if (outcome.kind === 'interrupted' && this.interrupting) return this.interrupted(item, outcome);
     if (outcome.kind !== 'success') return this.fail(item, outcome.reason);
-    const files = outputFiles(outcome.entry, { includeTemp: this.opts.includeTemp });
-    const keys = files.map((f) => `${f.type}/${f.subfolder}/${f.filename}`);
-    const owner = keys.length > 0 ? keys.map((k) => claimed.get(k)).find((o) => o !== undefined && o !== item.id) : undefined;
-    if (owner !== undefined) return this.fail(item, `ComfyUI answered from its cache with the files of prompt ${owner}: no new image was made`);
-    for (const k of keys) claimed.set(k, item.id);
+    // ComfyUI lists a cached output node with the files an earlier prompt made (a branch whose inputs did not change,
+    // such as a fixed `images:` file saved as is). Those were pulled with that prompt; the rest are this prompt's.
+    // Only a prompt with nothing new failed to make anything.
+    const listed = outputFiles(outcome.entry, { includeTemp: this.opts.includeTemp });
+    const keyOf = (f: NodeOutputFile) => `${f.type}/${f.subfolder}/${f.filename}`;
+    const ownerOf = (f: NodeOutputFile) => {
+      const o = claimed.get(keyOf(f));
+      return o !== undefined && o !== item.id ? o : undefined;
+    };
+    const files = listed.filter((f) => ownerOf(f) === undefined);
+    if (listed.length > 0 && files.length === 0) return this.fail(item, `ComfyUI answered from its cache with the files of prompt ${ownerOf(listed[0])}: no new image was made`);
+    for (const f of files) claimed.set(keyOf(f), item.id);
     try {
       const pulled = await this.pull(item, files);
       this.summary.done++;

@@ -179,6 +179,27 @@ describe('prompt runner', () => {
     await sim.close();
   });
 
+  test('a prompt whose other save node ComfyUI served from cache is done: its new files are pulled, the cached one is not pulled twice', async () => {
+    const sim = await simWithModel({ msPerStep: 3 });
+    // A second branch that never changes (as a fixed `images:` file saved as is): from the second prompt on, ComfyUI
+    // lists it with the first prompt's file, next to the new render (seen on a real ComfyUI 0.3.64).
+    const batch = items(3).map((p) => {
+      p.prompt['20'] = { class_type: 'EmptyImage', inputs: { width: 64, height: 64, batch_size: 1, color: 255 } };
+      p.prompt['21'] = { class_type: 'SaveImage', inputs: { images: ['20', 0], filename_prefix: 'run/fixed' } };
+      return p;
+    });
+    const { r, log } = runner(sim);
+    expect(await r.run(batch)).toMatchObject({ done: 3, failed: 0 });
+    expect(log.done.get('p00')).toHaveLength(2);
+    for (const id of ['p01', 'p02']) {
+      const files = log.done.get(id)!;
+      expect(files).toHaveLength(1);
+      expect(path.basename(files[0].path)).not.toMatch(/fixed/);
+      expect(fs.existsSync(files[0].path)).toBe(true);
+    }
+    await sim.close();
+  });
+
   test('stop(): nothing new is queued, waiting prompts are taken back, the running one finishes and is pulled', async () => {
     const sim = await simWithModel({ msPerStep: 20 });
     let stopped = false;
