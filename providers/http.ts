@@ -3,9 +3,10 @@
  * key redaction and error translation live here and nowhere else; ./transport is the wire (undici). Creates are not
  * retried here (`retry: false`); see ./create-once for the look-up-before-retry rule.
  */
-import { GpuburstError, ProviderError, RateLimitError, TransientError } from './errors';
+import { BadInputError, GpuburstError, ProviderError, RateLimitError, TransientError } from './errors';
 import { describeBody, type HttpMethod } from './response';
 import { sleep } from './poll';
+import { isHttpUrl } from './http-url';
 import { redact, registerSecret } from './redact';
 import { parseRetryAfter, retryDelayMs } from './retry';
 import { Deadlines, WireBody, WireError, send, wireError } from './transport';
@@ -97,6 +98,7 @@ export class HttpClient {
 
   constructor(opts: HttpClientOptions) {
     this.provider = opts.provider;
+    if (!isHttpUrl(opts.baseUrl)) throw new BadInputError(`${opts.provider}: "${redact(opts.baseUrl)}" is not accepted as a base URL; accepted: an http:// or https:// URL without ?query or #fragment`);
     this.baseUrl = opts.baseUrl.replace(/\/+$/, '');
     this.opts = opts;
     // `?? default` and not a spread: adapters pass `timeoutMs: undefined`, which a spread turns into "no deadline".

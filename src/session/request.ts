@@ -7,6 +7,7 @@
 import path from 'path';
 import { z } from 'zod';
 import { BadInputError } from '../../providers/errors';
+import { isHttpUrl } from '../../providers/http-url';
 import { profileNames } from '../estimate/profiles';
 
 export const REQUEST_PROVIDERS = ['auto', 'runpod', 'vast', 'lambda', 'paperspace', 'local'] as const;
@@ -67,7 +68,7 @@ const SessionRequestSchema = z.object({
   /** Hand the account key to machines of clouds without a machine-scoped key, so their watchdog can end them. */
   remoteKey: flag.default(true),
   /** Provider `local` only: the ComfyUI servers the user runs. */
-  comfyUrls: z.array(z.string({ error: ACCEPTED.url }).regex(/^https?:\/\/[^/\s]+/, { error: ACCEPTED.url }), { error: ACCEPTED.url }).default([]),
+  comfyUrls: z.array(z.string({ error: ACCEPTED.url }).refine(isHttpUrl, { error: ACCEPTED.url }), { error: ACCEPTED.url }).default([]),
   /**
    * A model cache by name (RunPod network volume, Lambda filesystem): machines are placed in its region and keep
    * models on it; created if missing (in `cacheRegion`), never deleted by a session or sweep.

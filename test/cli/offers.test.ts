@@ -115,6 +115,17 @@ describe('keys: a named cloud answers exit 3 naming the variable; with every clo
     expect(r.err).not.toContain('rp-wrong-key-1');
   });
 
+  test('--provider vast with a misspelt GPUBURST_VAST_* setting: exit 2 naming it, no table; with every cloud a warning', async () => {
+    const env = envFor(['vast'], { GPUBURST_VAST_MIN_RELIABILTY: '0.9' });
+    const named = await cli(['--provider', 'vast'], env);
+    expect(named.code).toBe(2);
+    expect(named.out).toBe('');
+    expect(named.err).toMatch(/^gpuburst: vast: GPUBURST_VAST_MIN_RELIABILTY is not a setting of vast; known: .*GPUBURST_VAST_MIN_RELIABILITY/);
+    const all = await cli(['--json'], env);
+    expect(all.code).toBe(0);
+    expect(all.err).toMatch(/^warning: vast: live offers failed \(ERR_BAD_INPUT\)/m);
+  });
+
   test('--provider runpod --offline needs no key', async () => {
     const r = await cli(['--provider', 'runpod', '--offline', '--json'], envFor([]));
     expect(r.code).toBe(0);

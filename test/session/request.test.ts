@@ -116,6 +116,8 @@ test.each([
   ['comfy URLs with auto', { comfyUrls: ['http://127.0.0.1:8188'] }, '--comfy-url drives ComfyUI servers you already run, which needs --provider local (the provider here is auto, which rents a cloud GPU)'],
   ['simulated local', { provider: 'local', comfyUrls: ['http://127.0.0.1:1'], simulated: true }, '--simulate simulates the clouds; with --provider local gpuburst drives your own servers'],
   ['a comfy URL that is no URL', { provider: 'local', comfyUrls: ['localhost:8188'] }, '--comfy-url: "localhost:8188" is not accepted; accepted: a ComfyUI URL such as http://127.0.0.1:8188'],
+  ['a comfy URL with text after it', { provider: 'local', comfyUrls: ['http://127.0.0.1:8188 x'] }, '--comfy-url: "http://127.0.0.1:8188 x" is not accepted; accepted: a ComfyUI URL such as http://127.0.0.1:8188'],
+  ['a comfy URL with a query', { provider: 'local', comfyUrls: ['http://127.0.0.1:8188/?token=a'] }, '--comfy-url: "http://127.0.0.1:8188/?token=***" is not accepted; accepted: a ComfyUI URL such as http://127.0.0.1:8188'],
 ] as [string, RawRequest, string][])('cli: %s is refused in one line', (_name, given, message) => {
   expect(errorOf(() => build('cli', given)).message).toBe(message);
 });

@@ -2,7 +2,8 @@
  * `gpuburst offers`: live offers from every cloud whose API key is set (read in parallel), the bundled catalog for
  * the others (`live: false`); `--offline` lists the catalog only. With every cloud (`--provider auto` or none), a
  * cloud that fails is a warning line and in `errors`, its catalog rows stand in, and it never hides the others.
- * With one cloud named (`--provider runpod`), a missing or refused key is the answer: exit 3, naming the variable.
+ * With one cloud named (`--provider runpod`), a missing or refused key is the answer: exit 3, naming the variable;
+ * a bad setting of it (`GPUBURST_RUNPOD_*`) exit 2.
  */
 import type { Command } from 'commander';
 import { AuthError, BadInputError } from '../../../providers/errors';
@@ -60,6 +61,9 @@ export async function run(_args: unknown[], opts: Record<string, unknown>, ctx: 
   const collected = await collectOffers({ catalog, env: ctx.env, offline, clouds: cloud ? [cloud] : CLOUD_PROVIDERS, log: ctx.log });
   const refused = collected.errors.find((e) => e.code === 'ERR_AUTH');
   if (cloud && refused) throw new AuthError(keyRefused(refused), { provider: cloud });
+  // A misspelt or bad GPUBURST_<CLOUD>_* setting of the one cloud asked about is the answer too (exit 2), as for run.
+  const misconfigured = collected.errors.find((e) => e.code === 'ERR_BAD_INPUT');
+  if (cloud && misconfigured) throw new BadInputError(misconfigured.message);
   for (const e of collected.errors) {
     const what = e.code === 'ERR_AUTH' ? keyRefused(e) : `live offers failed (${e.code}): ${e.message.split('\n')[0]}`;
     ctx.log(`warning: ${e.code === 'ERR_AUTH' ? what : `${e.provider}: ${what}`}; its catalog rows are shown instead`);

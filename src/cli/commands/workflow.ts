@@ -11,6 +11,7 @@ import fs from 'fs';
 import path from 'path';
 import type { Command } from 'commander';
 import { BadInputError } from '../../../providers/errors';
+import { isHttpUrl } from '../../../providers/http-url';
 import type { CliContext, CommandResult } from '../context';
 import type { ApiPrompt, NodeProblem, ObjectInfo } from '../../comfy/types';
 import type { UiWorkflow } from '../../comfy/workflow/format';
@@ -37,6 +38,7 @@ export function define(cmd: Command): void {
 export async function run(args: unknown[], opts: Options, ctx: CliContext): Promise<CommandResult> {
   const [action, rawFile] = args.map((a) => (a === undefined ? undefined : String(a)));
   if (opts.objectInfo && opts.server) throw new BadInputError('use either --object-info or --server, not both');
+  if (opts.server !== undefined && !isHttpUrl(opts.server)) throw new BadInputError(`--server: "${opts.server}" is not accepted; accepted: a ComfyUI URL such as http://127.0.0.1:8188`);
   if (action === 'save-nodes') return saveNodes(opts, ctx);
   if (action !== 'convert' && action !== 'validate') throw new BadInputError(`unknown workflow action "${action}"; use convert, validate or save-nodes`);
   if (!rawFile) throw new BadInputError(`workflow ${action} needs a file: gpuburst workflow ${action} <file>`);

@@ -59,6 +59,9 @@ test('bad input: malformed JSON or YAML, a path-pointing batch error, both sourc
     [['validate'], /workflow validate needs a file/],
     [['convert', ex('sd15-img2img.ui.json'), '--object-info', 'a.json', '--server', 'http://x'], /either --object-info or --server/],
     [['frobnicate', ex('sd15-txt2img.api.json')], /unknown workflow action "frobnicate"/],
+    // Without a scheme the value used to reach the HTTP client: an internal error with a stack (exit 70).
+    [['validate', ex('sd15-txt2img.api.json'), '--server', '127.0.0.1:8188'], /^gpuburst: --server: "127.0.0.1:8188" is not accepted; accepted: a ComfyUI URL such as http:\/\/127.0.0.1:8188\n$/],
+    [['save-nodes', '--server', 'localhost:8188', '-o', path.join(dir, 'n.json')], /--server: "localhost:8188" is not accepted/],
   ] as [string[], RegExp][]) {
     const r = await cli(...args);
     expect(r.code).toBe(2);
