@@ -54,9 +54,14 @@ export function validateApiPrompt(prompt: ApiPrompt, opts: PreflightOptions): No
   }
   if (problems.some((p) => p.type === 'invalid_prompt')) return problems;
   if (roots.length === 0 && unknown === 0) problems.push({ nodeId: '', classType: '', type: 'prompt_no_outputs', message: 'the prompt has no output node (SaveImage, PreviewImage, …)' });
-  const cycle = findCycle(prompt, roots);
+  const { cycle, depth, deepestRoot } = linkShape(prompt, roots);
   if (cycle) {
-    problems.push({ nodeId: cycle[0], classType: prompt[cycle[0]].class_type, type: 'dependency_cycle', message: `the links form a cycle (${[...cycle, cycle[0]].join(' → ')}); ComfyUI cannot run it` });
+    problems.push({ nodeId: cycle[0], classType: prompt[cycle[0]].class_type, type: 'dependency_cycle', message: `the links form a cycle (${cycleText(cycle)}); ComfyUI cannot run it` });
+    return problems;
+  }
+  if (depth > MAX_LINK_DEPTH && deepestRoot !== undefined) {
+    const message = `links nest ${depth} nodes deep from this output; ComfyUI v${COMFYUI_VERSION} refuses chains longer than ${MAX_LINK_DEPTH} nodes (its validation recursion limit)`;
+    problems.push({ nodeId: deepestRoot, classType: prompt[deepestRoot].class_type, type: 'link_depth', message });
     return problems;
   }
   const seen = new Set<string>();
@@ -116,28 +121,57 @@ function linkProblem(value: unknown[], spec: InputSpec, prompt: ApiPrompt, objec
   return undefined;
 }
 
-/** A cycle among the nodes reachable from the outputs, as a list of node ids, or undefined. */
-function findCycle(prompt: ApiPrompt, roots: string[]): string[] | undefined {
-  const state = new Map<string, 'open' | 'done'>();
-  const stack: string[] = [];
-  const walk = (id: string): string[] | undefined => {
-    if (state.get(id) === 'done' || !isObject(prompt[id])) return undefined;
-    if (state.get(id) === 'open') return stack.slice(stack.indexOf(id));
-    state.set(id, 'open');
-    stack.push(id);
-    for (const v of Object.values(isObject(prompt[id].inputs) ? prompt[id].inputs : {})) {
-      const found = isLink(v) && typeof v[0] === 'string' ? walk(v[0]) : undefined;
-      if (found) return found;
+/**
+ * ComfyUI validates a prompt by recursing from each output through its links, on Python's default recursion limit:
+ * v0.3.64 accepted a chain of 985 nodes from an output to its source and refused 986 ("maximum recursion depth
+ * exceeded", seen on the real server). Deeper graphs are refused here, before renting.
+ */
+const MAX_LINK_DEPTH = 985;
+
+/**
+ * A cycle among the nodes reachable from the outputs (node ids), else the longest chain of links from an output
+ * (nodes counted, the output's own included). Iterative: a hostile prompt may nest links thousands deep.
+ */
+function linkShape(prompt: ApiPrompt, roots: string[]): { cycle?: string[]; depth: number; deepestRoot?: string } {
+  const depth = new Map<string, number>(); // done nodes: the longest chain from them down to a source
+  const open = new Set<string>();
+  const path: string[] = [];
+  const sources = (id: string): string[] =>
+    Object.values(isObject(prompt[id].inputs) ? prompt[id].inputs : {}).filter((v): v is [string, number] => isLink(v) && typeof v[0] === 'string' && isObject(prompt[v[0]])).map((v) => v[0]);
+  let deepest = 0;
+  let deepestRoot: string | undefined;
+  for (const root of roots) {
+    if (!isObject(prompt[root])) continue;
+    const stack: { id: string; next: string[] }[] = [];
+    const enter = (id: string) => {
+      open.add(id);
+      path.push(id);
+      stack.push({ id, next: sources(id).reverse() }); // popped in input order, as ComfyUI walks them
+    };
+    if (!depth.has(root)) enter(root);
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const child = top.next.pop();
+      if (child === undefined) {
+        depth.set(top.id, 1 + Math.max(0, ...sources(top.id).map((c) => depth.get(c) ?? 0)));
+        open.delete(top.id);
+        path.pop();
+        stack.pop();
+        continue;
+      }
+      if (open.has(child)) return { cycle: path.slice(path.indexOf(child)), depth: 0 };
+      if (!depth.has(child)) enter(child);
     }
-    stack.pop();
-    state.set(id, 'done');
-    return undefined;
-  };
-  for (const r of roots) {
-    const found = walk(r);
-    if (found) return found;
+    if ((depth.get(root) ?? 0) > deepest) [deepest, deepestRoot] = [depth.get(root)!, root];
   }
-  return undefined;
+  return { depth: deepest, deepestRoot };
+}
+
+/** "3 → 4 → 3"; a long cycle shortened to its ends: "1 → 2 → 3 → … (19,995 more) → 20000 → 20001 → 1". */
+function cycleText(cycle: string[]): string {
+  const ids = [...cycle, cycle[0]];
+  if (ids.length <= 12) return ids.join(' → ');
+  return [...ids.slice(0, 5), `… (${(ids.length - 10).toLocaleString('en-US')} more)`, ...ids.slice(-5)].join(' → ');
 }
 
 function isLink(v: unknown): v is [string | number, number] {

@@ -81,9 +81,17 @@ export function validatePrompt(prompt: Prompt, defs: Record<string, NodeDef>, cu
   return { ok: true, outputs: good, nodeErrors };
 }
 
-function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdict>, defs: Record<string, NodeDef>, custom: CustomChecks, visiting = new Set<string>()): Verdict {
+/**
+ * validate_inputs recurses once per link on Python's default recursion limit: the real 0.3.64 accepted a chain of
+ * 985 nodes from an output and refused 986, with the RecursionError caught one level up as an inner node's
+ * exception (there a few levels higher than here: helpers called inside take frames too).
+ */
+const PYTHON_LINK_DEPTH = 985;
+
+function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdict>, defs: Record<string, NodeDef>, custom: CustomChecks, visiting = new Set<string>(), depth = 1): Verdict {
   const known = validated.get(id);
   if (known) return known;
+  if (depth > PYTHON_LINK_DEPTH) throw new PyError('RecursionError', 'maximum recursion depth exceeded while calling a Python object');
   // A link back to a node still being validated: the real server fails the output without naming any node
   // (node_errors stays empty, captured in gpuburst.err_cycle.http).
   if (visiting.has(id)) throw new CycleError();
@@ -122,7 +130,7 @@ function validateInputs(prompt: Prompt, id: string, validated: Map<string, Verdi
         continue;
       }
       try {
-        if (!validateInputs(prompt, String(val[0]), validated, defs, custom, visiting)[0]) valid = false;
+        if (!validateInputs(prompt, String(val[0]), validated, defs, custom, visiting, depth + 1)[0]) valid = false;
       } catch (ex) {
         if (ex instanceof CycleError) throw ex;
         valid = false;

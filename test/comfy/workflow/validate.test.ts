@@ -93,6 +93,27 @@ test('cycles, empty node ids, numeric link ids and booleans in INT widgets are d
   expect(errorsOnly(validateApiPrompt(shifted, { objectInfo, scheduledModels: scheduled }))).toEqual([expect.objectContaining({ nodeId: '3', type: 'invalid_input_type', inputName: 'steps' })]);
 });
 
+/** EmptyImage → `inverts` × ImageInvert → SaveImage: a chain of inverts + 2 nodes. */
+function chain(inverts: number): ApiPrompt {
+  const p: ApiPrompt = { '1': { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color: 0 } } };
+  for (let i = 2; i <= inverts + 1; i++) p[String(i)] = { class_type: 'ImageInvert', inputs: { image: [String(i - 1), 0] } };
+  p[String(inverts + 2)] = { class_type: 'SaveImage', inputs: { images: [String(inverts + 1), 0], filename_prefix: 'deep/x' } };
+  return p;
+}
+
+test('links nested deeper than ComfyUI validates are refused at the output, in one problem (real 0.3.64: 985 nodes pass, 986 fail)', () => {
+  expect(errorsOnly(validateApiPrompt(chain(983), { objectInfo }))).toEqual([]);
+  expect(errorsOnly(validateApiPrompt(chain(984), { objectInfo }))).toEqual([
+    expect.objectContaining({ nodeId: '986', classType: 'SaveImage', type: 'link_depth', message: expect.stringMatching(/^links nest 986 nodes deep from this output; ComfyUI v0\.3\.64 refuses chains longer than 985 nodes/) }),
+  ]);
+  // A hostile depth is the same one problem, not a stack overflow (it was an internal error, exit 70).
+  expect(errorsOnly(validateApiPrompt(chain(20_000), { objectInfo })).map((x) => x.type)).toEqual(['link_depth']);
+  const deepCycle = chain(20_000);
+  deepCycle['1'].inputs = { image: ['20001', 0] };
+  deepCycle['1'].class_type = 'ImageInvert';
+  expect(errorsOnly(validateApiPrompt(deepCycle, { objectInfo })).map((x) => x.message)).toEqual(['the links form a cycle (20001 → 20000 → 19999 → 19998 → 19997 → … (19,992 more) → 4 → 3 → 2 → 1 → 20001); ComfyUI cannot run it']);
+});
+
 test('class names that are Object.prototype members (toString, constructor) are unknown classes, not definitions', () => {
   const p = sd15Prompt();
   p['20'] = { class_type: 'toString', inputs: {} };

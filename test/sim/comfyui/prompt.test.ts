@@ -199,3 +199,22 @@ test('animated and video savers: one file of all frames under their own extensio
   expect((await view.arrayBuffer()).byteLength).toBeGreaterThan(0);
   tap.close();
 });
+
+test('links deeper than Python lets ComfyUI validate: 985 nodes pass, 986 are refused as the real 0.3.64 refuses them', async () => {
+  const chain = (inverts: number) => {
+    const p: Record<string, unknown> = { '1': { class_type: 'EmptyImage', inputs: { width: 8, height: 8, batch_size: 1, color: 0 } } };
+    for (let i = 2; i <= inverts + 1; i++) p[String(i)] = { class_type: 'ImageInvert', inputs: { image: [String(i - 1), 0] } };
+    p[String(inverts + 2)] = { class_type: 'SaveImage', inputs: { images: [String(inverts + 1), 0], filename_prefix: 'deep/x' } };
+    return p;
+  };
+  expect((await api(sim, 'POST', '/prompt', { prompt: chain(983) })).status).toBe(200);
+  for (const inverts of [984, 20_000]) {
+    const res = await api(sim, 'POST', '/prompt', { prompt: chain(inverts) });
+    expect(res.status).toBe(400);
+    expect(res.json.error).toEqual({ type: 'prompt_outputs_failed_validation', message: 'Prompt outputs failed validation', details: '', extra_info: {} });
+    const [[nodeId, node]] = Object.entries(res.json.node_errors as Record<string, { class_type: string; errors: { type: string; details: string; extra_info: Record<string, unknown> }[] }>);
+    expect(Number(nodeId)).toBeLessThan(inverts + 2);
+    expect(node.errors).toEqual([expect.objectContaining({ type: 'exception_during_inner_validation', message: 'Exception when validating inner node', details: 'maximum recursion depth exceeded while calling a Python object' })]);
+    expect(node.errors[0].extra_info).toMatchObject({ exception_type: 'RecursionError', input_name: expect.any(String) });
+  }
+});
