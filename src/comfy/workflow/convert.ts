@@ -83,27 +83,28 @@ function isControlValue(v: unknown): boolean {
   return typeof v === 'boolean' || (typeof v === 'string' && CONTROL_VALUES.has(v));
 }
 
-/** Follows a link to what feeds it: a node output, a literal (PrimitiveNode), or nothing (muted / dangling). */
+/**
+ * Follows a link to what feeds it: a node output, a literal (PrimitiveNode), or nothing (muted / dangling). Reroutes,
+ * Get/Set pairs and bypassed nodes pass it on: a loop, not recursion, as a hostile file may chain thousands.
+ */
 function resolve(g: Graph, byId: Map<string, GNode>, linkId: string, seen: Set<string>): Source {
-  const link = g.links.get(linkId);
-  if (!link || seen.has(linkId)) return null;
-  seen.add(linkId);
-  const origin = byId.get(link.originId);
-  if (!origin) return null;
-  if (origin.type === 'PrimitiveNode') return Array.isArray(origin.widgets_values) ? { value: origin.widgets_values[0] } : null;
-  if (origin.mode === MUTED) return 'drop';
-  if (origin.type === 'Reroute') return follow(g, byId, origin.inputs[0]?.link, seen);
-  if (origin.type === 'GetNode') {
-    const name = Array.isArray(origin.widgets_values) ? origin.widgets_values[0] : undefined;
-    const setter = g.nodes.find((n) => n.type === 'SetNode' && Array.isArray(n.widgets_values) && n.widgets_values[0] === name);
-    return follow(g, byId, setter?.inputs[0]?.link, seen);
+  let next: string | null | undefined = linkId;
+  while (next) {
+    const link = g.links.get(next);
+    if (!link || seen.has(next)) return null;
+    seen.add(next);
+    const origin = byId.get(link.originId);
+    if (!origin) return null;
+    if (origin.type === 'PrimitiveNode') return Array.isArray(origin.widgets_values) ? { value: origin.widgets_values[0] } : null;
+    if (origin.mode === MUTED) return 'drop';
+    if (origin.type === 'Reroute') next = origin.inputs[0]?.link;
+    else if (origin.type === 'GetNode') {
+      const name = Array.isArray(origin.widgets_values) ? origin.widgets_values[0] : undefined;
+      next = g.nodes.find((n) => n.type === 'SetNode' && Array.isArray(n.widgets_values) && n.widgets_values[0] === name)?.inputs[0]?.link;
+    } else if (origin.mode === BYPASS) next = bypassInput(origin, link.originSlot)?.link;
+    else return { link: [origin.id, link.originSlot] };
   }
-  if (origin.mode === BYPASS) return follow(g, byId, bypassInput(origin, link.originSlot)?.link, seen);
-  return { link: [origin.id, link.originSlot] };
-}
-
-function follow(g: Graph, byId: Map<string, GNode>, linkId: string | null | undefined, seen: Set<string>): Source {
-  return linkId ? resolve(g, byId, linkId, seen) : null;
+  return null;
 }
 
 /** The input a bypassed node passes through for output `slot` (FE `_getBypassSlotIndex` order, §3.4). */

@@ -43,6 +43,21 @@ describe('UI → API conversion', () => {
     for (const virtual of ['6', '9', '10', '16']) expect(rules[virtual]).toBeUndefined();
   });
 
+  test.each(['Reroute', 'bypassed ImageInvert'])('a chain of 20,000 %s nodes resolves to its source (it was a stack overflow, exit 70)', (kind) => {
+    const n = 20_000;
+    const nodes: unknown[] = [{ id: 1, type: 'EmptyImage', mode: 0, inputs: [], outputs: [{ name: 'IMAGE', type: 'IMAGE', links: [1] }], widgets_values: [8, 8, 1, 0] }];
+    const links: unknown[] = [];
+    for (let i = 2; i <= n + 1; i++) {
+      const reroute = kind === 'Reroute';
+      nodes.push({ id: i, type: reroute ? 'Reroute' : 'ImageInvert', mode: reroute ? 0 : 4, inputs: [{ name: reroute ? '' : 'image', type: reroute ? '*' : 'IMAGE', link: i - 1 }], outputs: [{ name: 'IMAGE', type: 'IMAGE', links: [i] }], widgets_values: [] });
+      links.push([i - 1, i - 1, 0, i, 0, 'IMAGE']);
+    }
+    nodes.push({ id: n + 2, type: 'SaveImage', mode: 0, inputs: [{ name: 'images', type: 'IMAGE', link: n + 1 }], outputs: [], widgets_values: ['deep/x'] });
+    links.push([n + 1, n + 1, 0, n + 2, 0, 'IMAGE']);
+    const api = convertUiToApi({ last_node_id: n + 2, last_link_id: n + 1, nodes, links, version: 0.4 } as unknown as UiWorkflow, info);
+    expect(api).toEqual({ '1': expect.objectContaining({ class_type: 'EmptyImage' }), [String(n + 2)]: expect.objectContaining({ class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'deep/x' } }) });
+  });
+
   test('nested subgraphs flatten to "outer:inner" ids with boundary links joined (schema-1 object links)', () => {
     expect(convertUiToApi(read('ui-subgraph.json') as UiWorkflow, info)).toEqual(read('ui-subgraph.expected.json'));
   });
