@@ -58,6 +58,26 @@ describe('UI → API conversion', () => {
     expect(api).toEqual({ '1': expect.objectContaining({ class_type: 'EmptyImage' }), [String(n + 2)]: expect.objectContaining({ class_type: 'SaveImage', inputs: { images: ['1', 0], filename_prefix: 'deep/x' } }) });
   });
 
+  /** A top-level instance of sg0, where sg<d> holds `fanOut` instances of sg<d+1> and the last an EmptyImage. */
+  function subgraphTower(levels: number, fanOut: number, selfContained = false): UiWorkflow {
+    const subgraphs = Array.from({ length: levels }, (_, d) => ({
+      id: `sg${d}`,
+      name: `level ${d}`,
+      nodes: d === levels - 1 && !selfContained ? [{ id: 1, type: 'EmptyImage', mode: 0, inputs: [], outputs: [], widgets_values: [8, 8, 1, 0] }] : Array.from({ length: fanOut }, (_, i) => ({ id: i + 1, type: selfContained ? `sg${d}` : `sg${d + 1}`, mode: 0, inputs: [], outputs: [] })),
+      links: [],
+      inputs: [],
+      outputs: [],
+    }));
+    return { last_node_id: 1, last_link_id: 0, nodes: [{ id: 1, type: 'sg0', mode: 0, inputs: [], outputs: [] }], links: [], definitions: { subgraphs }, version: 0.4 } as unknown as UiWorkflow;
+  }
+
+  test('subgraphs that multiply past 100,000 nodes, or contain themselves, are refused in one line', () => {
+    // 10^7 nodes from a 5 KB file: 15 s and 1.3 GB before, and out of memory one level deeper.
+    expect(() => convertUiToApi(subgraphTower(8, 10), info)).toThrow(new BadInputError('subgraphs expand to more than 100,000 nodes (instances of instances multiply; "level 7" at level 8); ComfyUI workflows have hundreds'));
+    expect(() => convertUiToApi(subgraphTower(1, 1, true), info)).toThrow(/subgraphs nest deeper than 16 levels \(a subgraph that contains itself\?\)/);
+    expect(Object.keys(convertUiToApi(subgraphTower(4, 10), info))).toHaveLength(1000);
+  });
+
   test('nested subgraphs flatten to "outer:inner" ids with boundary links joined (schema-1 object links)', () => {
     expect(convertUiToApi(read('ui-subgraph.json') as UiWorkflow, info)).toEqual(read('ui-subgraph.expected.json'));
   });
