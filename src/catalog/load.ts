@@ -3,13 +3,15 @@
  * GPUBURST_CATALOG environment variable (JSON, or YAML by extension). A malformed file is a BadInputError that
  * names the file, the field and what was expected.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { BILLING } from '../../providers/billing';
 import { BadInputError } from '../../providers/errors';
+import { readUserText } from '../read-text';
 import { Catalog, catalogSchema } from './schema';
 
 export const CATALOG_ENV = 'GPUBURST_CATALOG';
+/** The bundled catalog is ~30 KB. */
+const MAX_CATALOG_BYTES = 16 * 1024 * 1024;
 
 export interface LoadCatalogOptions {
   /** A path from the command line; wins over the environment. */
@@ -36,10 +38,10 @@ export function loadCatalog(opts: LoadCatalogOptions = {}): LoadedCatalog {
   const file = given ? path.resolve(opts.cwd ?? process.cwd(), given) : bundledCatalogPath();
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readUserText(file, MAX_CATALOG_BYTES);
   } catch (err) {
     const via = origin === 'env' ? ` (from ${CATALOG_ENV})` : '';
-    throw new BadInputError(`catalog file ${file}${via} cannot be read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new BadInputError(`catalog file ${file}${via} cannot be read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   return { catalog: parseCatalog(parseText(text, file), file), path: file, origin };
 }

@@ -172,7 +172,9 @@ export const BATCH_LIMITS = { fileBytes: 1024 * 1024, prompts: 100_000 };
 export function parseBatch(file: string): BatchFile {
   let text: string;
   try {
-    const bytes = fs.statSync(file).size;
+    const st = fs.statSync(file);
+    const bytes = st.size;
+    if (!st.isFile() && !st.isDirectory()) throw new Error('not a regular file: a device, pipe or socket'); // /dev/zero has size 0
     if (bytes > BATCH_LIMITS.fileBytes) {
       const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB`;
       throw new BatchFileError(file, [{ path: '', message: `is ${mib(bytes)}; a batch file is at most ${mib(BATCH_LIMITS.fileBytes)} (list workflows with repeat:, seeds: and substitutions:, not single prompts)` }]);

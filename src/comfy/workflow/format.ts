@@ -2,8 +2,8 @@
  * Workflow files come in two shapes (reference §3.1, §3.2): the API ("prompt") format the server runs, and the
  * UI graph the web page saves. Reading one gives a clear one-line error for anything else.
  */
-import fs from 'fs';
 import { BadInputError } from '../../../providers/errors';
+import { readUserText } from '../../read-text';
 import type { ApiPrompt } from '../types';
 
 export type WorkflowFormat = 'api' | 'ui';
@@ -43,10 +43,13 @@ export function readWorkflowFile(file: string): { format: WorkflowFormat; json: 
   return { format, json: json as ApiPrompt | UiWorkflow };
 }
 
+/** Workflows and node definitions: real ones are kilobytes to a few megabytes (object_info of 383 classes: 290 KB). */
+const MAX_JSON_BYTES = 64 * 1024 * 1024;
+
 export function readJsonFile(file: string): unknown {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = readUserText(file, MAX_JSON_BYTES);
   } catch (err) {
     throw new BadInputError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
