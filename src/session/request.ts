@@ -100,7 +100,13 @@ export function parseSessionRequest(raw: RawRequest, names: FieldNames = plainNa
     throw new BadInputError(`${names(field)}: ${shown}; accepted: ${issue.message}`);
   }
   checkTogether(parsed.data, names);
-  return parsed.data;
+  const r = parsed.data;
+  // Your own servers are all there to use: one machine per --comfy-url unless --pods says fewer.
+  if (r.provider === 'local' && raw.pods === undefined) r.pods = Math.min(r.comfyUrls.length, MAX_PODS);
+  if (r.provider === 'local' && r.pods > r.comfyUrls.length) {
+    throw new BadInputError(`${names('pods')}: ${r.pods} is more than the ${r.comfyUrls.length} server(s) given with ${names('comfyUrls')}; with ${names('provider')} local each machine is one of your servers`);
+  }
+  return r;
 }
 
 /** Rules that tie fields together (issue 12: comfy URLs with a cloud provider would rent a cloud GPU). */

@@ -19,14 +19,13 @@ afterAll(async () => {
   for (const s of servers) await s.close();
 });
 
-test('two local ComfyUI servers share one batch; both are released, none stopped', async () => {
+test('two local ComfyUI servers share one batch without --pods; both are released, none stopped', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-local-'));
   fs.copyFileSync(path.join(EXAMPLES, 'sd15-txt2img.api.json'), path.join(dir, 'wf.json'));
   fs.writeFileSync(path.join(dir, 'batch.yaml'), 'output: out\nworkflows:\n  - path: wf.json\n    name: lake\n    repeat: 6\n');
   const report = await runSession({
     batchFile: path.join(dir, 'batch.yaml'),
     provider: 'local',
-    pods: 2,
     teardown: 'terminate',
     idleMinutes: 10,
     heartbeatMinutes: 10,

@@ -122,6 +122,14 @@ test.each([
   expect(errorOf(() => build('cli', given)).message).toBe(message);
 });
 
+test('local: one machine per --comfy-url unless --pods says fewer; more pods than servers is refused', () => {
+  const two = ['http://127.0.0.1:8188', 'http://127.0.0.1:8189'];
+  expect(build('cli', { provider: 'local', comfyUrls: two }).pods).toBe(2);
+  expect(build('cli', { provider: 'local', comfyUrls: two, pods: '1' }).pods).toBe(1);
+  expect(errorOf(() => build('cli', { provider: 'local', comfyUrls: two, pods: '3' })).message).toBe('--pods: 3 is more than the 2 server(s) given with --comfy-url; with --provider local each machine is one of your servers');
+  expect(build('cli', { provider: 'runpod' }).pods).toBe(1);
+});
+
 test('local with its servers; from the batch file too', () => {
   expect(build('cli', { provider: 'local', comfyUrls: ['http://127.0.0.1:8188'] })).toMatchObject({ provider: 'local', comfyUrls: ['http://127.0.0.1:8188'] });
   expect(build('cli', { comfyUrls: ['http://127.0.0.1:8188'] }, { provider: 'local' })).toMatchObject({ provider: 'local' });

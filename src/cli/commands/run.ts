@@ -21,7 +21,7 @@ export function define(cmd: Command): void {
     .option('--engine <engine>', 'cli (default) or pulumi: run the stack stacks/Pulumi.<stack>.yaml with the Automation API (up, then destroy)', 'cli')
     .option('--provider <name>', `${REQUEST_PROVIDERS.join('|')} (auto: the cheapest across clouds with a key; default: the batch file's, else auto)`)
     .option('--gpu <name>', 'only this GPU, e.g. "RTX 4090"')
-    .option('--pods <n>', `machines to spread the prompts over (1 to ${MAX_PODS}; default 1)`)
+    .option('--pods <n>', `machines to spread the prompts over (1 to ${MAX_PODS}; default 1, with --provider local one per --comfy-url)`)
     .option('--max-cost <usd>', 'budget: refuse if the estimate is higher; stop queueing before spend passes it')
     .option('--max-price <usd>', 'only offers at or below this price, USD per hour')
     .option('--out <dir>', 'output root; files go to <out>/<session>/<workflow>/ (default: the batch file\'s output)')
