@@ -85,7 +85,7 @@ export class ComfyClient {
       headers,
       timeoutMs: opts.timeoutMs ?? 30_000,
       log: opts.log,
-      translate: (f) => translateComfyFailure(f, { machineId: opts.machineId }),
+      translate: (f) => translateComfyFailure(f, { machineId: opts.machineId, baseUrl: this.baseUrl }),
     });
   }
 

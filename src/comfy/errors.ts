@@ -53,9 +53,11 @@ export function problemsFromBody(body: unknown): { errorType: string; problems: 
   return { errorType: top?.type ?? (typeof b.error === 'string' ? b.error : 'node_errors'), problems };
 }
 
-export function translateComfyFailure(f: HttpFailure, init: { machineId?: string } = {}): GpuburstError {
+export function translateComfyFailure(f: HttpFailure, init: { machineId?: string; baseUrl?: string } = {}): GpuburstError {
   const base = { provider: 'comfyui' as const, status: f.status, machineId: init.machineId };
-  const where = `ComfyUI ${f.method} ${f.path}`;
+  // The host says which server, when a user runs several (--comfy-url twice) or typed the wrong port.
+  const host = init.baseUrl ? new URL(init.baseUrl).host : undefined;
+  const where = `ComfyUI${host ? ` at ${host}` : ''} ${f.method} ${f.path}`;
   if (f.status >= 300 && f.status < 400) {
     // The images' auth proxies (ai-dock Caddy) redirect unauthenticated callers to a login page.
     return new AuthError(`${where} was redirected to a login page (${f.status}): the access token is missing or wrong`, base);
@@ -70,7 +72,11 @@ export function translateComfyFailure(f: HttpFailure, init: { machineId?: string
     const { errorType, problems } = problemsFromBody(f.data);
     return new PromptValidationError(errorType, problems, base);
   }
-  if (f.status === 404) return new NotFoundError(`${where}: not found (404)`, base);
+  if (f.status === 404) {
+    // Routes every ComfyUI has: a 404 there means something else answers at that address.
+    const core = /\/(object_info|system_stats|prompt|queue|history)$/.test(f.path);
+    return new NotFoundError(`${where}: not found (404)${core && host ? `; is the server at ${host} a ComfyUI?` : ''}`, base);
+  }
   if (f.status === 413) return new BadInputError(`${where}: the request is larger than the server accepts (413, --max-upload-size)`, base);
   if (f.status >= 400 && f.status < 500) return new BadInputError(`${where} was refused (${f.status})${bodyHint(f.data)}`, base);
   return new TransientError(`${where} failed (${f.status})${bodyHint(f.data)}`, base);

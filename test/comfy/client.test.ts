@@ -155,6 +155,16 @@ describe('a ComfyUI that misbehaves on the wire', () => {
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
+  test('something other than ComfyUI at the address: a 404 naming the host and asking whether it is a ComfyUI', async () => {
+    server.handle((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<html>File not found</html>');
+    });
+    const client = new ComfyClient({ baseUrl: server.url, token: TOKEN });
+    const host = new URL(server.url).host;
+    await expect(client.objectInfo()).rejects.toThrow(`ComfyUI at ${host} GET /object_info: not found (404); is the server at ${host} a ComfyUI?`);
+  });
+
   test('a server that accepts and never answers: one-line TransientError naming the host', async () => {
     server.handle(() => undefined);
     const client = new ComfyClient({ baseUrl: server.url, token: TOKEN, timeoutMs: 300 });
