@@ -12,6 +12,7 @@ export function readUserText(file: string, maxBytes: number): string {
   return fs.readFileSync(file, 'utf8'); // a folder fails here with EISDIR, as before
 }
 
-function mib(n: number): string {
+/** "1.5 MiB", "64 MiB". */
+export function mib(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB`;
 }

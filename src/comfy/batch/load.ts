@@ -16,6 +16,7 @@ import { EmbeddedModel, embeddedModels } from '../workflow/embedded-models';
 import { readWorkflowFile } from '../workflow/format';
 import { nodePacksOf } from '../workflow/node-packs';
 import { nodeInfo } from '../workflow/object-info';
+import { mib, readUserText } from '../../read-text';
 import { COMFYUI_VERSION } from '../version';
 import { BatchFile, BatchSchema, ModelEntry, ModelSchema, formatPath } from './schema';
 
@@ -172,14 +173,11 @@ export const BATCH_LIMITS = { fileBytes: 1024 * 1024, prompts: 100_000 };
 export function parseBatch(file: string): BatchFile {
   let text: string;
   try {
-    const st = fs.statSync(file);
-    const bytes = st.size;
-    if (!st.isFile() && !st.isDirectory()) throw new Error('not a regular file: a device, pipe or socket'); // /dev/zero has size 0
+    const bytes = fs.statSync(file).size;
     if (bytes > BATCH_LIMITS.fileBytes) {
-      const mib = (n: number) => `${(n / 1024 / 1024).toFixed(1).replace(/\.0$/, '')} MiB`;
       throw new BatchFileError(file, [{ path: '', message: `is ${mib(bytes)}; a batch file is at most ${mib(BATCH_LIMITS.fileBytes)} (list workflows with repeat:, seeds: and substitutions:, not single prompts)` }]);
     }
-    text = fs.readFileSync(file, 'utf8');
+    text = readUserText(file, BATCH_LIMITS.fileBytes); // refuses /dev/zero (size 0) and pipes
   } catch (err) {
     if (err instanceof BadInputError) throw err;
     throw new BadInputError(`${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);

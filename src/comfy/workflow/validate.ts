@@ -142,18 +142,19 @@ function linkShape(prompt: ApiPrompt, roots: string[]): { cycle?: string[]; dept
   let deepestRoot: string | undefined;
   for (const root of roots) {
     if (!isObject(prompt[root])) continue;
-    const stack: { id: string; next: string[] }[] = [];
+    const stack: { id: string; inputs: string[]; next: string[] }[] = [];
     const enter = (id: string) => {
       open.add(id);
       path.push(id);
-      stack.push({ id, next: sources(id).reverse() }); // popped in input order, as ComfyUI walks them
+      const inputs = sources(id);
+      stack.push({ id, inputs, next: [...inputs].reverse() }); // popped in input order, as ComfyUI walks them
     };
     if (!depth.has(root)) enter(root);
     while (stack.length) {
       const top = stack[stack.length - 1];
       const child = top.next.pop();
       if (child === undefined) {
-        depth.set(top.id, 1 + Math.max(0, ...sources(top.id).map((c) => depth.get(c) ?? 0)));
+        depth.set(top.id, 1 + Math.max(0, ...top.inputs.map((c) => depth.get(c) ?? 0)));
         open.delete(top.id);
         path.pop();
         stack.pop();
