@@ -123,6 +123,11 @@ export class PromptTracker {
       if (entry) return this.finish(promptId, w, outcomeOf(entry));
       if (seen.running || seen.ended) this.markRunning(w);
       if (seen.ended) this.settle(promptId, w);
+      // Quiet, on a server whose queue was last heard empty (or not heard yet): this prompt may have ended with no
+      // drop left to settle it (its end came before our socket listened, or went to an older prompt that had ended
+      // unheard). A queue read decides now instead of the safety poll; one whose `queued` status is merely late is
+      // still in the queue.
+      else if (this.opts.quiet && !this.remaining) this.pollSoon();
     });
   }
 
@@ -197,6 +202,9 @@ export class PromptTracker {
           else if (!w) keepBounded(this.endedEarly, id, entry, 64); // for `watch`, if it comes
         }
       }
+      // An empty queue means every prompt of ours that it had heard of has ended: one still watched lost its drop to
+      // an older prompt that had ended unheard. Without this it waited for the safety poll (5 s), every session's last.
+      if (this.remaining === 0 && this.watches.size > 0) this.pollSoon();
     } catch (err) {
       this.endedSince = 0; // the next poll settles them
       this.log(`history unreadable after the queue shrank (${(err as Error).message}); polling`);

@@ -4,6 +4,7 @@
  * prompt (one `/history` read). Pings keep such a quiet socket from being taken for a dead one. Polling is set far
  * away in every test, so only the quiet path can settle anything in time.
  */
+import type { ComfyClient } from '../../src/comfy/client';
 import { ComfySocket } from '../../src/comfy/socket';
 import { PromptTracker } from '../../src/comfy/tracker';
 import type { WsMessage } from '../../src/comfy/types';
@@ -12,9 +13,10 @@ import { clientFor, sd15Prompt, simWithModel, until } from './helpers';
 const FAR = { pollMs: 60_000, safetyPollMs: 60_000, unreachableMs: 120_000 };
 const ELSEWHERE = 'no-socket-has-this-client-id';
 
-async function quietSetup(opts: { msPerStep?: number; wsSilenceMs?: number; pingMs?: number } = {}) {
+async function quietSetup(opts: { msPerStep?: number; wsSilenceMs?: number; pingMs?: number; before?: (client: ComfyClient) => Promise<void> } = {}) {
   const sim = await simWithModel({ msPerStep: opts.msPerStep ?? 1 });
   const client = clientFor(sim);
+  await opts.before?.(client);
   const socket = new ComfySocket(client, { pingMs: opts.pingMs });
   const frames: WsMessage[] = [];
   socket.on('message', (m: WsMessage) => frames.push(m));
@@ -78,6 +80,39 @@ test('a prompt that ended before watch() is settled from what the sweep already 
   await new Promise((r) => setTimeout(r, 100)); // the status frame and the sweep it causes have come and gone
   const outcome = await t.tracker.watch(first.promptId);
   expect(outcome.kind).toBe('success');
+  await t.close();
+});
+
+/** A prompt that ended before the tracker could hear it (the runner submits while its socket still connects). */
+async function endedUnheard(seed: number) {
+  let promptId = '';
+  const t = await quietSetup({
+    msPerStep: 50,
+    before: async (client) => {
+      promptId = (await client.queuePrompt(sd15Prompt(seed, `quiet/unheard-${seed}`), { clientId: ELSEWHERE })).promptId;
+      await until(() => client.history(promptId), 'the unheard prompt ended');
+    },
+  });
+  return { t, unheard: promptId };
+}
+
+/** Settles or fails well before the safety poll (60 s here), which used to be the only way out. */
+const soon = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not settled within 3 s')), 3000))]);
+
+test('a prompt that ended before the tracker listened settles at once when watched on an idle server', async () => {
+  const { t, unheard } = await endedUnheard(61);
+  expect((await soon(t.tracker.watch(unheard))).kind).toBe('success');
+  await t.close();
+});
+
+test('a drop taken by a prompt that had ended unheard does not leave the prompt it belonged to waiting', async () => {
+  const { t, unheard } = await endedUnheard(62);
+  // The next prompt is queued and its queued-status heard first: the server is busy when both are watched.
+  const next = await t.client.queuePrompt(sd15Prompt(63, 'quiet/next'), { clientId: ELSEWHERE });
+  await until(() => t.frames.find((m) => m.type === 'status' && (m.data.status as { exec_info: { queue_remaining: number } }).exec_info.queue_remaining === 1), 'the queued status');
+  const both = Promise.all([t.tracker.watch(unheard), t.tracker.watch(next.promptId)]);
+  // Its drop settles the oldest watch (the unheard one, from its history); the queue is then empty with one left.
+  expect((await soon(both)).map((o) => o.kind)).toEqual(['success', 'success']);
   await t.close();
 });
 
