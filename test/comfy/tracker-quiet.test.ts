@@ -97,7 +97,11 @@ async function endedUnheard(seed: number) {
 }
 
 /** Settles or fails well before the safety poll (60 s here), which used to be the only way out. */
-const soon = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('not settled within 3 s')), 3000))]);
+async function soon<T>(p: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('not settled within 3 s')), 3000)));
+  return Promise.race([p, late]).finally(() => clearTimeout(timer)); // no timer left running after the test
+}
 
 test('a prompt that ended before the tracker listened settles at once when watched on an idle server', async () => {
   const { t, unheard } = await endedUnheard(61);
