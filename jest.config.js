@@ -3,7 +3,10 @@ const base = {
   testEnvironment: 'node',
   // Jest 30 warns about globals touched after a test file ends (timers of servers closing); nothing leaks from it.
   testEnvironmentOptions: { globalsCleanup: 'off' },
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+  // swc only strips the types (npm test's typecheck step checks them, with tsconfig.json): the same ES2022 classes
+  // and CommonJS as tsc. A cold jest cache, 4 workers, 2 cores: 177 s with ts-jest, 153 s with swc (2026-12-04). Its
+  // exports are read-only getters, as in real ES modules: spy on what a module calls, never on its exports.
+  transform: { '^.+\\.ts$': ['@swc/jest', { swcrc: false, sourceMaps: 'inline', jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }] },
   moduleFileExtensions: ['ts', 'js', 'json'],
   // The build output mirrors the sources; jest must never pick modules (or a second package.json) from it.
   modulePathIgnorePatterns: ['<rootDir>/dist/'],

@@ -10,6 +10,7 @@ import http from 'http';
 import os from 'os';
 import path from 'path';
 import type { AddressInfo } from 'net';
+import { findPython } from './common/agent-launcher';
 
 export interface NodeRegistry {
   url: string;
@@ -26,7 +27,7 @@ export function writePack(dir: string, files: Record<string, string>): void {
   }
 }
 
-export async function startNodeRegistry(python = 'python3'): Promise<NodeRegistry> {
+export async function startNodeRegistry(python = findPython() ?? 'python3'): Promise<NodeRegistry> {
   const zips = new Map<string, Buffer>();
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://registry.local');

@@ -31,7 +31,7 @@ beforeAll(() => {
   const config = {
     rootDir: ROOT,
     testEnvironment: 'node',
-    transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
+    transform: (require('../../jest.config.js') as { projects: { transform: unknown }[] }).projects[0].transform,
     moduleFileExtensions: ['ts', 'js', 'json'],
     modulePathIgnorePatterns: ['<rootDir>/dist/'],
     setupFilesAfterEnv: ['<rootDir>/test/canary/setup.ts'],

@@ -19,7 +19,7 @@ export interface AgentLauncherOptions {
   digestOf?: (url: string) => string;
   /** Where the agent's stderr goes (one file per machine). */
   logDir?: string;
-  /** The Python 3 to run the agent with (see findPython). @default 'python3' */
+  /** The Python 3 to run the agent with. @default findPython() */
   python?: string;
 }
 
@@ -27,14 +27,23 @@ const found = new Map<string, string | undefined>();
 
 /**
  * A local Python 3 (3.8 or newer) for simulated machines: `override` (GPUBURST_PYTHON) if given, else `python3`, else
- * `python` (what Windows installs). Undefined when there is none.
+ * `python` (what Windows installs). Undefined when there is none. Answers the interpreter's own path: a version
+ * manager's shim on PATH (pyenv's runs several shell scripts, ~0.25 s a start) is then paid once, not by every agent.
  */
 export function findPython(override?: string): string | undefined {
   const key = override ?? '';
   if (!found.has(key)) {
     const candidates = override ? [override] : ['python3', 'python'];
-    const works = (cmd: string) => spawnSync(cmd, ['-c', 'import sys; sys.exit(0 if sys.version_info >= (3, 8) else 3)'], { stdio: 'ignore', timeout: 10_000 }).status === 0;
-    found.set(key, candidates.find(works));
+    const probe = 'import sys\nif sys.version_info < (3, 8): sys.exit(3)\nprint(sys.executable)';
+    const resolve = (cmd: string) => {
+      const run = spawnSync(cmd, ['-c', probe], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 10_000 });
+      if (run.status !== 0) return undefined;
+      const exe = run.stdout.trim();
+      return exe && path.isAbsolute(exe) ? exe : cmd;
+    };
+    let exe: string | undefined;
+    for (const cmd of candidates) if ((exe = resolve(cmd))) break;
+    found.set(key, exe);
   }
   return found.get(key);
 }
@@ -58,7 +67,7 @@ export function agentLauncher(opts: AgentLauncherOptions): WatchdogLauncher {
     if (cacheDir) env.GPUBURST_CACHE_DIR = cacheDir;
     else delete env.GPUBURST_CACHE_DIR;
     const log = opts.logDir ? fs.openSync(path.join(opts.logDir, `agent-${boot.provider}-${boot.machineId}.log`), 'a') : 'ignore';
-    const child: ChildProcess = spawn(opts.python ?? 'python3', ['-c', AGENT_DECODER], { env, stdio: ['ignore', 'ignore', log] });
+    const child: ChildProcess = spawn(opts.python ?? findPython() ?? 'python3', ['-c', AGENT_DECODER], { env, stdio: ['ignore', 'ignore', log] });
     if (typeof log === 'number') fs.closeSync(log);
     child.on('error', () => undefined); // python3 missing: the machine simply has no agent, as a broken image would
     return {
