@@ -27,8 +27,9 @@ module.exports = {
   // jest gives a worker 500 ms to exit after the last file, then kills it and warns "A worker process has failed to
   // exit gracefully". Traced on 2026-12-04 (4 workers, 2 cores; warned in 7 of 7 runs): each worker ran its exit
   // handlers within 5 ms of being told to end, and jest saw the processes gone 619–801 ms later (heaps of 350–580 MB
-  // at the end). A leaked handle still shows: such a worker never exits.
-  workerGracefulExitTimeout: 3000,
+  // at the end; a lone node process with a ~500 MB heap takes 100–150 ms to end). Beside two CPU hogs 3 s was not
+  // enough either. A leaked handle still shows: such a worker never exits.
+  workerGracefulExitTimeout: 10_000,
   projects: [
     { ...base, displayName: 'unit', testMatch: ['<rootDir>/test/**/*.test.ts'], testPathIgnorePatterns: ['/test/faults/'] },
     { ...base, displayName: 'faults', testMatch: ['<rootDir>/test/faults/**/*.test.ts'] },

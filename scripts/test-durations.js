@@ -20,6 +20,11 @@ const sums = new Map();
 for (const file of inputs) {
   for (const r of JSON.parse(fs.readFileSync(file, 'utf8')).testResults) {
     const rel = path.relative(ROOT, r.name).split(path.sep).join('/');
+    // A report from another checkout would fill the table with paths the sequencer never matches.
+    if (rel.startsWith('../') || path.isAbsolute(rel)) {
+      console.error(`${file} is from another checkout (${r.name}); run that checkout's scripts/test-durations.js`);
+      process.exit(2);
+    }
     const seconds = (r.endTime - r.startTime) / 1000;
     const s = sums.get(rel) ?? { total: 0, n: 0 };
     sums.set(rel, { total: s.total + seconds, n: s.n + 1 });
