@@ -7,7 +7,10 @@ import os from 'os';
 import path from 'path';
 import { findPython } from '../../../src/sim/common/agent-launcher';
 
-describe('findPython', () => {
+// The stand-in interpreters are shell scripts.
+const onPosix = process.platform === 'win32' ? describe.skip : describe;
+
+onPosix('findPython', () => {
   let dir: string;
   beforeAll(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-findpython-'))));
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
