@@ -1,6 +1,6 @@
 /** Creates are never retried blindly: after an ambiguous failure the machine is looked up by name first. */
 import { createOnce } from '../../providers/create-once';
-import { AuthError, TransientError } from '../../providers/errors';
+import { AuthError, RateLimitError, TransientError } from '../../providers/errors';
 
 const sleep = async () => undefined;
 
@@ -49,4 +49,35 @@ test('after maxAttempts ambiguous failures with nothing found, the last error is
   };
   await expect(createOnce({ send, lookup: async () => undefined, maxAttempts: 2, lookupTries: 1, sleep })).rejects.toThrow('timeout 2');
   expect(sends).toBe(2);
+});
+
+test('a create refused by a 429 is sent again after the wait it asked for, with no look-up', async () => {
+  let sends = 0;
+  let lookups = 0;
+  const waits: number[] = [];
+  const send = async () => {
+    if (++sends <= 2) throw new RateLimitError('launch limit', { retryAfterSeconds: 12 });
+    return { id: 'm1' };
+  };
+  const m = await createOnce({ send, lookup: async () => void lookups++, maxAttempts: 1, sleep: async (ms: number) => void waits.push(ms) });
+  expect(m).toEqual({ id: 'm1' });
+  expect([sends, lookups]).toEqual([3, 0]);
+  // Retry-After 12 s, plus at most the 5 s base of jitter; maxAttempts (ambiguous failures) is not used up.
+  for (const ms of waits) expect(ms).toBeGreaterThanOrEqual(12_000);
+  for (const ms of waits) expect(ms).toBeLessThan(17_000);
+});
+
+test('429s without Retry-After wait longer each time, and the last one is thrown past rateLimitRetries', async () => {
+  let sends = 0;
+  const waits: number[] = [];
+  const send = async () => {
+    sends++;
+    throw new RateLimitError(`limited ${sends}`);
+  };
+  await expect(createOnce({ send, lookup: async () => undefined, rateLimitRetries: 3, rateLimitBaseMs: 1000, sleep: async (ms: number) => void waits.push(ms) })).rejects.toThrow('limited 4');
+  expect(sends).toBe(4);
+  expect(waits).toHaveLength(3);
+  // Full jitter under a doubling ceiling (1, 2, 4 s), never under half the base.
+  waits.forEach((ms) => expect(ms).toBeGreaterThanOrEqual(500));
+  waits.forEach((ms, i) => expect(ms).toBeLessThanOrEqual(1000 * 2 ** i));
 });
