@@ -23,14 +23,16 @@ import { startRawServer } from './support/raw-server';
 
 const TOKEN = 'lean-paths-token-7c2e';
 const realConnect = net.connect;
-/** Sockets the lean reader opened (the only ones made with `onread`), over the whole file. */
+/** The lean reader's sockets are the only ones made with `onread`. */
+const byLean = (opts: unknown) => typeof opts === 'object' && opts !== null && 'onread' in opts;
+/** Sockets the lean reader opened, over the whole file. */
 const leanSockets = new WeakSet<net.Socket>();
 const connectSpy = jest.spyOn(net, 'connect').mockImplementation(((...args: Parameters<typeof net.connect>) => {
   const socket = (realConnect as (...a: unknown[]) => net.Socket)(...args);
-  if (typeof args[0] === 'object' && 'onread' in args[0]) leanSockets.add(socket);
+  if (byLean(args[0])) leanSockets.add(socket);
   return socket;
 }) as typeof net.connect);
-const leanConnects = () => connectSpy.mock.calls.filter(([opts]) => typeof opts === 'object' && 'onread' in opts).length;
+const leanConnects = () => connectSpy.mock.calls.filter(([opts]) => byLean(opts)).length;
 /**
  * Requests the lean reader sent (it may reuse a socket a test before opened): writes on its sockets. Module exports
  * are read-only getters under the test transform, so the reader's export itself cannot be spied on.
@@ -182,7 +184,7 @@ describe('https', () => {
       const chunks: Buffer[] = [];
       await (res.body as WireBody).pipe((c) => chunks.push(Buffer.from(c)));
       expect(Buffer.concat(chunks).equals(file)).toBe(true);
-      expect(spy.mock.calls.some(([opts]) => typeof opts === 'object' && 'onread' in opts)).toBe(true);
+      expect(spy.mock.calls.some(([opts]) => byLean(opts))).toBe(true);
     } finally {
       spy.mockRestore();
     }
