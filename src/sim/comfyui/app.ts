@@ -151,7 +151,8 @@ export class App {
     if (typeof prompt !== 'object' || prompt === null || Array.isArray(prompt)) return { status: 500, body: TROUBLE };
     const promptId = 'prompt_id' in body ? String(body.prompt_id) : crypto.randomUUID();
     const partial = Array.isArray(body.partial_execution_targets) ? body.partial_execution_targets.map(String) : undefined;
-    const defs = currentObjectInfo(this.s.dirs.models, this.s.dirs.input);
+    const classes = new Set(Object.values(prompt).map((n) => String((n as { class_type?: unknown } | null)?.class_type)));
+    const defs = currentObjectInfo(this.s.dirs.models, this.s.dirs.input, classes);
     const result = validatePrompt(prompt, defs, customChecks(this.s.dirs), partial);
     const extra = (body.extra_data && typeof body.extra_data === 'object' ? body.extra_data : {}) as Record<string, unknown>;
     if ('client_id' in body) extra.client_id = body.client_id;

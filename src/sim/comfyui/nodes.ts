@@ -7,6 +7,7 @@ import fs from 'fs';
 import path from 'path';
 import { MODEL_INPUTS } from '../../comfy/model-folders';
 import { customNodeInfo } from './custom-nodes';
+import { cachedListing } from './listing';
 import type { CustomChecks } from './validate';
 
 const CORE: Record<string, NodeInfoLike> = require('../../comfy/object-info.core.json');
@@ -21,48 +22,62 @@ interface NodeInfoLike {
 const MODEL_EXT = new Set(['.ckpt', '.pt', '.pt2', '.bin', '.pth', '.safetensors', '.pkl', '.sft']);
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg', '.webp', '.gif', '.bmp', '.tif', '.tiff']);
 
-/** Sorted relative file list of one model folder, `/` separated (folder_paths.get_filename_list). */
-export function modelFiles(modelsDir: string, folder: string): string[] {
+/**
+ * Sorted relative file list of one model folder, `/` separated (folder_paths.get_filename_list, kept while no
+ * folder of it changed, as there: ./listing).
+ */
+export function modelFiles(modelsDir: string, folder: string, verify = true): string[] {
   const root = path.join(modelsDir, folder);
-  const out: string[] = [];
-  const walk = (dir: string, rel: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) walk(path.join(dir, e.name), rel ? `${rel}/${e.name}` : e.name);
-      else if (MODEL_EXT.has(path.extname(e.name).toLowerCase())) out.push(rel ? `${rel}/${e.name}` : e.name);
-    }
-  };
-  walk(root, '');
-  return out.sort();
+  return cachedListing(`models\0${root}`, (visit) => {
+    const out: string[] = [];
+    const walk = (dir: string, rel: string) => {
+      visit(dir);
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        return;
+      }
+      for (const e of entries) {
+        if (e.isDirectory()) walk(path.join(dir, e.name), rel ? `${rel}/${e.name}` : e.name);
+        else if (MODEL_EXT.has(path.extname(e.name).toLowerCase())) out.push(rel ? `${rel}/${e.name}` : e.name);
+      }
+    };
+    walk(root, '');
+    return out.sort();
+  }, verify).slice();
 }
 
-function inputImages(inputDir: string): string[] {
-  try {
-    return fs
-      .readdirSync(inputDir, { withFileTypes: true })
-      .filter((e) => e.isFile() && IMAGE_EXT.has(path.extname(e.name).toLowerCase()))
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
-  }
+/** LoadImage's list: image files at the top of the input folder (ComfyUI lists it on every call; same answer). */
+function inputImages(inputDir: string, verify = true): string[] {
+  return cachedListing(`input\0${inputDir}`, (visit) => {
+    visit(inputDir);
+    try {
+      return fs
+        .readdirSync(inputDir, { withFileTypes: true })
+        .filter((e) => e.isFile() && IMAGE_EXT.has(path.extname(e.name).toLowerCase()))
+        .map((e) => e.name)
+        .sort();
+    } catch {
+      return [];
+    }
+  }, verify).slice();
 }
 
 let cached: { key: string; info: Record<string, NodeInfoLike> } | undefined;
 
 /**
  * object_info as the server would answer now. The 383-class copy is rebuilt only when a file list changed (the
- * real server recomputes it on every call; here every POST /prompt asks for it too).
+ * real server recomputes it on every call; here every POST /prompt asks for it too). `classes`: only these will be
+ * read (a prompt's validation, which asks each of its classes for its inputs, as ComfyUI's does): the other classes'
+ * file lists are the last ones seen, not looked at again.
  */
-export function currentObjectInfo(modelsDir: string, inputDir: string): Record<string, NodeInfoLike> {
+export function currentObjectInfo(modelsDir: string, inputDir: string, classes?: ReadonlySet<string>): Record<string, NodeInfoLike> {
+  const read = (cls: string) => !classes || classes.has(cls);
+  const verified = new Set(Object.keys(MODEL_INPUTS).filter((key) => read(key.slice(0, key.indexOf('.')))).map((key) => MODEL_INPUTS[key]));
   const lists = new Map<string, string[]>();
-  const list = (folder: string) => lists.get(folder) ?? (lists.set(folder, modelFiles(modelsDir, folder)), lists.get(folder) as string[]);
-  const images = inputImages(inputDir);
+  const list = (folder: string) => lists.get(folder) ?? (lists.set(folder, modelFiles(modelsDir, folder, verified.has(folder))), lists.get(folder) as string[]);
+  const images = inputImages(inputDir, read('LoadImage') || read('LoadImageMask'));
   const wanted = Object.entries(MODEL_INPUTS).map(([key, folder]) => [key, key.startsWith('VAELoader.') ? [...list('vae'), 'pixel_space'] : [...list(folder)]] as const);
   // Classes of the installed custom node packs (./custom-nodes.ts): custom_nodes/ sits beside models/.
   const custom = customNodeInfo(path.join(path.dirname(modelsDir), 'custom_nodes'));

@@ -1,0 +1,50 @@
+/**
+ * Folder listings kept until a folder they came from changes, as ComfyUI keeps its model lists
+ * (folder_paths.cached_filename_list_: the walk records each folder's mtime; a later call stats them and walks again
+ * only when one differs). Without it every POST /prompt walked every model folder: a third of the simulator's CPU per
+ * prompt in bench/comfy-scale.
+ *
+ * One difference, on purpose: Linux stamps a folder with a clock that moves in steps of a few milliseconds, so a file
+ * added in the same step as the walk would leave the mtime as recorded. ComfyUI takes that chance; tests here add a
+ * model and queue a prompt within a millisecond. A listing whose newest folder changed less than RACY_MS before the
+ * walk began is not kept (git calls such an index entry "racily clean").
+ */
+import fs from 'fs';
+
+const RACY_MS = 50;
+/** Simulators come and go in a test process, each with its own folders. */
+const MAX_ENTRIES = 256;
+
+interface Entry<T> {
+  value: T;
+  /** Every folder the listing read, with its mtime then (undefined: it did not exist). */
+  stamps: Map<string, number | undefined>;
+}
+
+const entries = new Map<string, Entry<unknown>>();
+
+function mtimeOf(dir: string): number | undefined {
+  try {
+    return fs.statSync(dir).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * `read(visit)` lists; it calls `visit(dir)` before reading each folder (and for a root that may be missing). Kept
+ * under `key` while every visited folder has the mtime it had. `verify` false: a kept listing is returned without
+ * looking at its folders (for a caller that will not use it: a stat costs ~15 µs on the test VM).
+ */
+export function cachedListing<T>(key: string, read: (visit: (dir: string) => void) => T, verify = true): T {
+  const hit = entries.get(key) as Entry<T> | undefined;
+  if (hit && (!verify || [...hit.stamps].every(([dir, m]) => mtimeOf(dir) === m))) return hit.value;
+  const startedAt = Date.now();
+  const stamps = new Map<string, number | undefined>();
+  const value = read((dir) => void stamps.set(dir, mtimeOf(dir)));
+  const newest = Math.max(0, ...[...stamps.values()].map((m) => m ?? 0));
+  entries.delete(key);
+  if (newest < startedAt - RACY_MS) entries.set(key, { value, stamps });
+  if (entries.size > MAX_ENTRIES) entries.delete(entries.keys().next().value as string);
+  return value;
+}
