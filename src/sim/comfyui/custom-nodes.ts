@@ -7,6 +7,7 @@
  */
 import fs from 'fs';
 import path from 'path';
+import { cachedListing } from './listing';
 
 type Definition = { input: Record<string, unknown>; output: string[]; output_node: boolean; [k: string]: unknown };
 
@@ -18,8 +19,16 @@ export function mappedClasses(initPy: string): string[] {
   return [...body.matchAll(/["']([^"']+)["']\s*:/g)].map((m) => m[1]);
 }
 
-/** Every installed pack's classes: a cache key (pack folders and their change times) and the definitions. */
+/**
+ * Every installed pack's classes: a cache key (pack folders and their change times) and the definitions. Read again
+ * only when a file or folder it read changed (./listing): every POST /prompt asks.
+ */
 export function customNodeInfo(customNodesDir: string): { key: string; info: Record<string, Definition> } {
+  return cachedListing(`custom\0${customNodesDir}`, (visit) => readPacks(customNodesDir, visit));
+}
+
+function readPacks(customNodesDir: string, visit: (p: string) => void): { key: string; info: Record<string, Definition> } {
+  visit(customNodesDir);
   let packs: string[];
   try {
     packs = fs.readdirSync(customNodesDir, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.name.endsWith('.installing')).map((e) => e.name).sort();
@@ -30,6 +39,7 @@ export function customNodeInfo(customNodesDir: string): { key: string; info: Rec
   const stamps: string[] = [];
   for (const pack of packs) {
     const dir = path.join(customNodesDir, pack);
+    for (const p of [dir, path.join(dir, '__init__.py'), path.join(dir, 'object_info.json')]) visit(p);
     let init: string;
     try {
       init = fs.readFileSync(path.join(dir, '__init__.py'), 'utf8');

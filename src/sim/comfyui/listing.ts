@@ -17,31 +17,31 @@ const MAX_ENTRIES = 256;
 
 interface Entry<T> {
   value: T;
-  /** Every folder the listing read, with its mtime then (undefined: it did not exist). */
+  /** Every path the listing read, with its mtime then (undefined: it did not exist). */
   stamps: Map<string, number | undefined>;
 }
 
 const entries = new Map<string, Entry<unknown>>();
 
-function mtimeOf(dir: string): number | undefined {
+function mtimeOf(p: string): number | undefined {
   try {
-    return fs.statSync(dir).mtimeMs;
+    return fs.statSync(p).mtimeMs;
   } catch {
     return undefined;
   }
 }
 
 /**
- * `read(visit)` lists; it calls `visit(dir)` before reading each folder (and for a root that may be missing). Kept
- * under `key` while every visited folder has the mtime it had. `verify` false: a kept listing is returned without
+ * `read(visit)` lists; it calls `visit(p)` before reading each folder (and for a root that may be missing) or file
+ * whose content it uses. Kept under `key` while every visited path has the mtime it had. `verify` false: a kept listing is returned without
  * looking at its folders (for a caller that will not use it: a stat costs ~15 µs on the test VM).
  */
-export function cachedListing<T>(key: string, read: (visit: (dir: string) => void) => T, verify = true): T {
+export function cachedListing<T>(key: string, read: (visit: (p: string) => void) => T, verify = true): T {
   const hit = entries.get(key) as Entry<T> | undefined;
-  if (hit && (!verify || [...hit.stamps].every(([dir, m]) => mtimeOf(dir) === m))) return hit.value;
+  if (hit && (!verify || [...hit.stamps].every(([p, m]) => mtimeOf(p) === m))) return hit.value;
   const startedAt = Date.now();
   const stamps = new Map<string, number | undefined>();
-  const value = read((dir) => void stamps.set(dir, mtimeOf(dir)));
+  const value = read((p) => void stamps.set(p, mtimeOf(p)));
   const newest = Math.max(0, ...[...stamps.values()].map((m) => m ?? 0));
   entries.delete(key);
   if (newest < startedAt - RACY_MS) entries.set(key, { value, stamps });

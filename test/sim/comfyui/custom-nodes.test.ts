@@ -6,7 +6,7 @@
 import fs from 'fs';
 import os from 'os';
 import path from 'path';
-import { mappedClasses } from '../../../src/sim/comfyui/custom-nodes';
+import { customNodeInfo, mappedClasses } from '../../../src/sim/comfyui/custom-nodes';
 import { ComfySim, startComfySim } from '../../../src/sim/comfyui';
 import { writePack } from '../../../src/sim/node-registry';
 
@@ -56,4 +56,15 @@ test('a pack class is unknown until the pack is installed, then the prompt rende
     if (!outputs) await new Promise((r) => setTimeout(r, 25));
   }
   expect(outputs?.['9']).toMatchObject({ images: [expect.objectContaining({ type: 'output' })] });
+});
+
+test('a pack read once is read again when a file of it changes in place (the folder mtime stays)', () => {
+  const dir = path.join(root, 'custom_nodes', 'ComfyUI-Good');
+  writePack(dir, { '__init__.py': 'NODE_CLASS_MAPPINGS = {"GoodNode": object}\n', 'object_info.json': JSON.stringify(GOOD) });
+  const past = new Date(Date.now() - 10_000);
+  for (const p of [path.join(root, 'custom_nodes'), dir, path.join(dir, '__init__.py'), path.join(dir, 'object_info.json')]) fs.utimesSync(p, past, past);
+  expect(Object.keys(customNodeInfo(path.join(root, 'custom_nodes')).info)).toEqual(['GoodNode']);
+  fs.writeFileSync(path.join(dir, '__init__.py'), 'NODE_CLASS_MAPPINGS = {"GoodNode": object, "Second": object}\n');
+  fs.utimesSync(dir, past, past);
+  expect(Object.keys(customNodeInfo(path.join(root, 'custom_nodes')).info)).toEqual(['GoodNode', 'Second']);
 });
