@@ -1,12 +1,12 @@
 /**
- * Folder listings kept until a folder they came from changes, as ComfyUI keeps its model lists
+ * Folder listings kept until a folder (or file) they came from changes, as ComfyUI keeps its model lists
  * (folder_paths.cached_filename_list_: the walk records each folder's mtime; a later call stats them and walks again
  * only when one differs). Without it every POST /prompt walked every model folder: a third of the simulator's CPU per
  * prompt in bench/comfy-scale.
  *
  * One difference, on purpose: Linux stamps a folder with a clock that moves in steps of a few milliseconds, so a file
  * added in the same step as the walk would leave the mtime as recorded. ComfyUI takes that chance; tests here add a
- * model and queue a prompt within a millisecond. A listing whose newest folder changed less than RACY_MS before the
+ * model and queue a prompt within a millisecond. A listing whose newest path changed less than RACY_MS before the
  * walk began is not kept (git calls such an index entry "racily clean").
  */
 import fs from 'fs';
@@ -33,8 +33,9 @@ function mtimeOf(p: string): number | undefined {
 
 /**
  * `read(visit)` lists; it calls `visit(p)` before reading each folder (and for a root that may be missing) or file
- * whose content it uses. Kept under `key` while every visited path has the mtime it had. `verify` false: a kept listing is returned without
- * looking at its folders (for a caller that will not use it: a stat costs ~15 µs on the test VM).
+ * whose content it uses. Kept under `key` while every visited path has the mtime it had. `verify` false: a kept
+ * listing is returned without looking at its paths (for a caller that will not use it: a stat costs ~15 µs on the
+ * test VM).
  */
 export function cachedListing<T>(key: string, read: (visit: (p: string) => void) => T, verify = true): T {
   const hit = entries.get(key) as Entry<T> | undefined;
