@@ -76,7 +76,9 @@ class Exchange implements Reader {
     if (chunk.length > 0) {
       this.remaining -= chunk.length;
       this.bodyTimer?.refresh();
-      if (!this.body!.push(chunk)) this.pause();
+      // The last bytes need no pause: the socket goes back to the pool reading (a pause and resume cost two epoll
+      // calls and the stream's state machine per small pull).
+      if (!this.body!.push(chunk) && this.remaining > 0) this.pause();
     }
     if (this.remaining === 0 && !this.finished) this.complete();
   }

@@ -132,6 +132,19 @@ describe('backpressure', () => {
     expect(sha(await readAll(body))).toBe(sha(file));
   });
 
+  test('a body that came whole with its head does not stop the socket (no pause and resume per small pull)', async () => {
+    const server = await rawServer((socket) => socket.write(plainAnswer('small image')));
+    const pause = jest.spyOn(net.Socket.prototype, 'pause');
+    try {
+      const { body } = await get(`${server.url}/view`);
+      await new Promise((resolve) => setImmediate(resolve)); // the body is not piped yet, as in a pull
+      expect((await readAll(body)).toString()).toBe('small image');
+      expect(pause).not.toHaveBeenCalled();
+    } finally {
+      pause.mockRestore();
+    }
+  });
+
   test('a slow reader of the stream gets every byte intact', async () => {
     const client = new HttpClient({ provider: 'comfyui', baseUrl: url, translate: (f) => new ProviderError(String(f.status)) });
     const res = await client.request<AsyncIterable<Buffer>>({ method: 'GET', path: '/view', responseType: 'stream' });

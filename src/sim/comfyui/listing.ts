@@ -25,7 +25,8 @@ const entries = new Map<string, Entry<unknown>>();
 
 function mtimeOf(p: string): number | undefined {
   try {
-    return fs.statSync(p).mtimeMs;
+    // A missing path (custom_nodes/ usually is) answers undefined without the cost of building an error.
+    return fs.statSync(p, { throwIfNoEntry: false })?.mtimeMs;
   } catch {
     return undefined;
   }
