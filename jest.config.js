@@ -36,6 +36,9 @@ module.exports = {
   testTimeout: 30_000,
   // Slowest files first (test/durations.json), so the workers end together on a fresh clone too.
   testSequencer: '<rootDir>/test/sequencer.js',
+  // One temporary folder per run for everything it makes, removed at its end (test/run-tmp.js).
+  globalSetup: '<rootDir>/test/run-tmp.js',
+  globalTeardown: '<rootDir>/test/run-tmp-teardown.js',
   // A worker keeps every test file's module registry until it ends (~0.6 GB after half the suite); recycling a worker
   // past this heap keeps them small.
   workerIdleMemoryLimit: '700MB',

@@ -78,6 +78,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   } catch (err) {
     for (const s of sims) await s.close();
     await cdn.close();
+    removeIfEmpty(o.workDir ? undefined : workDir);
     throw err;
   }
   return {
@@ -90,6 +91,8 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
       for (const s of sims) await s.close();
       await cdn.close();
       if (!o.keepMachineDisks) fs.rmSync(disks, { recursive: true, force: true });
+      // Agent logs stay for the user (the CLI names the folder); a folder of ours left empty goes.
+      if (!o.keepMachineDisks) removeIfEmpty(o.workDir ? undefined : workDir);
     },
   };
 }
@@ -124,5 +127,14 @@ async function startProviderSim(p: CloudProviderName, opts: StartOpts): Promise<
       return (await import('./lambda')).start({ ...opts, rateLimits: { minIntervalMs: 20, launchIntervalMs: 100 } });
     case 'paperspace':
       return (await import('./paperspace')).start(opts);
+  }
+}
+
+function removeIfEmpty(dir: string | undefined): void {
+  if (!dir) return;
+  try {
+    fs.rmdirSync(dir); // fails on a folder with anything in it, which is what we want
+  } catch {
+    // not empty, or already gone
   }
 }

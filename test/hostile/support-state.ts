@@ -36,7 +36,7 @@ export interface Ran {
 export function userHome(): { home: string; stateDir: string; env: Record<string, string> } {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-hostile-state-'));
   const stateDir = path.join(home, 'state');
-  return { home, stateDir, env: { PATH: process.env.PATH ?? '', HOME: home, GPUBURST_STATE_DIR: stateDir } };
+  return { home, stateDir, env: { PATH: process.env.PATH ?? '', HOME: home, GPUBURST_STATE_DIR: stateDir, TMPDIR: os.tmpdir() } };
 }
 
 export type Running = Promise<Ran> & { pid: number | undefined };

@@ -63,7 +63,7 @@ test('destroy while a CLI resume renders the session: the resume is asked to sto
   // The stack's render step was interrupted (Ctrl-C on `pulumi up`): the journal says so, the machine is still up.
   Journal.load(path.join(dir, '.gpuburst'), machine.sessionId)!.now((d) => (d.status = 'interrupted'));
   // The user resumes the stack's session from the CLI (it takes the session's lock) …
-  const child: ChildProcess = spawn(process.execPath, [CLI, 'resume', machine.sessionId, '--yes'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, ...env, GPUBURST_SESSION_TIMINGS: JSON.stringify(FAST) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, [CLI, 'resume', machine.sessionId, '--yes'], { cwd: dir, env: { PATH: process.env.PATH ?? '', HOME: dir, TMPDIR: os.tmpdir(), ...env, GPUBURST_SESSION_TIMINGS: JSON.stringify(FAST) }, stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   child.stderr!.on('data', (d) => (err += d));
   const exited = new Promise<number | null>((resolve) => child.on('close', resolve));

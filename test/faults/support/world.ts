@@ -36,7 +36,7 @@ export async function faultWorld(providers?: readonly CloudProviderName[]): Prom
 
 /** Environment of a child `gpuburst` pointed at the world: its keys and URLs, short timings, quick lookups. */
 export function cliEnv(world: World, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, GPUBURST_STATE_DIR: process.env.GPUBURST_STATE_DIR, NODE_OPTIONS: '', ...world.env };
+  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, TMPDIR: os.tmpdir(), GPUBURST_STATE_DIR: process.env.GPUBURST_STATE_DIR, NODE_OPTIONS: '', ...world.env };
   Object.assign(env, {
     GPUBURST_SESSION_TIMINGS: JSON.stringify(SESSION_TIMINGS),
     GPUBURST_RUNPOD_CREATE_SETTLE_MS: '100',
