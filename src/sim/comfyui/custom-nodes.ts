@@ -43,7 +43,9 @@ function readPacks(customNodesDir: string, visit: (p: string) => void): { key: s
     let init: string;
     try {
       init = fs.readFileSync(path.join(dir, '__init__.py'), 'utf8');
-      stamps.push(`${pack}:${fs.statSync(path.join(dir, '__init__.py')).mtimeMs}`);
+      // The key covers the manifest too: object_info.json's cache (../nodes.ts) is kept while the key is the same.
+      const manifest = fs.statSync(path.join(dir, 'object_info.json'), { throwIfNoEntry: false });
+      stamps.push(`${pack}:${fs.statSync(path.join(dir, '__init__.py')).mtimeMs}:${manifest?.mtimeMs ?? '-'}`);
     } catch {
       continue; // not a Python package: ComfyUI skips it too
     }

@@ -7,6 +7,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { customNodeInfo, mappedClasses } from '../../../src/sim/comfyui/custom-nodes';
+import { currentObjectInfo } from '../../../src/sim/comfyui/nodes';
 import { ComfySim, startComfySim } from '../../../src/sim/comfyui';
 import { writePack } from '../../../src/sim/node-registry';
 
@@ -67,4 +68,20 @@ test('a pack read once is read again when a file of it changes in place (the fol
   fs.writeFileSync(path.join(dir, '__init__.py'), 'NODE_CLASS_MAPPINGS = {"GoodNode": object, "Second": object}\n');
   fs.utimesSync(dir, past, past);
   expect(Object.keys(customNodeInfo(path.join(root, 'custom_nodes')).info)).toEqual(['GoodNode', 'Second']);
+});
+
+test('object_info as served follows a pack manifest edited in place', () => {
+  const dir = path.join(root, 'custom_nodes', 'ComfyUI-Good');
+  writePack(dir, { '__init__.py': 'NODE_CLASS_MAPPINGS = {"GoodNode": object}\n', 'object_info.json': JSON.stringify(GOOD) });
+  const past = new Date(Date.now() - 10_000);
+  const age = () => {
+    for (const p of [path.join(root, 'custom_nodes'), dir, path.join(dir, '__init__.py'), path.join(dir, 'object_info.json')]) fs.utimesSync(p, past, past);
+  };
+  age();
+  const served = () => currentObjectInfo(path.join(root, 'models'), path.join(root, 'input')).GoodNode.input;
+  expect(served()).toEqual({ required: { image: ['IMAGE'] } });
+  fs.writeFileSync(path.join(dir, 'object_info.json'), JSON.stringify({ GoodNode: { ...GOOD.GoodNode, input: { required: { image: ['IMAGE'], strength: ['FLOAT'] } } } }));
+  age();
+  fs.utimesSync(path.join(dir, 'object_info.json'), new Date(Date.now() - 5_000), new Date(Date.now() - 5_000));
+  expect(served()).toEqual({ required: { image: ['IMAGE'], strength: ['FLOAT'] } });
 });
