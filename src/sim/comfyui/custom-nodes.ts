@@ -27,7 +27,7 @@ export function customNodeInfo(customNodesDir: string): { key: string; info: Rec
   return cachedListing(`custom\0${customNodesDir}`, (visit) => readPacks(customNodesDir, visit));
 }
 
-function readPacks(customNodesDir: string, visit: (p: string) => void): { key: string; info: Record<string, Definition> } {
+function readPacks(customNodesDir: string, visit: (p: string) => number | undefined): { key: string; info: Record<string, Definition> } {
   visit(customNodesDir);
   let packs: string[];
   try {
@@ -39,13 +39,12 @@ function readPacks(customNodesDir: string, visit: (p: string) => void): { key: s
   const stamps: string[] = [];
   for (const pack of packs) {
     const dir = path.join(customNodesDir, pack);
-    for (const p of [dir, path.join(dir, '__init__.py'), path.join(dir, 'object_info.json')]) visit(p);
+    // The key is every mtime read here, the manifest's included: object_info's cache (./nodes.ts) lasts as long as it.
+    const mtimes = [dir, path.join(dir, '__init__.py'), path.join(dir, 'object_info.json')].map((p) => visit(p) ?? '-');
     let init: string;
     try {
       init = fs.readFileSync(path.join(dir, '__init__.py'), 'utf8');
-      // The key covers the manifest too: object_info.json's cache (../nodes.ts) is kept while the key is the same.
-      const manifest = fs.statSync(path.join(dir, 'object_info.json'), { throwIfNoEntry: false });
-      stamps.push(`${pack}:${fs.statSync(path.join(dir, '__init__.py')).mtimeMs}:${manifest?.mtimeMs ?? '-'}`);
+      stamps.push(`${pack}:${mtimes.join(':')}`);
     } catch {
       continue; // not a Python package: ComfyUI skips it too
     }

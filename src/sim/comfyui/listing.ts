@@ -34,16 +34,20 @@ function mtimeOf(p: string): number | undefined {
 
 /**
  * `read(visit)` lists; it calls `visit(p)` before reading each folder (and for a root that may be missing) or file
- * whose content it uses. Kept under `key` while every visited path has the mtime it had. `verify` false: a kept
- * listing is returned without looking at its paths (for a caller that will not use it: a stat costs ~15 µs on the
- * test VM).
+ * whose content it uses, and gets back the mtime recorded (undefined: missing). Kept under `key` while every visited
+ * path has the mtime it had. `verify` false: a kept listing is returned without looking at its paths (for a caller
+ * that will not use it: a stat costs ~15 µs on the test VM).
  */
-export function cachedListing<T>(key: string, read: (visit: (p: string) => void) => T, verify = true): T {
+export function cachedListing<T>(key: string, read: (visit: (p: string) => number | undefined) => T, verify = true): T {
   const hit = entries.get(key) as Entry<T> | undefined;
   if (hit && (!verify || [...hit.stamps].every(([p, m]) => mtimeOf(p) === m))) return hit.value;
   const startedAt = Date.now();
   const stamps = new Map<string, number | undefined>();
-  const value = read((p) => void stamps.set(p, mtimeOf(p)));
+  const value = read((p) => {
+    const mtime = mtimeOf(p);
+    stamps.set(p, mtime);
+    return mtime;
+  });
   const newest = Math.max(0, ...[...stamps.values()].map((m) => m ?? 0));
   entries.delete(key);
   if (newest < startedAt - RACY_MS) entries.set(key, { value, stamps });

@@ -31,6 +31,13 @@ function promptThroughGoodNode() {
   p['9'].inputs.images = ['100', 0];
   return p;
 }
+/**
+ * Dates custom_nodes/, the pack folder and its two files to `past` (out of the listing's racy window): dated again
+ * after an edit, only the file a test re-dates differs from what the listing recorded.
+ */
+function ageFolder(dir: string, past: Date): void {
+  for (const p of [path.join(root, 'custom_nodes'), dir, path.join(dir, '__init__.py'), path.join(dir, 'object_info.json')]) fs.utimesSync(p, past, past);
+}
 const post = (prompt: unknown) => fetch(`${sim.url}/prompt`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt }) });
 
 test('NODE_CLASS_MAPPINGS keys are read from the literal', () => {
@@ -63,7 +70,7 @@ test('a pack read once is read again when a file of it changes in place (the fol
   const dir = path.join(root, 'custom_nodes', 'ComfyUI-Good');
   writePack(dir, { '__init__.py': 'NODE_CLASS_MAPPINGS = {"GoodNode": object}\n', 'object_info.json': JSON.stringify(GOOD) });
   const past = new Date(Date.now() - 10_000);
-  for (const p of [path.join(root, 'custom_nodes'), dir, path.join(dir, '__init__.py'), path.join(dir, 'object_info.json')]) fs.utimesSync(p, past, past);
+  ageFolder(dir, past);
   expect(Object.keys(customNodeInfo(path.join(root, 'custom_nodes')).info)).toEqual(['GoodNode']);
   fs.writeFileSync(path.join(dir, '__init__.py'), 'NODE_CLASS_MAPPINGS = {"GoodNode": object, "Second": object}\n');
   fs.utimesSync(dir, past, past);
@@ -74,14 +81,11 @@ test('object_info as served follows a pack manifest edited in place', () => {
   const dir = path.join(root, 'custom_nodes', 'ComfyUI-Good');
   writePack(dir, { '__init__.py': 'NODE_CLASS_MAPPINGS = {"GoodNode": object}\n', 'object_info.json': JSON.stringify(GOOD) });
   const past = new Date(Date.now() - 10_000);
-  const age = () => {
-    for (const p of [path.join(root, 'custom_nodes'), dir, path.join(dir, '__init__.py'), path.join(dir, 'object_info.json')]) fs.utimesSync(p, past, past);
-  };
-  age();
+  ageFolder(dir, past);
   const served = () => currentObjectInfo(path.join(root, 'models'), path.join(root, 'input')).GoodNode.input;
   expect(served()).toEqual({ required: { image: ['IMAGE'] } });
   fs.writeFileSync(path.join(dir, 'object_info.json'), JSON.stringify({ GoodNode: { ...GOOD.GoodNode, input: { required: { image: ['IMAGE'], strength: ['FLOAT'] } } } }));
-  age();
+  ageFolder(dir, past);
   fs.utimesSync(path.join(dir, 'object_info.json'), new Date(Date.now() - 5_000), new Date(Date.now() - 5_000));
   expect(served()).toEqual({ required: { image: ['IMAGE'], strength: ['FLOAT'] } });
 });
