@@ -54,6 +54,8 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     throw new UnsupportedError(`simulated machines run their watchdog agent with Python 3.8 or newer, and ${tried}; install Python 3 or set GPUBURST_PYTHON to its path`);
   }
   const workDir = o.workDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-world-'));
+  /** Removed when left empty (on a failed start, at close): only a folder the world made itself. */
+  const ownDir = o.workDir ? undefined : workDir;
   fs.mkdirSync(workDir, { recursive: true });
   const cdn = await startCdn(o.cdn);
   const disks = path.join(workDir, 'machines');
@@ -78,7 +80,7 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
   } catch (err) {
     for (const s of sims) await s.close();
     await cdn.close();
-    removeIfEmpty(o.workDir ? undefined : workDir);
+    removeIfEmpty(ownDir);
     throw err;
   }
   return {
@@ -90,9 +92,10 @@ export async function startWorld(o: WorldOptions = {}): Promise<World> {
     async close() {
       for (const s of sims) await s.close();
       await cdn.close();
-      if (!o.keepMachineDisks) fs.rmSync(disks, { recursive: true, force: true });
-      // Agent logs stay for the user (the CLI names the folder); a folder of ours left empty goes.
-      if (!o.keepMachineDisks) removeIfEmpty(o.workDir ? undefined : workDir);
+      if (!o.keepMachineDisks) {
+        fs.rmSync(disks, { recursive: true, force: true });
+        removeIfEmpty(ownDir); // agent logs stay for the user (the CLI names the folder)
+      }
     },
   };
 }
