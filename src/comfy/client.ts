@@ -109,11 +109,12 @@ export class ComfyClient {
    * page, a 502 from the proxy, a VM's bootstrap status while it installs. A bootstrap that reports a failed phase
    * throws a ProviderError naming the phase, so the machine is ended at once instead of waited for.
    */
-  async isReady(timeoutMs = 5000): Promise<boolean> {
+  async isReady(timeoutMs = 5000, signal?: AbortSignal): Promise<boolean> {
     let stats: unknown;
     try {
-      stats = await this.systemStats({ retry: false, timeoutMs });
+      stats = await this.systemStats({ retry: false, timeoutMs, signal });
     } catch (err) {
+      if (signal?.aborted) throw err;
       const redirected = err instanceof GpuburstError && err.status !== undefined && err.status >= 300 && err.status < 400;
       if (err instanceof GpuburstError && err.code === 'ERR_AUTH' && !redirected) throw err;
       this.notReadyBecause = redirected ? `a redirect (${(err as GpuburstError).status}): a log viewer while the image syncs, or a login page if the token is wrong` : (err as Error).message;
@@ -128,6 +129,16 @@ export class ComfyClient {
     const comfy = typeof s === 'object' && s !== null && typeof s.system === 'object' && s.system !== null && Array.isArray(s.devices);
     if (!comfy) this.notReadyBecause = boot ? `the machine is still ${PHASE_WORDS[boot.phase]}` : "JSON that is not ComfyUI's /system_stats";
     return comfy;
+  }
+
+  /**
+   * One probe, for a command that needs the server now rather than after a boot: throws a TransientError naming what
+   * answered instead (nothing within the deadline, a refused connection, a page that is not ComfyUI) unless ComfyUI
+   * is ready. Reading a large `/object_info` straight away would wait out its own long deadline first, twice.
+   */
+  async expectReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (await this.isReady(timeoutMs, signal)) return;
+    throw new TransientError(`ComfyUI at ${this.baseUrl} is not answering: ${this.notReadyBecause ?? 'no reason given'}`, { provider: 'comfyui', machineId: this.machineId });
   }
 
   /** Polls readiness without a ceiling of its own beyond `timeoutSeconds` (cold starts take minutes, §4). */

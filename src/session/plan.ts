@@ -184,10 +184,17 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
   return plan;
 }
 
-/** The user's own server's node list, within GPUBURST_LOCAL_TIMEOUT_MS (default 30 s) per wait, and Ctrl-C. */
+/** Deadline of each wait on the user's own ComfyUI: GPUBURST_LOCAL_TIMEOUT_MS, default 30 s. */
+export function localTimeoutMs(env: NodeJS.ProcessEnv): number {
+  return Number(env.GPUBURST_LOCAL_TIMEOUT_MS) > 0 ? Number(env.GPUBURST_LOCAL_TIMEOUT_MS) : 30_000;
+}
+
+/** The user's own server's node list, after one readiness probe (a silent server costs one wait, not two), and Ctrl-C. */
 async function localObjectInfo(url: string, env: NodeJS.ProcessEnv, signal?: AbortSignal) {
-  const timeoutMs = Number(env.GPUBURST_LOCAL_TIMEOUT_MS) > 0 ? Number(env.GPUBURST_LOCAL_TIMEOUT_MS) : 30_000;
-  return new ComfyClient({ baseUrl: url, timeoutMs }).objectInfo(undefined, { timeoutMs, signal });
+  const timeoutMs = localTimeoutMs(env);
+  const client = new ComfyClient({ baseUrl: url, timeoutMs });
+  await client.expectReady(timeoutMs, signal);
+  return client.objectInfo(undefined, { timeoutMs, signal });
 }
 
 /**

@@ -105,6 +105,18 @@ describe('class 2: every network wait is bounded', () => {
     fs.rmSync(cwd, { recursive: true, force: true });
   }, 30_000);
 
+  test.concurrent.each([
+    ['never answers', 'silent', /^gpuburst: ComfyUI at http:\/\/127\.0\.0\.1:\d+ is not answering: comfyui: no answer from 127\.0\.0\.1:\d+ within 1 s \(GET \/system_stats\)$/],
+    ['stalls in the body', 'stalled-body', /^gpuburst: ComfyUI at http:\/\/127\.0\.0\.1:\d+ is not answering: .*did not finish its answer within 1 s/],
+  ] as const)('workflow validate --server: a ComfyUI that %s ends with exit 5 within one local deadline', async (_name, mode, says) => {
+    const server = await bad(mode);
+    const cwd = workspace();
+    // The kill timer stands for "bounded": before the probe, /object_info's two 120 s waits ran into it.
+    const r = await gpuburst(['workflow', 'validate', 'wf.json', '--server', server.url], { cwd, env: { GPUBURST_LOCAL_TIMEOUT_MS: '1000' }, killMs: 20_000 });
+    expectEnded(r, 5, says);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }, 30_000);
+
   test('Ctrl-C while a silent ComfyUI is being asked: gpuburst leaves at once, nothing started', async () => {
     const server = await bad('silent');
     const cwd = workspace({ 'b.yaml': batch() });
