@@ -36,8 +36,10 @@ function sd15Prompt(seed, steps, prefix) {
   return p;
 }
 
+/** Prints one figure against its target; a MISS makes the benchmark exit 1, as the others do (bench/run.js counts it). */
 function line(name, value, target, ok) {
   console.log(`${ok ? 'PASS' : 'MISS'}  ${name.padEnd(34)} ${String(value).padEnd(22)} target ${target}`);
+  if (!ok) process.exitCode = 1;
   return ok;
 }
 

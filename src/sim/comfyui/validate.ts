@@ -43,8 +43,11 @@ export function validatePrompt(prompt: Prompt, defs: Record<string, NodeDef>, cu
   const outputs: string[] = [];
   for (const [id, node] of Object.entries(prompt)) {
     if (!node || typeof node !== 'object' || !('class_type' in node)) return fail('invalid_prompt', 'Cannot execute because a node is missing the class_type property.', `Node ID '#${id}'`);
+    // validate_prompt looks class_type up in a dict: a JSON object or array is unhashable there, and the TypeError
+    // reaches aiohttp as its 500 page (seen on a real v0.3.64 with `"class_type": {}`).
+    if (typeof node.class_type === 'object' && node.class_type !== null) throw new PyError('TypeError', `unhashable type: '${Array.isArray(node.class_type) ? 'list' : 'dict'}'`);
     const def = own(defs, String(node.class_type));
-    if (!def) return fail('invalid_prompt', `Cannot execute because node ${node.class_type} does not exist.`, `Node ID '#${id}'`);
+    if (!def) return fail('invalid_prompt', `Cannot execute because node ${pyStr(node.class_type)} does not exist.`, `Node ID '#${id}'`);
     if (def.output_node && (!partial || partial.includes(id))) outputs.push(id);
   }
   if (outputs.length === 0) return fail('prompt_no_outputs', 'Prompt has no outputs', '');

@@ -160,6 +160,19 @@ test('a prompt that is not an object gets the server\'s 500 page', async () => {
   }
 });
 
+test('a node whose class_type is an object or an array gets the 500 page too (unhashable in the server\'s lookup); a number or null is a 400', async () => {
+  const real = readHttpCapture('err_invalid_json');
+  for (const classType of [{}, ['KSampler']]) {
+    const res = await api(sim, 'POST', '/prompt', { prompt: { '1': { class_type: classType, inputs: {} } } });
+    expect([res.status, res.headers.get('content-type'), res.text]).toEqual([500, real.headers['content-type'], real.body.toString('utf8')]);
+  }
+  // Python's f-string names them as Python prints them.
+  for (const [classType, printed] of [[5, '5'], [null, 'None'], [true, 'True']] as const) {
+    const res = await api(sim, 'POST', '/prompt', { prompt: { '1': { class_type: classType, inputs: {} } } });
+    expect([res.status, JSON.parse(res.text).error.message]).toEqual([400, `Cannot execute because node ${printed} does not exist.`]);
+  }
+});
+
 const ROUTES = ['api_prompt_get', 'api_queue', 'embeddings', 'features', 'history_missing', 'interrupt_empty', 'interrupt_pid', 'models', 'models_bogus', 'models_checkpoints', 'object_info_one', 'object_info_unknown', 'prompt_get', 'queue', 'system_stats', 'view_badtype', 'view_missing', 'view_traversal', 'view_subfolder_traversal'];
 
 test.each(ROUTES.map((n) => [n]))('%s: same status and content type as the real server', async (name) => {
