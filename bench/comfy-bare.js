@@ -138,4 +138,26 @@ function runBare({ url, token, count, ahead = 3, promptJson, outDir, quiet = fal
   });
 }
 
-module.exports = { runBare };
+/** `sd15Prompt`'s JSON for seed `base + i`, from one parsed template (not the file read again per prompt). */
+function promptJsonFrom(template, base) {
+  return (i) => {
+    template['3'].inputs.seed = base + i;
+    return JSON.stringify(template);
+  };
+}
+
+module.exports = { runBare, promptJsonFrom };
+
+// Run as a child (`node comfy-bare.js '<json>'`): the floor in a process of its own, cold as gpuburst's whole run is.
+// Prints {user, system} (µs) as one JSON line.
+if (require.main === module) {
+  const { sd15Prompt } = require('./comfy-common');
+  const o = JSON.parse(process.argv[2]);
+  runBare({ ...o, promptJson: promptJsonFrom(sd15Prompt(0, 20, 'bare/ComfyUI'), 3e6) }).then(
+    (cpu) => console.log(JSON.stringify(cpu)),
+    (err) => {
+      console.error(err);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -12,7 +12,8 @@ const { PromptRunner } = require('../dist/src/comfy/runner');
 const { prepareBatch } = require('../dist/src/comfy/batch/expand');
 const { bundledObjectInfo } = require('../dist/src/comfy/workflow/object-info');
 const { startSimProcess, rssSampler, sd15Prompt, line, MB, SD15 } = require('./comfy-common');
-const { runBare } = require('./comfy-bare');
+const { execFileSync } = require('child_process');
+const { runBare, promptJsonFrom } = require('./comfy-bare');
 
 const N = Number(process.argv[2] || 10000);
 
@@ -55,13 +56,21 @@ const N = Number(process.argv[2] || 10000);
     const floor = async (quiet) => {
       const dir = path.join(root, quiet ? 'bare-quiet' : 'bare-loud');
       fs.mkdirSync(dir);
-      const bare = await runBare({ url: sim.url, token: sim.token, count: N, quiet, promptJson: (i) => JSON.stringify(sd15Prompt((quiet ? 2e6 : 1e6) + i, 20, 'bare/ComfyUI')), outDir: dir });
+      const bare = await runBare({ url: sim.url, token: sim.token, count: N, quiet, promptJson: promptJsonFrom(sd15Prompt(0, 20, 'bare/ComfyUI'), quiet ? 2e6 : 1e6), outDir: dir });
       const files = fs.readdirSync(dir).filter((f) => f.endsWith('.png')).length;
       return { perPrompt: (bare.user + bare.system) / 1000 / N, files, bare };
     };
     const quiet = await floor(true);
     line('floor: bare Node client, same work', `${quiet.perPrompt.toFixed(3)} ms (${quiet.files} files; user ${(quiet.bare.user / 1000 / N).toFixed(3)}, sys ${(quiet.bare.system / 1000 / N).toFixed(3)})`, 'info', true);
     line('gpuburst above the floor', `${(perPrompt - quiet.perPrompt).toFixed(3)} ms per prompt`, 'info', true);
+    // The floor above ran warm: this process had already loaded undici and optimized Node's own code while gpuburst
+    // ran. gpuburst's whole-run figure is cold; so is this one, the same work in a fresh process.
+    const coldDir = path.join(root, 'bare-cold');
+    fs.mkdirSync(coldDir);
+    const coldCpu = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'comfy-bare.js'), JSON.stringify({ url: sim.url, token: sim.token, count: N, quiet: true, outDir: coldDir })], { encoding: 'utf8' }));
+    const coldPer = (coldCpu.user + coldCpu.system) / 1000 / N;
+    line('floor cold, in a process of its own', `${coldPer.toFixed(3)} ms (${fs.readdirSync(coldDir).filter((f) => f.endsWith('.png')).length} files)`, 'info', true);
+    line('gpuburst above the cold floor', `${(perPrompt - coldPer).toFixed(3)} ms per prompt`, 'info', true);
     const loud = await floor(false);
     line('floor with every step event (old)', `${loud.perPrompt.toFixed(3)} ms (${loud.files} files)`, 'info', true);
     line('simulator CPU per prompt (other process)', `${((simCpu.user + simCpu.system) / 1000 / N).toFixed(3)} ms`, 'info', true);
