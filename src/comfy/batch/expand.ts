@@ -72,7 +72,7 @@ export function expandBatch(batch: LoadedBatch, objectInfo: ObjectInfo, collect?
         if (seed !== undefined) for (const [id, input] of seeds.targets) draft.set(id, input, seed);
         const prompt = draft.prompt;
         const uploads = combo.flatMap((v) => (v.upload ? [v.upload] : []));
-        const hash = crypto.createHash('sha256').update(JSON.stringify(prompt)).digest('hex').slice(0, 12);
+        const hash = crypto.hash('sha256', JSON.stringify(prompt), 'hex').slice(0, 12);
         const id = `${wf.name}-${hash}`;
         const twin = byHash.get(hash);
         if (twin) {
@@ -181,7 +181,7 @@ function seedPlan(wf: LoadedWorkflow, entry: WorkflowEntry, where: string, objec
       if (targets.length === 0) return undefined;
       if (mode === 'list' && list) return list[r];
       if (mode === 'increment') return start + index;
-      return crypto.createHash('sha256').update(`${wf.name}\0${key}`).digest().readUIntBE(0, 6);
+      return crypto.hash('sha256', `${wf.name}\0${key}`, 'buffer').readUIntBE(0, 6);
     },
   };
 }
