@@ -3,6 +3,7 @@
  * estimate, $/image, speed-up against the local RTX 3060, and what to do next. The measured seconds per image is
  * saved as calibration, so the next `estimate` for that GPU and model uses it.
  */
+import path from 'path';
 import { GpuburstError } from '../../providers/errors';
 import { modelFilesOf, recordMeasurement } from '../estimate/measurement';
 import { formatUsd, formatUsdPair } from '../estimate/money';
@@ -43,6 +44,11 @@ export interface SessionReport {
   remoteOutputs: { prompt: string; machine?: string; files: string[] }[];
   machines: TeardownOutcome[];
   outDir: string;
+  /**
+   * The deepest folder that holds every image pulled (the workflow's name and the SaveImage prefix's folders nest
+   * below `outDir`): where the user finds them. `outDir` when nothing was pulled.
+   */
+  imagesDir: string;
   /** Each problem once, when a machine's own ComfyUI refused the batch before anything was queued. */
   refused?: { machine: string; promptId: string; nodeId: string; classType: string; message: string }[];
   /** Calibration saved for this GPU and model (kind local: your own GPU's measured speed). */
@@ -99,6 +105,7 @@ export function buildReport(r: ReportInput): SessionReport {
     remoteOutputs: d.prompts.filter((p) => p.state === 'failed' && p.pullFailed).map((p) => ({ prompt: p.id, machine: p.machine, files: (p.remote ?? []).map((f) => [f.subfolder, f.filename].filter(Boolean).join('/')) })),
     machines: r.teardown,
     outDir: d.outDir,
+    imagesDir: imagesDir(d.outDir, done.flatMap((p) => (p.files ?? []).map((f) => path.resolve(d.outDir, f.path)))), // journal paths are relative to outDir
     message: '',
     nextSteps: '',
   };
@@ -110,7 +117,7 @@ export function buildReport(r: ReportInput): SessionReport {
   const steps = nextSteps(report, r.failure, r.render?.localWriteError);
   report.nextSteps = steps.join('; ');
   const [cost, estimate] = formatUsdPair(report.costUsd, report.estimateUsd);
-  const summary = `${report.images} image(s) in ${report.outDir}; cost ${cost} (estimate ${estimate})`;
+  const summary = `${report.images} image(s) in ${report.imagesDir}; cost ${cost} (estimate ${estimate})`;
   report.message = [...steps.slice(0, r.failure ? 1 : 0), summary, ...steps.slice(r.failure ? 1 : 0)].join('; ');
   return report;
 }
@@ -182,4 +189,22 @@ function median(xs: number[]): number | undefined {
   if (xs.length === 0) return undefined;
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+/** The deepest folder below `outDir` (or `outDir`) that contains every one of `files`. */
+export function imagesDir(outDir: string, files: string[]): string {
+  if (files.length === 0) return outDir;
+  let common = path.dirname(files[0]);
+  for (const f of files) {
+    while (common !== outDir && !isInside(path.dirname(f), common)) {
+      const up = path.dirname(common);
+      if (up === common) return outDir; // reached the root: a file outside outDir (a moved journal)
+      common = up;
+    }
+  }
+  return isInside(common, outDir) ? common : outDir;
+}
+
+function isInside(dir: string, parent: string): boolean {
+  return dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
 }

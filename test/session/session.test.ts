@@ -48,6 +48,8 @@ describe.each(['runpod', 'vast', 'lambda', 'paperspace'] as const)('a whole sess
       expect(f).toMatch(/^sd15\/ComfyUI_\d{5}_-[0-9a-f]{12}\.png$/);
       expect(fs.readFileSync(path.join(report.outDir, 'fox', f)).subarray(1, 4).toString()).toBe('PNG');
     }
+    // What the report names is where the images are, not the session folder two levels above them.
+    expect(report.imagesDir).toBe(path.join(report.outDir, 'fox', 'sd15'));
     expect(report.machines.map((m) => m.result)).toEqual(['terminated']);
     expect(billing()).toEqual([]);
     const journal = Journal.load(o.stateDir, report.sessionId)!.data;

@@ -34,7 +34,7 @@ export function renderReport(r: SessionReport): string {
   const [cost, estimate] = formatUsdPair(r.costUsd, r.estimateUsd);
   const lines = [
     `session ${r.sessionId}: ${r.status}`,
-    `images: ${r.images} (${p.done}/${p.total} prompts done${p.failed ? `, ${p.failed} failed` : ''}${p.interrupted ? `, ${p.interrupted} interrupted` : ''}${p.notStarted ? `, ${p.notStarted} not run` : ''}) in ${r.outDir}`,
+    `images: ${r.images} (${p.done}/${p.total} prompts done${p.failed ? `, ${p.failed} failed` : ''}${p.interrupted ? `, ${p.interrupted} interrupted` : ''}${p.notStarted ? `, ${p.notStarted} not run` : ''}) in ${r.imagesDir}`,
     `time: ${duration(r.wallSeconds)} wall, ${duration(r.billedSeconds)} billed`,
     `cost: ${cost} (estimate ${estimate}${r.budgetUsd !== undefined ? `, budget ${usd(r.budgetUsd)}` : ''})${r.usdPerImage !== undefined ? `, ${usd(r.usdPerImage)}/image` : ''}`,
   ];

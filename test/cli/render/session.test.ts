@@ -19,6 +19,7 @@ function report(secondsPerImage?: number): SessionReport {
     remoteOutputs: [],
     machines: [],
     outDir: '/tmp/out',
+    imagesDir: '/tmp/out/sdxl/sdxl',
     message: '',
     nextSteps: '',
   };
@@ -31,4 +32,8 @@ test('speed: two decimals, and "under 0.01" rather than a speed of zero for a pr
   expect(speedLine(report(0.004))).toBe('speed: under 0.01 s/image');
   expect(speedLine(report(0.01))).toBe('speed: 0.01 s/image');
   expect(speedLine(report(undefined))).toBeUndefined();
+});
+
+test('the images line names the folder the images are in, not the session folder above it', () => {
+  expect(renderReport(report(1)).split('\n')[1]).toBe('images: 3 (3/3 prompts done) in /tmp/out/sdxl/sdxl');
 });
