@@ -138,7 +138,7 @@ export class ComfyClient {
    */
   async expectReady(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     if (await this.isReady(timeoutMs, signal)) return;
-    throw new TransientError(`ComfyUI at ${this.baseUrl} is not answering: ${this.notReadyBecause ?? 'no reason given'}`, { provider: 'comfyui', machineId: this.machineId });
+    throw new TransientError(`no ComfyUI answers at ${this.baseUrl}: ${this.notReadyBecause ?? 'no reason given'}`, { provider: 'comfyui', machineId: this.machineId });
   }
 
   /** Polls readiness without a ceiling of its own beyond `timeoutSeconds` (cold starts take minutes, §4). */

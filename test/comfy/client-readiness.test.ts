@@ -33,3 +33,25 @@ test('JSON that is not ComfyUI /system_stats is not ready; ComfyUI\'s is', async
   answer = { system: { os: 'posix', comfyui_version: '0.3.64' }, devices: [] };
   expect(await client.isReady()).toBe(true);
 });
+
+test('expectReady: passes for ComfyUI, and says what answered instead, in one line, for anything else', async () => {
+  const client = new ComfyClient({ baseUrl: url });
+  answer = { system: { os: 'posix', comfyui_version: '0.3.64' }, devices: [] };
+  await expect(client.expectReady(1000)).resolves.toBeUndefined();
+  answer = { status: 'ok' };
+  await expect(client.expectReady(1000)).rejects.toMatchObject({ code: 'ERR_TRANSIENT', message: `no ComfyUI answers at ${url}: JSON that is not ComfyUI's /system_stats` });
+  const refused = new ComfyClient({ baseUrl: 'http://127.0.0.1:1' });
+  await expect(refused.expectReady(1000)).rejects.toMatchObject({ code: 'ERR_TRANSIENT', message: expect.stringMatching(/^no ComfyUI answers at http:\/\/127\.0\.0\.1:1: .*ECONNREFUSED/) });
+});
+
+test('expectReady: Ctrl-C (the signal) ends the probe with the cancellation, not a verdict on the server', async () => {
+  const silent = http.createServer(() => undefined);
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', () => r()));
+  const ac = new AbortController();
+  const client = new ComfyClient({ baseUrl: `http://127.0.0.1:${(silent.address() as AddressInfo).port}` });
+  const probe = client.expectReady(30_000, ac.signal);
+  setTimeout(() => ac.abort(), 50);
+  await expect(probe).rejects.toMatchObject({ message: 'comfyui: GET /system_stats was cancelled' });
+  silent.closeAllConnections();
+  await new Promise<void>((r) => silent.close(() => r()));
+});

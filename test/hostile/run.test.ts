@@ -106,8 +106,8 @@ describe('class 2: every network wait is bounded', () => {
   }, 30_000);
 
   test.concurrent.each([
-    ['never answers', 'silent', /^gpuburst: ComfyUI at http:\/\/127\.0\.0\.1:\d+ is not answering: comfyui: no answer from 127\.0\.0\.1:\d+ within 1 s \(GET \/system_stats\)$/],
-    ['stalls in the body', 'stalled-body', /^gpuburst: ComfyUI at http:\/\/127\.0\.0\.1:\d+ is not answering: .*did not finish its answer within 1 s/],
+    ['never answers', 'silent', /^gpuburst: no ComfyUI answers at http:\/\/127\.0\.0\.1:\d+: comfyui: no answer from 127\.0\.0\.1:\d+ within 1 s \(GET \/system_stats\)$/],
+    ['stalls in the body', 'stalled-body', /^gpuburst: no ComfyUI answers at http:\/\/127\.0\.0\.1:\d+: .*did not finish its answer within 1 s/],
   ] as const)('workflow validate --server: a ComfyUI that %s ends with exit 5 within one local deadline', async (_name, mode, says) => {
     const server = await bad(mode);
     const cwd = workspace();
