@@ -63,8 +63,8 @@ const N = Number(process.argv[2] || 10000);
     const quiet = await floor(true);
     line('floor: bare Node client, same work', `${quiet.perPrompt.toFixed(3)} ms (${quiet.files} files; user ${(quiet.bare.user / 1000 / N).toFixed(3)}, sys ${(quiet.bare.system / 1000 / N).toFixed(3)})`, 'info', true);
     line('gpuburst above the floor', `${(perPrompt - quiet.perPrompt).toFixed(3)} ms per prompt`, 'info', true);
-    // The floor above ran warm: this process had already loaded undici and optimized Node's own code while gpuburst
-    // ran. gpuburst's whole-run figure is cold; so is this one, the same work in a fresh process.
+    // The floor above ran in this process after gpuburst: undici loaded, Node's own code optimized, gpuburst's heap
+    // still there. gpuburst's whole-run figure starts cold; so does this one, the same work in a fresh process.
     const coldDir = path.join(root, 'bare-cold');
     fs.mkdirSync(coldDir);
     const coldCpu = JSON.parse(execFileSync(process.execPath, [path.join(__dirname, 'comfy-bare.js'), JSON.stringify({ url: sim.url, token: sim.token, count: N, quiet: true, outDir: coldDir })], { encoding: 'utf8' }));
