@@ -1,6 +1,6 @@
 /**
- * The command table. Each command module is loaded only when that command runs (help loads them all, `--version` none), so
- * `gpuburst estimate` never pays for axios, ws or Pulumi.
+ * The command table. Each command module is loaded only when that command runs (help loads them all, `--version`
+ * none), so `gpuburst estimate` never pays for axios, ws or Pulumi.
  */
 import { Command } from 'commander';
 import type { CliContext, CommandModule } from './context';
