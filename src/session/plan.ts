@@ -15,7 +15,7 @@ import { canonicalGpu, resolveGpuNames } from '../catalog/gpu-names';
 import { formatBatchProblem, validateBatch } from '../comfy/batch/check';
 import { expandBatch, ExpandedPrompt } from '../comfy/batch/expand';
 import { BatchFileError, LoadedBatch, loadBatch } from '../comfy/batch/load';
-import { ComfyClient } from '../comfy/client';
+import { ComfyClient, localTimeoutMs } from '../comfy/client';
 import { bundledObjectInfo } from '../comfy/workflow/object-info';
 import { readCalibration } from '../estimate/calibration';
 import { Batch, estimate, EstimateRow } from '../estimate/estimator';
@@ -182,11 +182,6 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
     );
   }
   return plan;
-}
-
-/** Deadline of each wait on the user's own ComfyUI: GPUBURST_LOCAL_TIMEOUT_MS, default 30 s. */
-export function localTimeoutMs(env: NodeJS.ProcessEnv): number {
-  return Number(env.GPUBURST_LOCAL_TIMEOUT_MS) > 0 ? Number(env.GPUBURST_LOCAL_TIMEOUT_MS) : 30_000;
 }
 
 /** The user's own server's node list, after one readiness probe (a silent server costs one wait, not two), and Ctrl-C. */

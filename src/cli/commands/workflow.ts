@@ -51,8 +51,7 @@ async function nodeDefinitions(opts: Options, ctx: CliContext): Promise<{ info: 
   const { bundledObjectInfo, readObjectInfoFile, COMFYUI_VERSION } = await import('../../comfy/workflow/object-info');
   if (opts.objectInfo) return { info: readObjectInfoFile(path.resolve(ctx.cwd, opts.objectInfo)), source: opts.objectInfo };
   if (opts.server) {
-    const { ComfyClient } = await import('../../comfy/client');
-    const { localTimeoutMs } = await import('../../session/plan');
+    const { ComfyClient, localTimeoutMs } = await import('../../comfy/client');
     const client = new ComfyClient({ baseUrl: opts.server, token: opts.token ?? ctx.env.GPUBURST_COMFY_TOKEN, log: ctx.log });
     // A probe first: a server that never answers fails within one local deadline, not after /object_info's 2 × 120 s.
     await client.expectReady(localTimeoutMs(ctx.env));
