@@ -39,7 +39,8 @@ export function buildProgram(ctx: CliContext, argv: string[], outcome: { exitCod
   const wanted = argv[2];
   // `--version` needs no command (it cost 0.33 s with all loaded, against 0.13 s for node itself); help and a mistyped
   // command list them all, with their arguments, so those load every module.
-  const selected = COMMANDS.some((c) => c.name === wanted) ? COMMANDS.filter((c) => c.name === wanted) : wanted === '-V' || wanted === '--version' ? [] : COMMANDS;
+  let selected = COMMANDS.filter((c) => c.name === wanted);
+  if (selected.length === 0 && wanted !== '-V' && wanted !== '--version') selected = COMMANDS;
   for (const entry of COMMANDS) {
     if (!selected.includes(entry)) {
       program.command(entry.name).description(entry.summary);

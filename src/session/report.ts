@@ -193,18 +193,11 @@ function median(xs: number[]): number | undefined {
 
 /** The deepest folder below `outDir` (or `outDir`) that contains every one of `files`. */
 export function imagesDir(outDir: string, files: string[]): string {
-  if (files.length === 0) return outDir;
-  let common = path.dirname(files[0]);
-  for (const f of files) {
-    while (common !== outDir && !isInside(path.dirname(f), common)) {
-      const up = path.dirname(common);
-      if (up === common) return outDir; // reached the root: a file outside outDir (a moved journal)
-      common = up;
-    }
-  }
-  return isInside(common, outDir) ? common : outDir;
-}
-
-function isInside(dir: string, parent: string): boolean {
-  return dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+  const rels = files.map((f) => path.relative(outDir, path.dirname(f)));
+  // A file outside outDir (a moved journal) leaves the answer at outDir.
+  if (rels.length === 0 || rels.some((r) => path.isAbsolute(r) || r.split(path.sep)[0] === '..')) return outDir;
+  const parts = rels.map((r) => r.split(path.sep));
+  let depth = 0;
+  while (parts.every((p) => p[depth] && p[depth] === parts[0][depth])) depth++;
+  return path.join(outDir, ...parts[0].slice(0, depth));
 }
