@@ -7,15 +7,20 @@ import { version } from '../../package.json';
 import { ensureBuilt } from '../stacks/support/build';
 
 const CLI = path.join(__dirname, '..', '..', 'dist', 'src', 'cli', 'index.js');
-beforeAll(() => ensureBuilt(), 180_000);
-
-/** Runs the built CLI with a hook that writes, as the process ends, the CLI command modules it loaded (a JSON list). */
-function cli(args: string[]): { status: number | null; out: string; loaded: string[] } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-version-'));
-  const hook = path.join(dir, 'hook.js');
+// A hook that writes, as the process ends, the CLI command modules it loaded (a JSON list).
+let dir: string;
+let hook: string;
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gpuburst-version-'));
+  hook = path.join(dir, 'hook.js');
   fs.writeFileSync(hook, "process.on('exit', () => process.stderr.write('\\nLOADED ' + JSON.stringify(Object.keys(require.cache).filter((k) => /[\\\\/]cli[\\\\/]commands[\\\\/]/.test(k)))));");
+  await ensureBuilt();
+}, 180_000);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Runs the built CLI with the hook. */
+function cli(args: string[]): { status: number | null; out: string; loaded: string[] } {
   const r = spawnSync(process.execPath, ['--require', hook, CLI, ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
-  fs.rmSync(dir, { recursive: true, force: true });
   return { status: r.status, out: r.stdout, loaded: JSON.parse(r.stderr.slice(r.stderr.lastIndexOf('\nLOADED ') + 8)) };
 }
 
