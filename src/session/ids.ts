@@ -41,11 +41,17 @@ function localSecret(stateDir: string): Buffer {
   } catch {
     fs.mkdirSync(stateDir, { recursive: true });
     const secret = crypto.randomBytes(32);
+    // Written aside and linked into place: a process starting at the same moment never reads it half-written.
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, secret, { mode: 0o600 });
     try {
-      fs.writeFileSync(file, secret, { mode: 0o600, flag: 'wx' });
+      fs.linkSync(tmp, file);
       return secret;
-    } catch {
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       return fs.readFileSync(file); // another process created it first
+    } finally {
+      fs.rmSync(tmp, { force: true });
     }
   }
 }

@@ -111,17 +111,22 @@ function stopFile(stateDir: string, id: string): string {
   return path.join(stateDir, 'sessions', `${id}.stop`);
 }
 
-function requester(file: string): string {
+/** Who asked, or undefined while the request cannot be read (one written by an older gpuburst may be seen half-written). */
+function requester(file: string): string | undefined {
   try {
     const by = (JSON.parse(fs.readFileSync(file, 'utf8')) as { by?: unknown }).by;
     return typeof by === 'string' && by ? by : 'another process';
   } catch {
-    return 'another process';
+    return undefined;
   }
 }
 
+/** Written aside and renamed into place: the owner never reads a request half-written. */
 export function requestStop(stateDir: string, id: string, by: string): void {
-  fs.writeFileSync(stopFile(stateDir, id), JSON.stringify({ by, at: new Date().toISOString() }), { mode: 0o600 });
+  const file = stopFile(stateDir, id);
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, JSON.stringify({ by, at: new Date().toISOString() }), { mode: 0o600 });
+  fs.renameSync(tmp, file);
 }
 
 /**
@@ -132,9 +137,12 @@ export function ownSession(stateDir: string, id: string, o: { signal?: AbortSign
   const lock = acquireLock(stateDir, id);
   fs.rmSync(stopFile(stateDir, id), { force: true }); // a request meant for an earlier owner
   const stop = new AbortController();
+  let unreadable = 0; // polls that found a request not yet readable: stop anyway after a few, a request is a request
   const timer = setInterval(() => {
     if (stop.signal.aborted || !fs.existsSync(stopFile(stateDir, id))) return;
-    o.onStop?.(requester(stopFile(stateDir, id)));
+    const by = requester(stopFile(stateDir, id));
+    if (by === undefined && ++unreadable < 3) return;
+    o.onStop?.(by ?? 'another process');
     stop.abort();
   }, o.pollMs ?? 250);
   timer.unref();

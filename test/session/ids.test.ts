@@ -23,5 +23,7 @@ test('access tokens are stable per machine, differ between machines, and are red
   expect(accessToken(dir, 'gpuburst-x-1')).toBe(a);
   expect(accessToken(dir, 'gpuburst-x-2')).not.toBe(a);
   expect(fs.statSync(path.join(dir, 'secret')).mode & 0o777).toBe(0o600);
+  expect(fs.readdirSync(dir)).toEqual(['secret']); // no file written aside is left
+  expect(fs.readFileSync(path.join(dir, 'secret'))).toHaveLength(32);
   expect(redact(`token=${a} and ${a}`)).not.toContain(a);
 });

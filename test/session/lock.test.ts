@@ -56,3 +56,35 @@ test("down's stop request aborts the owner's signal; release removes lock and re
   owned.release();
   expect(fs.readdirSync(path.join(dir, 'sessions'))).toEqual([]);
 });
+
+test('a stop request seen before its text is complete still names who asked', async () => {
+  const dir = tempDir();
+  const asked: string[] = [];
+  const owned = ownSession(dir, ID, { pollMs: 20, onStop: (by) => asked.push(by) });
+  const file = path.join(dir, 'sessions', `${ID}.stop`);
+  fs.writeFileSync(file, ''); // as a plain write leaves it between creating the file and writing it
+  await new Promise((r) => setTimeout(r, 30));
+  fs.writeFileSync(file, JSON.stringify({ by: 'gpuburst down (process 7)' }));
+  for (let i = 0; i < 100 && !owned.signal.aborted; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(asked).toEqual(['gpuburst down (process 7)']);
+  owned.release();
+});
+
+test('a stop request that never becomes readable still stops the owner', async () => {
+  const dir = tempDir();
+  const asked: string[] = [];
+  const owned = ownSession(dir, ID, { pollMs: 10, onStop: (by) => asked.push(by) });
+  fs.writeFileSync(path.join(dir, 'sessions', `${ID}.stop`), '{"by":');
+  for (let i = 0; i < 100 && !owned.signal.aborted; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(asked).toEqual(['another process']);
+  owned.release();
+  expect(fs.readdirSync(path.join(dir, 'sessions'))).toEqual([]);
+});
+
+test('requestStop leaves only the request, whole', () => {
+  const dir = tempDir();
+  fs.mkdirSync(path.join(dir, 'sessions'));
+  requestStop(dir, ID, 'gpuburst down (process 7)');
+  expect(fs.readdirSync(path.join(dir, 'sessions'))).toEqual([`${ID}.stop`]);
+  expect(JSON.parse(fs.readFileSync(path.join(dir, 'sessions', `${ID}.stop`), 'utf8'))).toMatchObject({ by: 'gpuburst down (process 7)' });
+});
