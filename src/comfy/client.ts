@@ -55,14 +55,6 @@ export interface CallOptions {
 const MiB = 1024 * 1024;
 const JSON_BODY = { 'content-type': 'application/json' };
 
-/**
- * Deadline of each wait on the user's own ComfyUI (`run --provider local`, `workflow … --server`):
- * GPUBURST_LOCAL_TIMEOUT_MS, default 30 s. Here, beside the client both commands build, so reading it loads nothing.
- */
-export function localTimeoutMs(env: NodeJS.ProcessEnv): number {
-  return Number(env.GPUBURST_LOCAL_TIMEOUT_MS) > 0 ? Number(env.GPUBURST_LOCAL_TIMEOUT_MS) : 30_000;
-}
-
 export class ComfyClient {
   readonly clientId: string;
   readonly baseUrl: string;

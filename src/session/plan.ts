@@ -15,7 +15,8 @@ import { canonicalGpu, resolveGpuNames } from '../catalog/gpu-names';
 import { formatBatchProblem, validateBatch } from '../comfy/batch/check';
 import { expandBatch, ExpandedPrompt } from '../comfy/batch/expand';
 import { BatchFileError, LoadedBatch, loadBatch } from '../comfy/batch/load';
-import { ComfyClient, localTimeoutMs } from '../comfy/client';
+import { ComfyClient } from '../comfy/client';
+import { localComfyTimeoutMs } from '../../providers/local/settings';
 import { bundledObjectInfo } from '../comfy/workflow/object-info';
 import { readCalibration } from '../estimate/calibration';
 import { Batch, estimate, EstimateRow } from '../estimate/estimator';
@@ -186,7 +187,7 @@ export async function makePlan(o: PlanOptions, pool: ProviderPool, env: NodeJS.P
 
 /** The user's own server's node list, after one readiness probe (a silent server costs one wait, not two), and Ctrl-C. */
 async function localObjectInfo(url: string, env: NodeJS.ProcessEnv, signal?: AbortSignal) {
-  const timeoutMs = localTimeoutMs(env);
+  const timeoutMs = localComfyTimeoutMs(env);
   const client = new ComfyClient({ baseUrl: url, timeoutMs });
   await client.expectReady(timeoutMs, signal);
   return client.objectInfo(undefined, { timeoutMs, signal });

@@ -117,6 +117,19 @@ describe('class 2: every network wait is bounded', () => {
     fs.rmSync(cwd, { recursive: true, force: true });
   }, 30_000);
 
+  test.concurrent.each([
+    ['run --provider local', (url: string) => ['run', 'b.yaml', '--provider', 'local', '--comfy-url', url, '--yes']],
+    ['workflow validate --server', (url: string) => ['workflow', 'validate', 'wf.json', '--server', url]],
+  ] as const)('%s: a bad GPUBURST_LOCAL_TIMEOUT_MS is refused by name before the server is asked', async (_name, args) => {
+    const server = await bad('silent');
+    const cwd = workspace({ 'b.yaml': batch() });
+    const r = await gpuburst(args(server.url), { cwd, env: { GPUBURST_LOCAL_TIMEOUT_MS: 'abc' }, killMs: 20_000 });
+    expectEnded(r, 2, /^gpuburst: local: GPUBURST_LOCAL_TIMEOUT_MS="abc" is not accepted; expected a number >= 1$/);
+    expect(server.connections()).toBe(0);
+    expect(fs.existsSync(path.join(cwd, '.gpuburst'))).toBe(false);
+    fs.rmSync(cwd, { recursive: true, force: true });
+  }, 30_000);
+
   test('Ctrl-C while a silent ComfyUI is being asked: gpuburst leaves at once, nothing started', async () => {
     const server = await bad('silent');
     const cwd = workspace({ 'b.yaml': batch() });

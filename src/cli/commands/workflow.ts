@@ -51,10 +51,12 @@ async function nodeDefinitions(opts: Options, ctx: CliContext): Promise<{ info: 
   const { bundledObjectInfo, readObjectInfoFile, COMFYUI_VERSION } = await import('../../comfy/workflow/object-info');
   if (opts.objectInfo) return { info: readObjectInfoFile(path.resolve(ctx.cwd, opts.objectInfo)), source: opts.objectInfo };
   if (opts.server) {
-    const { ComfyClient, localTimeoutMs } = await import('../../comfy/client');
+    const { ComfyClient } = await import('../../comfy/client');
+    const { localComfyTimeoutMs } = await import('../../../providers/local/settings');
+    const timeoutMs = localComfyTimeoutMs(ctx.env); // a bad value is refused before anything is asked
     const client = new ComfyClient({ baseUrl: opts.server, token: opts.token ?? ctx.env.GPUBURST_COMFY_TOKEN, log: ctx.log });
     // A probe first: a server that never answers fails within one local deadline, not after /object_info's 2 × 120 s.
-    await client.expectReady(localTimeoutMs(ctx.env));
+    await client.expectReady(timeoutMs);
     return { info: await client.objectInfo(), source: opts.server };
   }
   return { info: bundledObjectInfo(), source: `the bundled core-node definitions of ComfyUI v${COMFYUI_VERSION}` };
