@@ -4,11 +4,16 @@
  * habit of HTTP 200 with an `errors` array (§7.1). Other RunPod queries and mutations exist on the real API but are
  * not simulated here, and say so.
  */
-import { buildSchema, execute, GraphQLError, Kind, OperationDefinitionNode, parse, validate, type DocumentNode } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Capacity, SimCloud, SimGpuType } from './catalog';
 
+/** graphql-js costs ~85 ms of CPU to load, its schema more to build: both wait for the first GraphQL request, which most simulated sessions never send. */
+const gql = () => require('graphql') as typeof import('graphql');
+let schema: GraphQLSchema | undefined;
+const SCHEMA = () => (schema ??= gql().buildSchema(SDL));
+
 /** The types and fields the reference shows in use (runpod-python, the docs, gpuhunt; docs/reference/runpod.md §2.2). */
-const SCHEMA = buildSchema(`
+const SDL = `
   type Query {
     gpuTypes(input: GpuTypeFilter): [GpuType]
   }
@@ -60,7 +65,7 @@ const SCHEMA = buildSchema(`
     countryCode: String
     compliance: [String]
   }
-`);
+`;
 
 const SIMULATED_QUERY_FIELDS = new Set(['gpuTypes', '__typename', '__schema', '__type']);
 const STOCK: Record<string, string | null> = { NONE: null, LOW: 'Low', MEDIUM: 'Medium', HIGH: 'High' };
@@ -127,6 +132,7 @@ const withCode = (errors: readonly GraphQLError[], code: string): GraphqlResult 
 });
 
 export function executeQuery(query: string, variables: Record<string, unknown>, capacity: Capacity, operationName?: string): GraphqlResult {
+  const { execute, GraphQLError, parse, validate } = gql();
   let document: DocumentNode;
   try {
     document = parse(query);
@@ -136,10 +142,10 @@ export function executeQuery(query: string, variables: Record<string, unknown>, 
   }
   const notSimulated = unsimulated(document, operationName);
   if (notSimulated) return { errors: [{ message: `simulator: ${notSimulated} (only query gpuTypes)` }], data: null };
-  const problems = validate(SCHEMA, document);
+  const problems = validate(SCHEMA(), document);
   if (problems.length) return withCode(problems, 'GRAPHQL_VALIDATION_FAILED');
   const rootValue = { gpuTypes: (args: { input?: { id?: string | null } | null }) => capacity.types.filter((t) => args.input?.id == null || t.id === args.input.id).map((t) => gpuType(t, capacity)) };
-  const result = execute({ schema: SCHEMA, document, rootValue, variableValues: variables, operationName });
+  const result = execute({ schema: SCHEMA(), document, rootValue, variableValues: variables, operationName });
   if ('then' in result) throw new Error('simulator: GraphQL resolvers must be synchronous');
   return {
     ...(result.errors ? { errors: result.errors.map((e) => e.toJSON()) } : {}),
@@ -149,6 +155,7 @@ export function executeQuery(query: string, variables: Record<string, unknown>, 
 
 /** What the real API has but this simulator does not: mutations, subscriptions and other top-level query fields. */
 function unsimulated(document: DocumentNode, operationName?: string): string | undefined {
+  const { Kind } = gql();
   const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
   const op = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
   if (!op) return undefined;

@@ -17,6 +17,7 @@ import { SimServer, bearerToken } from '../common/server';
 import type { SimResponse } from '../common/server';
 import { DEFAULT_TIMINGS, ProviderSim, SimOptions } from '../common/types';
 import { Capacity, DEFAULT_GPU_TYPES, SimCloud, SimGpuType } from './catalog';
+import { executeQuery } from './graphql';
 import { PodStore, StorageRates } from './pods';
 import { problem, RateLimiter } from './problem';
 import { attachProxy } from './proxy';
@@ -24,9 +25,6 @@ import { registerV2 } from './v2';
 import { newVolumeStore } from './volumes';
 
 const COMFY_PORT = 8188;
-
-/** graphql-js costs ~85 ms of CPU to load and its schema more to build: loaded with the first GraphQL request, which most simulated sessions never send. */
-const executeQuery = (...args: Parameters<typeof import('./graphql').executeQuery>) => (require('./graphql') as typeof import('./graphql')).executeQuery(...args);
 
 export interface RunpodSimOptions extends SimOptions {
   /** v2 requests allowed per minute (docs/reference/runpod.md §7.4 example quota: 60). */
