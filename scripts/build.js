@@ -14,7 +14,7 @@ const path = require('path');
 const root = path.join(__dirname, '..');
 const STAMP = path.join(root, 'dist', '.build-inputs');
 const INPUT_DIRS = ['providers', 'src', 'stacks'];
-const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.js', 'scripts/copy-assets.js'];
+const INPUT_FILES = ['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json', 'scripts/build.js', 'scripts/copy-assets.js', 'scripts/compile-api-schemas.js'];
 
 function inputsHash() {
   const hash = crypto.createHash('sha256');
@@ -52,4 +52,5 @@ if (ifChanged && built === hash) {
 fs.rmSync(STAMP, { force: true }); // a build that fails half way must not look complete
 run([require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json']);
 run([path.join(__dirname, 'copy-assets.js')]);
+run([path.join(__dirname, 'compile-api-schemas.js')]);
 fs.writeFileSync(STAMP, `${hash}\n`);

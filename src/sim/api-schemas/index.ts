@@ -4,9 +4,12 @@
  * rejects; each simulator turns the problems into its provider's error body. OpenAPI 3.1 schemas are JSON Schema
  * 2020-12, so `unevaluatedProperties` (RunPod's create) is honoured.
  */
-import Ajv2020, { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
+import path from 'path';
+import type Ajv2020 from 'ajv/dist/2020';
+import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
 
 export type SchemaProvider = 'runpod' | 'vast' | 'lambda' | 'paperspace';
+const PROVIDERS: SchemaProvider[] = ['runpod', 'vast', 'lambda', 'paperspace'];
 
 /** One problem: where in the body (`$`, `$.gpu.count`) and what is wrong, in JSON Schema's words. */
 export interface SchemaProblem {
@@ -17,25 +20,64 @@ export interface SchemaProblem {
   properties: string[];
 }
 
-// strict: false because OpenAPI adds keywords JSON Schema does not know (discriminator); formats are not checked.
-const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
-const loaded = new Set<SchemaProvider>();
+/**
+ * One ajv for both ways below. strict: false because OpenAPI adds keywords JSON Schema does not know
+ * (discriminator); formats are not checked.
+ */
+function newAjv(source: boolean): Ajv2020 {
+  const Ajv = (require('ajv/dist/2020') as typeof import('ajv/dist/2020')).default;
+  const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false, code: { source } });
+  for (const provider of PROVIDERS) {
+    const doc = require(`./${provider}.json`) as { requests: Record<string, unknown> };
+    ajv.addSchema({ ...doc, $id: `sim-${provider}` });
+  }
+  return ajv;
+}
+
+const refOf = (key: string) => {
+  const [provider, request] = key.split('#');
+  return `sim-${provider}#/requests/${request}`;
+};
+
+/**
+ * Every request of every description as one module's source, `exports["vast#createInstance"]` and so on. The build
+ * writes it to ./validators.js (scripts/compile-api-schemas.js): a simulated CLI then never loads ajv (83 modules)
+ * nor compiles a schema. The validators are ajv's own code for the same schemas.
+ * @public (the build script requires it from dist/)
+ */
+export function standaloneValidators(): string {
+  const ajv = newAjv(true);
+  const refs: Record<string, string> = {};
+  for (const provider of PROVIDERS) {
+    for (const request of Object.keys((require(`./${provider}.json`) as { requests: object }).requests)) refs[`${provider}#${request}`] = refOf(`${provider}#${request}`);
+  }
+  const { default: standaloneCode } = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone');
+  return standaloneCode(ajv, refs);
+}
+
+let built: Record<string, ValidateFunction> | null | undefined;
+let ajv: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
+/** The build's validator when there is a build next to this file, else compiled here (jest runs the sources). */
 function validator(provider: SchemaProvider, request: string): ValidateFunction {
   const key = `${provider}#${request}`;
-  let fn = compiled.get(key);
-  if (!fn) {
-    if (!loaded.has(provider)) {
-      // Loaded on first use, so a simulator that is not started costs nothing.
-      const doc = require(`./${provider}.json`) as { requests: Record<string, unknown> };
-      ajv.addSchema({ ...doc, $id: `sim-${provider}` });
-      loaded.add(provider);
-    }
-    fn = ajv.compile({ $ref: `sim-${provider}#/requests/${request}` });
-    compiled.set(key, fn);
+  if (built === undefined) built = readBuilt();
+  const fn = built?.[key] ?? compiled.get(key);
+  if (fn) return fn;
+  ajv ??= newAjv(false);
+  const made = ajv.compile({ $ref: refOf(key) });
+  compiled.set(key, made);
+  return made;
+}
+
+function readBuilt(): Record<string, ValidateFunction> | null {
+  try {
+    return require(path.join(__dirname, 'validators.js')) as Record<string, ValidateFunction>; // only in dist/
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes('validators')) return null;
+    throw err;
   }
-  return fn;
 }
 
 /** The problems of `body` against the named request of the provider's description; [] when it is valid. */

@@ -51,4 +51,5 @@ function build(): void {
     // emitted anyway (no noEmitOnError); the typecheck is `npx tsc --noEmit`'s job
   }
   execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'copy-assets.js')], { cwd: ROOT, stdio: 'pipe' });
+  execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'compile-api-schemas.js')], { cwd: ROOT, stdio: 'pipe' });
 }
