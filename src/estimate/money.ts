@@ -9,7 +9,8 @@ const SMALLEST_USD = 0.000001;
 
 /** "1234.5" → "1,234.50". Not Intl.NumberFormat: its locale data costs ~20 ms at the start of every command. */
 function withCents(x: number): string {
-  const [whole, cents] = x.toFixed(2).split('.');
+  // toFixed switches to exponent notation from 1e21 ("1e+21"): such a figure is whole dollars, written out by BigInt.
+  const [whole, cents] = x < 1e21 ? x.toFixed(2).split('.') : [BigInt(Math.round(x)).toString(), '00'];
   return `${whole.replace(/\B(?=(\d{3})+$)/g, ',')}.${cents}`;
 }
 
