@@ -148,6 +148,11 @@ const otherCommands: Case[] = [
   { name: 'workflow convert: -o into a folder that does not exist', args: ['workflow', 'convert', path.join(EXAMPLES, 'sd15-img2img.ui.json'), '-o', '/nonexistent-gpuburst/x.json'], code: EXIT.badInput, says: [/cannot write \/nonexistent-gpuburst\/x.json \(ENOENT\)/] },
   { name: 'resume: unknown session', args: ['resume', '20990101-0000-abcd'], code: EXIT.badInput, says: [/no session "20990101-0000-abcd" in .*gpuburst status lists them/] },
   { name: 'down: unknown session', args: ['down', 'nope'], code: EXIT.badInput, says: [/no session "nope" in /] },
+  // The input is checked before a key is asked for: without any key, a typo is still named as a typo.
+  { name: 'cache: unknown action, no key', args: ['cache', 'purge', '--provider', 'runpod'], env: 'no-keys', code: EXIT.badInput, says: [/cache: "purge" is not accepted; accepted: list, delete/] },
+  { name: 'cache delete: no name, no key', args: ['cache', 'delete', '--provider', 'runpod', '--yes'], env: 'no-keys', code: EXIT.badInput, says: [/cache delete: the cache name is missing/] },
+  { name: 'cache delete: unknown --provider', args: ['cache', 'delete', 'm', '--provider', 'azure', '--yes'], env: 'no-keys', code: EXIT.badInput, says: [/--provider: "azure" is not accepted; accepted: runpod, vast, lambda, paperspace/] },
+  { name: 'cache delete: no key for the provider', args: ['cache', 'delete', 'm', '--provider', 'lambda', '--yes'], env: 'no-keys', code: EXIT.auth, says: [/lambda: no API key; set LAMBDA_API_KEY/] },
   { name: 'sim: privileged --port', args: ['sim', '--port', '80'], code: EXIT.badInput, says: [/--port: "80" is not accepted; accepted: a whole number from 1024 to 65532/] },
 ];
 

@@ -22,8 +22,15 @@ export function define(cmd: Command): void {
 }
 
 export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
+  // Every input is checked before a key is asked for: a typo is named as a typo, not as a missing key.
   const action = String(args[0]);
-  const provider = opts.provider === undefined ? undefined : cloud(String(opts.provider), ctx.env);
+  if (action !== 'list' && action !== 'delete') throw new BadInputError(`cache: "${action}" is not accepted; accepted: list, delete`);
+  const provider = opts.provider === undefined ? undefined : cloud(String(opts.provider));
+  if (action === 'delete') {
+    if (!provider) throw new BadInputError(`cache delete: --provider is missing; accepted: ${CLOUD_PROVIDERS.join(', ')}`);
+    if (typeof args[1] !== 'string' || !args[1].trim()) throw new BadInputError('cache delete: the cache name is missing (gpuburst cache list shows them)');
+  }
+  if (provider && !hasKey(provider, ctx.env)) throw new AuthError(`${provider}: no API key; set ${PROVIDER_ENV[provider].keyVar}`, { provider });
   if (action === 'list') {
     const { listAllCaches } = await import('../../session/cache-admin');
     const r = await listAllCaches({ env: ctx.env, provider });
@@ -32,22 +39,17 @@ export async function run(args: unknown[], opts: Record<string, unknown>, ctx: C
     const text = () => [...(r.caches.length ? r.caches.map(line) : none), ...r.errors.map((e) => `${e.message} (${e.code})`)].join('\n');
     return { data: r, text, exitCode: r.errors.length ? EXIT.problems : EXIT.ok };
   }
-  if (action !== 'delete') throw new BadInputError(`cache: "${action}" is not accepted; accepted: list, delete`);
-  if (!provider) throw new BadInputError(`cache delete: --provider is missing; accepted: ${CLOUD_PROVIDERS.join(', ')}`);
-  if (typeof args[1] !== 'string' || !args[1].trim()) throw new BadInputError('cache delete: the cache name is missing (gpuburst cache list shows them)');
-  const name = args[1].trim();
+  const name = (args[1] as string).trim();
   if (!opts.yes) {
     if (!ctx.isTTY) throw new BadInputError('refusing to delete a cache without confirmation: pass --yes (nothing was deleted)');
     if (!(await confirmOnTty(ctx, `Delete cache ${name} at ${provider} and every model on it? [y/N] `))) throw new BadInputError('cancelled: nothing was deleted');
   }
   const { deleteNamedCache } = await import('../../session/cache-admin');
-  const deleted = await deleteNamedCache({ cwd: ctx.cwd, env: ctx.env, provider, name });
+  const deleted = await deleteNamedCache({ cwd: ctx.cwd, env: ctx.env, provider: provider!, name });
   return { data: { deleted }, text: () => `deleted ${deleted.provider} cache ${deleted.name} (${deleted.id}) in ${deleted.region}` };
 }
 
-function cloud(name: string, env: NodeJS.ProcessEnv): CloudProviderName {
+function cloud(name: string): CloudProviderName {
   if (!(CLOUD_PROVIDERS as readonly string[]).includes(name)) throw new BadInputError(`--provider: "${name}" is not accepted; accepted: ${CLOUD_PROVIDERS.join(', ')}`);
-  const c = name as CloudProviderName;
-  if (!hasKey(c, env)) throw new AuthError(`${c}: no API key; set ${PROVIDER_ENV[c].keyVar}`, { provider: c });
-  return c;
+  return name as CloudProviderName;
 }
