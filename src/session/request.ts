@@ -6,7 +6,9 @@
  */
 import path from 'path';
 import { z } from 'zod';
-import { BadInputError } from '../../providers/errors';
+import { BadInputError, UnsupportedError } from '../../providers/errors';
+import { capabilitiesOf } from '../../providers/index';
+import { CLOUD_PROVIDERS } from '../../providers/types';
 import { isHttpUrl } from '../../providers/http-url';
 import { profileNames } from '../estimate/profiles';
 
@@ -118,7 +120,12 @@ function checkTogether(r: SessionRequest, names: FieldNames): void {
   }
   if (r.cacheRegion !== undefined && r.cache === undefined) throw new BadInputError(`${names('cacheRegion')} names where a new cache goes; it needs ${names('cache')} <name>`);
   if (r.cache !== undefined && (local || r.provider === 'auto')) {
-    throw new BadInputError(`${names('cache')} ${r.cache}: a model cache lives at one cloud; it needs ${names('provider')} runpod or lambda (the provider here is ${r.provider})`);
+    const keeping = CLOUD_PROVIDERS.filter((c) => capabilitiesOf(c).modelCache.supported).join(' or ');
+    throw new BadInputError(`${names('cache')} ${r.cache}: a model cache lives at one cloud; it needs ${names('provider')} ${keeping} (the provider here is ${r.provider})`);
+  }
+  // Known without a key (the adapter's capabilities): said before a missing key is, and before anything is asked.
+  if (r.cache !== undefined && !local && r.provider !== 'auto' && !capabilitiesOf(r.provider).modelCache.supported) {
+    throw new UnsupportedError(`${r.provider}: no model cache: ${capabilitiesOf(r.provider).modelCache.reason}`, { provider: r.provider });
   }
   if (local && r.simulated) throw new BadInputError(`${names('simulated')} simulates the clouds; with ${names('provider')} local gpuburst drives your own servers`);
 }

@@ -153,6 +153,7 @@ const otherCommands: Case[] = [
   { name: 'cache delete: no name, no key', args: ['cache', 'delete', '--provider', 'runpod', '--yes'], env: 'no-keys', code: EXIT.badInput, says: [/cache delete: the cache name is missing/] },
   { name: 'cache delete: unknown --provider', args: ['cache', 'delete', 'm', '--provider', 'azure', '--yes'], env: 'no-keys', code: EXIT.badInput, says: [/--provider: "azure" is not accepted; accepted: runpod, vast, lambda, paperspace/] },
   { name: 'cache delete: no key for the provider', args: ['cache', 'delete', 'm', '--provider', 'lambda', '--yes'], env: 'no-keys', code: EXIT.auth, says: [/lambda: no API key; set LAMBDA_API_KEY/] },
+  ...(['vast', 'paperspace'] as const).map((p): Case => ({ name: `run --cache at ${p}, no key: unsupported, said before the key`, args: ['run', 'b.yaml', '--provider', p, '--cache', 'models', '--yes'], files: { 'b.yaml': batch() }, env: 'no-keys', code: EXIT.unsupported, says: [new RegExp(`${p}: no model cache: `)] })),
   { name: 'sim: privileged --port', args: ['sim', '--port', '80'], code: EXIT.badInput, says: [/--port: "80" is not accepted; accepted: a whole number from 1024 to 65532/] },
 ];
 
