@@ -52,12 +52,14 @@ function timingsFromEnv(env: NodeJS.ProcessEnv): Partial<SessionTimings> {
   try {
     parsed = JSON.parse(raw);
   } catch {
-    throw new BadInputError('GPUBURST_SESSION_TIMINGS: not JSON');
+    throw new BadInputError('GPUBURST_SESSION_TIMINGS: not JSON; accepted: a JSON object such as {"pollSeconds":0.1}');
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new BadInputError(`GPUBURST_SESSION_TIMINGS: ${raw.slice(0, 40)} is not accepted; accepted: a JSON object such as {"pollSeconds":0.1}`);
   const out: Partial<SessionTimings> = {};
-  for (const [k, v] of Object.entries(parsed as Record<string, unknown>)) {
+  for (const [k, v] of Object.entries(parsed)) {
     if (!(k in DEFAULT_TIMINGS)) throw new BadInputError(`GPUBURST_SESSION_TIMINGS: unknown timing "${k}"; accepted: ${Object.keys(DEFAULT_TIMINGS).join(', ')}`);
-    if (typeof v !== 'number' || !(v > 0)) throw new BadInputError(`GPUBURST_SESSION_TIMINGS: ${k} must be a positive number`);
+    // 1e999 parses as Infinity: a wait that never ends is not a timing.
+    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) throw new BadInputError(`GPUBURST_SESSION_TIMINGS: ${k} must be a positive number`);
     out[k as keyof SessionTimings] = v;
   }
   return out;

@@ -3,6 +3,7 @@
  * each with its provider. A session still running elsewhere is asked to stop first; Ctrl-C stops waiting for it.
  */
 import type { Command } from 'commander';
+import { positiveNumber } from '../../estimate/batch';
 import type { CliContext, CommandResult } from '../context';
 import { EXIT } from '../exit-codes';
 import { withSignals } from '../session-runtime';
@@ -15,10 +16,11 @@ export function define(cmd: Command): void {
 }
 
 export async function run(args: unknown[], opts: Record<string, unknown>, ctx: CliContext): Promise<CommandResult> {
+  const waitText = ctx.env.GPUBURST_DOWN_WAIT_SECONDS?.trim();
+  const wait = waitText ? positiveNumber('GPUBURST_DOWN_WAIT_SECONDS', waitText) : undefined;
   const { downSession } = await import('../../session/down');
-  const wait = Number(ctx.env.GPUBURST_DOWN_WAIT_SECONDS);
   const outcomes = await withSignals(ctx, (signal) =>
-    downSession({ cwd: ctx.cwd, env: ctx.env, id: String(args[0]), force: Boolean(opts.force), signal, log: ctx.log, ownerWaitSeconds: wait > 0 ? wait : undefined }),
+    downSession({ cwd: ctx.cwd, env: ctx.env, id: String(args[0]), force: Boolean(opts.force), signal, log: ctx.log, ownerWaitSeconds: wait }),
   );
   const open = outcomes.filter((o) => o.result === 'unconfirmed' || o.result === 'left-running');
   const line = (o: (typeof outcomes)[number]) =>
