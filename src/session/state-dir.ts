@@ -32,7 +32,10 @@ export function registerSession(env: NodeJS.ProcessEnv, id: string, journalFile:
   const file = path.join(dir, 'sessions', `${id}${POINTER_SUFFIX}`);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    fs.writeFileSync(file, path.resolve(journalFile) + '\n', { mode: 0o600 });
+    // Written aside and renamed: a `status` or `down` in another folder never reads half a path.
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, path.resolve(journalFile) + '\n', { mode: 0o600 });
+    fs.renameSync(tmp, file);
     return file;
   } catch {
     return undefined;
