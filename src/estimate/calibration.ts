@@ -31,6 +31,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import { BadInputError } from '../../providers/errors';
 import { gpuKey } from '../catalog/gpu-names';
+import { writeWhole } from '../write-whole';
 import type { Precision } from './throughput';
 
 const CALIBRATION_FILE = path.join('.gpuburst', 'calibration.json');
@@ -144,9 +145,7 @@ export function writeCalibrationEntry(cwd: string, entry: CalibrationEntry): Cal
   // A version 1 file is kept for the user under another name, never silently overwritten.
   if (current.notes.length) fs.renameSync(file, file.replace(/\.json$/, '.v1.json'));
   const entries = [...current.entries.filter((e) => !sameKey(e, checked.data)), checked.data];
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ version: CALIBRATION_VERSION, entries }, null, 2) + '\n');
-  fs.renameSync(tmp, file); // whole file or nothing, even if we are killed mid-write
+  writeWhole(file, JSON.stringify({ version: CALIBRATION_VERSION, entries }, null, 2) + '\n'); // whole file or nothing, even if we are killed mid-write
   return checked.data;
 }
 

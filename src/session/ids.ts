@@ -8,6 +8,7 @@ import fs from 'fs';
 import path from 'path';
 import { MACHINE_NAME_PREFIX } from '../../providers/types';
 import { registerSecret } from '../../providers/redact';
+import { createWhole } from '../write-whole';
 
 /** `20261125-1321-a3f9`: sortable, short enough for every provider's name limit. */
 export function newSessionId(now = new Date()): string {
@@ -41,18 +42,8 @@ function localSecret(stateDir: string): Buffer {
   } catch {
     fs.mkdirSync(stateDir, { recursive: true });
     const secret = crypto.randomBytes(32);
-    // Written aside and linked into place: a process starting at the same moment never reads it half-written.
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, secret, { mode: 0o600 });
-    try {
-      fs.linkSync(tmp, file);
-      return secret;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      return fs.readFileSync(file); // another process created it first
-    } finally {
-      fs.rmSync(tmp, { force: true });
-    }
+    // Created whole: a process starting at the same moment never reads it half-written.
+    return createWhole(file, secret, { mode: 0o600 }) ? secret : fs.readFileSync(file); // else another process made it first
   }
 }
 

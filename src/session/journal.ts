@@ -8,6 +8,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { BadInputError } from '../../providers/errors';
+import { writeWhole } from '../write-whole';
 import { hasEnded, readJournal, type MachineRecord, type SessionJournal } from './journal-format';
 import { damagedSession, type DamagedSession } from './journal-scan';
 import type { SessionLocation } from './state-dir';
@@ -111,15 +112,7 @@ export class Journal {
     this.dirty = false;
     this.data.updatedAt = new Date().toISOString();
     fs.mkdirSync(path.dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const fd = fs.openSync(tmp, 'w', 0o600);
-    try {
-      fs.writeSync(fd, JSON.stringify(this.data, null, 1));
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, this.file);
+    writeWhole(this.file, JSON.stringify(this.data, null, 1), { mode: 0o600, fsync: true });
   }
 }
 

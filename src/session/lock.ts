@@ -11,6 +11,7 @@ import fs from 'fs';
 import os from 'os';
 import path from 'path';
 import { BadInputError } from '../../providers/errors';
+import { createWhole, writeWhole } from '../write-whole';
 
 export interface LockOwner {
   pid: number;
@@ -38,7 +39,7 @@ export function acquireLock(stateDir: string, id: string): SessionLock {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const me: LockOwner = { pid: process.pid, host: os.hostname(), since: new Date().toISOString() };
   for (let attempt = 0; attempt < 3; attempt++) {
-    if (createWhole(file, JSON.stringify(me))) return { file, release: () => releaseIfMine(file) };
+    if (createWhole(file, JSON.stringify(me), { mode: 0o600 })) return { file, release: () => releaseIfMine(file) };
     const text = readText(file);
     const owner = text === undefined ? undefined : parse(text);
     if (owner && alive(owner)) {
@@ -49,21 +50,6 @@ export function acquireLock(stateDir: string, id: string): SessionLock {
     if (text !== undefined && readText(file) === text) fs.rmSync(file, { force: true });
   }
   throw new BadInputError(`session ${id}: its lock ${file} keeps changing; another gpuburst is starting it`);
-}
-
-/** Written aside, then hard-linked into place: the lock never exists half-written, and link fails if it exists. */
-function createWhole(file: string, text: string): boolean {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text, { mode: 0o600 });
-  try {
-    fs.linkSync(tmp, file);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return false;
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
 }
 
 function releaseIfMine(file: string): void {
@@ -121,12 +107,9 @@ function requester(file: string): string | undefined {
   }
 }
 
-/** Written aside and renamed into place: the owner never reads a request half-written. */
+/** Written whole: the owner polls for the file and must never read it half-written. */
 export function requestStop(stateDir: string, id: string, by: string): void {
-  const file = stopFile(stateDir, id);
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify({ by, at: new Date().toISOString() }), { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  writeWhole(stopFile(stateDir, id), JSON.stringify({ by, at: new Date().toISOString() }), { mode: 0o600 });
 }
 
 /**

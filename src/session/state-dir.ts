@@ -7,6 +7,7 @@
  */
 import fs from 'fs';
 import path from 'path';
+import { writeWhole } from '../write-whole';
 
 const JOURNAL_SUFFIX = '.json';
 const POINTER_SUFFIX = '.path';
@@ -32,10 +33,7 @@ export function registerSession(env: NodeJS.ProcessEnv, id: string, journalFile:
   const file = path.join(dir, 'sessions', `${id}${POINTER_SUFFIX}`);
   try {
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    // Written aside and renamed: a `status` or `down` in another folder never reads half a path.
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, path.resolve(journalFile) + '\n', { mode: 0o600 });
-    fs.renameSync(tmp, file);
+    writeWhole(file, path.resolve(journalFile) + '\n', { mode: 0o600 }); // `status` or `down` elsewhere never read half a path
     return file;
   } catch {
     return undefined;
