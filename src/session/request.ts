@@ -124,8 +124,9 @@ function checkTogether(r: SessionRequest, names: FieldNames): void {
     throw new BadInputError(`${names('cache')} ${r.cache}: a model cache lives at one cloud; it needs ${names('provider')} ${keeping} (the provider here is ${r.provider})`);
   }
   // Known without a key (the adapter's capabilities): said before a missing key is, and before anything is asked.
-  if (r.cache !== undefined && !local && r.provider !== 'auto' && !capabilitiesOf(r.provider).modelCache.supported) {
-    throw new UnsupportedError(`${r.provider}: no model cache: ${capabilitiesOf(r.provider).modelCache.reason}`, { provider: r.provider });
+  if (r.cache !== undefined && !local && r.provider !== 'auto') {
+    const cache = capabilitiesOf(r.provider).modelCache;
+    if (!cache.supported) throw new UnsupportedError(`${r.provider}: no model cache: ${cache.reason}`, { provider: r.provider });
   }
   if (local && r.simulated) throw new BadInputError(`${names('simulated')} simulates the clouds; with ${names('provider')} local gpuburst drives your own servers`);
 }

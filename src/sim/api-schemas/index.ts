@@ -4,6 +4,7 @@
  * rejects; each simulator turns the problems into its provider's error body. OpenAPI 3.1 schemas are JSON Schema
  * 2020-12, so `unevaluatedProperties` (RunPod's create) is honoured.
  */
+import fs from 'fs';
 import path from 'path';
 import type Ajv2020 from 'ajv/dist/2020';
 import type { ErrorObject, ValidateFunction } from 'ajv/dist/2020';
@@ -34,10 +35,7 @@ function newAjv(source: boolean): Ajv2020 {
   return ajv;
 }
 
-const refOf = (key: string) => {
-  const [provider, request] = key.split('#');
-  return `sim-${provider}#/requests/${request}`;
-};
+const refOf = (provider: SchemaProvider, request: string) => `sim-${provider}#/requests/${request}`;
 
 /**
  * Every request of every description as one module's source, `exports["vast#createInstance"]` and so on. The build
@@ -49,7 +47,7 @@ export function standaloneValidators(): string {
   const ajv = newAjv(true);
   const refs: Record<string, string> = {};
   for (const provider of PROVIDERS) {
-    for (const request of Object.keys((require(`./${provider}.json`) as { requests: object }).requests)) refs[`${provider}#${request}`] = refOf(`${provider}#${request}`);
+    for (const request of Object.keys((require(`./${provider}.json`) as { requests: object }).requests)) refs[`${provider}#${request}`] = refOf(provider, request);
   }
   const { default: standaloneCode } = require('ajv/dist/standalone') as typeof import('ajv/dist/standalone');
   return standaloneCode(ajv, refs);
@@ -62,22 +60,16 @@ const compiled = new Map<string, ValidateFunction>();
 /** The build's validator when there is a build next to this file, else compiled here (jest runs the sources). */
 function validator(provider: SchemaProvider, request: string): ValidateFunction {
   const key = `${provider}#${request}`;
-  if (built === undefined) built = readBuilt();
+  if (built === undefined) {
+    const file = path.join(__dirname, 'validators.js'); // only in dist/
+    built = fs.existsSync(file) ? (require(file) as Record<string, ValidateFunction>) : null;
+  }
   const fn = built?.[key] ?? compiled.get(key);
   if (fn) return fn;
   ajv ??= newAjv(false);
-  const made = ajv.compile({ $ref: refOf(key) });
+  const made = ajv.compile({ $ref: refOf(provider, request) });
   compiled.set(key, made);
   return made;
-}
-
-function readBuilt(): Record<string, ValidateFunction> | null {
-  try {
-    return require(path.join(__dirname, 'validators.js')) as Record<string, ValidateFunction>; // only in dist/
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes('validators')) return null;
-    throw err;
-  }
 }
 
 /** The problems of `body` against the named request of the provider's description; [] when it is valid. */
